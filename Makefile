@@ -1,0 +1,58 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app efaktur
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test bench install install-test migrate admin reset-admin-password browser clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Stamp files re-run the install when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+instance/config.py:
+	$(BIN)/python -m efaktur.instance_setup instance
+
+migrate: install instance/config.py
+	$(FLASK) db upgrade
+
+admin: migrate
+	@$(FLASK) users ensure-admin
+
+reset-admin-password: migrate
+	$(FLASK) users set-password admin@example.com
+
+run: admin
+	@echo "Serving on http://$(HOST):$(PORT) (Ctrl-C stops)"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# Browser tests need Debian's Chromium; install it when we are root and it is missing.
+browser:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's chromium for the browser tests..."; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core) >/dev/null \
+		|| echo "Could not install chromium; browser tests will be skipped."; \
+	fi
+
+test: install-test browser
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install-test
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache

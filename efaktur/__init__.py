@@ -1,0 +1,171 @@
+"""efaktur: tax-invoice serial numbers (NSFP) for small Indonesian finance teams."""
+import logging
+import os
+
+from flask import Flask, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from .config import DefaultConfig, check_production_config, default_database_uri
+from .database import configure_engine
+from .extensions import csrf, db, login_manager, mail, migrate
+
+PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# Endpoints anyone may reach; everything else needs a logged-in user.
+PUBLIC_ENDPOINTS = {"auth.login", "static", "health"}
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        instance_path=os.environ.get("EFAKTUR_INSTANCE_PATH") or os.path.join(PROJECT_ROOT, "instance"),
+        template_folder=os.path.join(PROJECT_ROOT, "templates"),
+        static_folder=os.path.join(PROJECT_ROOT, "static"),
+    )
+    app.config.from_object(DefaultConfig)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env()
+    if test_config:
+        app.config.update(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = default_database_uri(app.instance_path)
+    check_production_config(app.config)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_request_hooks(app)
+    _register_error_handlers(app)
+    _register_template_helpers(app)
+    _register_cli(app)
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            configure_engine(engine, app.config["EFAKTUR_SQLITE_BUSY_TIMEOUT_MS"])
+    migrate.init_app(app, db, directory=os.path.join(PROJECT_ROOT, "migrations"))
+    mail.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to continue."
+
+    from . import models  # noqa: F401  (every model registered before Alembic looks)
+    from .auth.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        from .web import is_htmx
+
+        login_url = url_for("auth.login", next=request.full_path.rstrip("?"))
+        if is_htmx():
+            # htmx would swap a login page into a table cell; send the browser there instead.
+            return "", 401, {"HX-Redirect": login_url}
+        return redirect(login_url)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .activity.views import bp as activity_bp
+    from .auth.views import bp as auth_bp
+    from .numbers.views import bp as numbers_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(numbers_bp)
+    app.register_blueprint(activity_bp)
+
+    @app.get("/")
+    def home():
+        return redirect(url_for("numbers.index"))
+
+    @app.get("/health")
+    def health():
+        db.session.execute(db.text("SELECT 1"))
+        return {"status": "ok"}
+
+
+def _register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def require_login():
+        if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+            return None
+        if not current_user.is_authenticated:
+            return current_app.login_manager.unauthorized()
+        return None
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'",
+        )
+        if request.headers.get("HX-Request") == "true":
+            response.vary.add("HX-Request")
+        return response
+
+
+def _register_error_handlers(app: Flask) -> None:
+    from .web import is_htmx
+
+    def _error(status: int, title: str, message: str):
+        if is_htmx():
+            return message, status, {"Content-Type": "text/plain; charset=utf-8"}
+        return render_template("errors/error.html", status=status, title=title, message=message), status
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return _error(400, "Form expired", "The form's security token is missing or expired. Reload the page and try again.")
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        return _error(403, "Not allowed", "Only an admin may do this.")
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return _error(404, "Not found", "That page or record does not exist (any more).")
+
+    @app.errorhandler(405)
+    def method_not_allowed(error):
+        return _error(405, "Not allowed", "That action is not available here.")
+
+    @app.errorhandler(500)
+    def internal_error(error):
+        db.session.rollback()
+        return _error(500, "Something went wrong", "Nothing was changed. Please try again; if it persists, tell your admin.")
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from . import clock
+    from .nsfp import format_nsfp
+
+    app.jinja_env.filters["nsfp"] = format_nsfp
+
+    @app.template_filter("localtime")
+    def localtime(value, fmt="%d %b %Y %H:%M"):
+        if value is None:
+            return ""
+        return clock.local_now(app.config["EFAKTUR_TIMEZONE"], value).strftime(fmt)
+
+    @app.template_filter("thousands")
+    def thousands(value):
+        return f"{int(value):,}"
+
+
+def _register_cli(app: Flask) -> None:
+    from .auth.cli import users_cli
+
+    app.cli.add_command(users_cli)

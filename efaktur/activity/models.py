@@ -1,0 +1,24 @@
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..clock import utc_now
+from ..extensions import db
+from ..types import UTCDateTime
+
+
+class ActivityEntry(db.Model):
+    """One change: written in the same transaction as the change itself."""
+
+    __tablename__ = "activity_entry"
+    __table_args__ = (Index("ix_activity_entry_at", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    # Kept as text so the entry still says who it was if the account is removed.
+    actor: Mapped[str] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    subject: Mapped[str] = mapped_column(String(80), default="")
+    summary: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,43 @@
+"""Recording changes. Callers commit; an entry never outlives a rolled-back change."""
+from flask_login import current_user
+
+from ..clock import utc_now
+from ..extensions import db
+from .models import ActivityEntry
+
+SYSTEM_ACTOR = "system"
+
+
+def _actor():
+    if current_user and getattr(current_user, "is_authenticated", False):
+        return current_user.id, current_user.email
+    return None, SYSTEM_ACTOR
+
+
+def record(action: str, summary: str, subject: str = "") -> ActivityEntry:
+    user_id, actor = _actor()
+    entry = ActivityEntry(user_id=user_id, actor=actor, action=action, subject=subject, summary=summary, at=utc_now())
+    db.session.add(entry)
+    return entry
+
+
+def record_many(action: str, items: list[tuple[str, str]]) -> None:
+    """Bulk form of record() for one entry per (subject, summary), e.g. numbers handed out."""
+    if not items:
+        return
+    user_id, actor = _actor()
+    now = utc_now()
+    db.session.execute(
+        db.insert(ActivityEntry),
+        [
+            {"user_id": user_id, "actor": actor, "action": action, "subject": subject, "summary": summary, "at": now}
+            for subject, summary in items
+        ],
+    )
+
+
+def recent_page(page: int, per_page: int = 50, subject: str | None = None):
+    query = db.select(ActivityEntry).order_by(ActivityEntry.at.desc(), ActivityEntry.id.desc())
+    if subject:
+        query = query.filter(ActivityEntry.subject == subject)
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)

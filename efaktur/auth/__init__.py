@@ -1,0 +1,1 @@
+"""Log in and out, user accounts and their roles."""

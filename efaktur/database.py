@@ -1,0 +1,63 @@
+"""Engine set-up and the write transaction used by every operation that hands out numbers.
+
+SQLite: foreign keys on, WAL, a busy timeout, and transactions that write begin with
+BEGIN IMMEDIATE, so the write lock is taken before the first read of the operation.
+A deferred transaction that reads and then tries to write can fail at once with
+"database is locked" whatever the busy timeout; an immediate one waits its turn.
+
+PostgreSQL: plain READ COMMITTED; the services lock the rows they change with
+SELECT ... FOR UPDATE.
+"""
+from contextlib import contextmanager
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .extensions import db
+
+_SQLITE_BEGIN_OPTION = "efaktur_sqlite_begin"
+
+
+def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy's "begin" event below emit BEGIN, instead of pysqlite's own.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        mode = connection.get_execution_options().get(_SQLITE_BEGIN_OPTION, "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def is_postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+@contextmanager
+def write_transaction():
+    """One all-or-nothing transaction that holds the write lock from its start (SQLite).
+
+    Any transaction the request had open (reads for the page, the logged-in user) is
+    ended first, so the new one can begin with the lock. Commits on success, rolls
+    back on any exception.
+    """
+    session = db.session()
+    if session.in_transaction():
+        session.commit()
+    session.connection(execution_options={_SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise

@@ -1,0 +1,1 @@
+"""The E-Faktur No page: ranges of tax-invoice numbers and the ledger of who holds which."""

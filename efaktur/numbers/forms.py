@@ -1,0 +1,55 @@
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, SubmitField
+from wtforms.validators import InputRequired, Length, ValidationError
+
+from ..nsfp import NSFP_EXAMPLE, NsfpError, parse_nsfp
+
+
+def _nsfp_field(form, field):
+    try:
+        field.parsed = parse_nsfp(field.data or "")
+    except NsfpError as error:
+        raise ValidationError(str(error))
+
+
+YEAR_CHOICE_MESSAGE = "Choose a Year Period from the list."
+
+
+class YearSelectField(SelectField):
+    """A list of years whose errors say so in words a user understands."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(YEAR_CHOICE_MESSAGE)
+
+    def pre_validate(self, form):
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError(YEAR_CHOICE_MESSAGE)
+
+
+class RangeForm(FlaskForm):
+    year = YearSelectField("Year Period", coerce=int, validators=[InputRequired("Choose a Year Period.")])
+    start_number = StringField(
+        "Start Number",
+        validators=[InputRequired("Enter the Start Number."), Length(max=40), _nsfp_field],
+        render_kw={"placeholder": NSFP_EXAMPLE, "inputmode": "numeric", "autocomplete": "off"},
+    )
+    end_number = StringField(
+        "End Number",
+        validators=[InputRequired("Enter the End Number."), Length(max=40), _nsfp_field],
+        render_kw={"placeholder": NSFP_EXAMPLE, "inputmode": "numeric", "autocomplete": "off"},
+    )
+    submit = SubmitField("Save")
+
+    def set_year_choices(self, years):
+        self.year.choices = [(y, str(y)) for y in sorted(set(years))]
+
+
+class ConfirmForm(FlaskForm):
+    """A bare form for confirmations: its only job is the CSRF token."""
+
+    submit = SubmitField("Yes")

@@ -1,0 +1,74 @@
+"""The number ledger.
+
+Representation, chosen so that no cost grows with the numbers given out:
+
+* ``NumberRange`` is one row per range the tax office allocated, with the NSFPs as
+  13-digit integers (``start_number``..``end_number``) and two counters kept in the same
+  transaction as every change:
+    - ``next_number``: the lowest number never given out. Everything from it to the end
+      is available; fresh numbers are taken from here, ascending.
+    - ``held_count``: how many numbers of the range invoices hold now.
+  Total Number is ``end - start + 1``, Available Number is ``total - held_count``: the
+  page and the per-year count read a handful of range rows whether 10 or 1,000,000
+  numbers have gone out.
+* ``ReleasedNumber`` holds the numbers below ``next_number`` that came back to the pool
+  (Cancel E-Faktur No). They are few, and they go out again before any fresh number,
+  smallest first, so "ascending order" means: released numbers of the first range in
+  order, then its fresh numbers, then the next range.
+* Numbers held by invoices, and the history of every hand-out and release, live in
+  ``NumberAssignment`` (invoices package). A partial unique index there, "one live
+  holder per number" and "one live number per invoice", is the last line of defence;
+  the mechanism is the row lock on the year's ranges taken before numbers are chosen.
+"""
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..clock import utc_now
+from ..extensions import db
+from ..types import UTCDateTime
+
+
+class NumberRange(db.Model):
+    __tablename__ = "number_range"
+    __table_args__ = (
+        CheckConstraint("end_number >= start_number", name="end_after_start"),
+        CheckConstraint(
+            "next_number >= start_number AND next_number <= end_number + 1", name="next_inside"
+        ),
+        CheckConstraint(
+            "held_count >= 0 AND held_count <= end_number - start_number + 1", name="held_count"
+        ),
+        Index("ix_number_range_year_start", "year", "start_number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    start_number: Mapped[int] = mapped_column(BigInteger, unique=True)
+    end_number: Mapped[int] = mapped_column(BigInteger)
+    next_number: Mapped[int] = mapped_column(BigInteger)
+    held_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now, onupdate=utc_now)
+
+    @property
+    def total(self) -> int:
+        return self.end_number - self.start_number + 1
+
+    @property
+    def available(self) -> int:
+        return self.total - self.held_count
+
+    @property
+    def used(self) -> int:
+        return self.held_count
+
+
+class ReleasedNumber(db.Model):
+    """A number below its range's next_number that is back in the pool."""
+
+    __tablename__ = "released_number"
+
+    number: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    range_id: Mapped[int] = mapped_column(ForeignKey("number_range.id", ondelete="CASCADE"), index=True)

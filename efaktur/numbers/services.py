@@ -1,0 +1,190 @@
+"""Rules for adding, changing and removing ranges, and the counts the page shows."""
+from dataclasses import dataclass
+
+from sqlalchemy import func, text
+
+from ..activity.services import record
+from ..database import is_postgresql, write_transaction
+from ..extensions import db
+from ..nsfp import check_range, format_nsfp, ranges_overlap
+from .models import NumberRange, ReleasedNumber
+
+
+class RangeRejected(ValueError):
+    """A proposed range breaks a rule; ``errors`` maps form fields to messages."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class YearCount:
+    year: int
+    total: int
+    available: int
+
+    @property
+    def held(self) -> int:
+        return self.total - self.available
+
+
+def selectable_years(this_year: int, keep: int | None = None) -> list[int]:
+    """Last year, this year, next year (and a range's own year when editing an older one)."""
+    years = {this_year - 1, this_year, this_year + 1}
+    if keep is not None:
+        years.add(keep)
+    return sorted(years)
+
+
+def all_ranges() -> list[NumberRange]:
+    return list(
+        db.session.scalars(db.select(NumberRange).order_by(NumberRange.year.desc(), NumberRange.start_number))
+    )
+
+
+def year_count(year: int) -> YearCount:
+    """Total and available numbers of one Year Period, from the range counters only."""
+    total, held = db.session.execute(
+        db.select(
+            func.coalesce(func.sum(NumberRange.end_number - NumberRange.start_number + 1), 0),
+            func.coalesce(func.sum(NumberRange.held_count), 0),
+        ).where(NumberRange.year == year)
+    ).one()
+    return YearCount(year=year, total=int(total), available=int(total) - int(held))
+
+
+def highest_held_number(number_range: NumberRange) -> int | None:
+    """The highest number of the range an invoice holds now, or None.
+
+    Everything below next_number went out once; of those, the released ones are back.
+    Walk down from next_number - 1 past the (few) released numbers at the top.
+    """
+    if number_range.held_count == 0:
+        return None
+    released_at_top = db.session.scalars(
+        db.select(ReleasedNumber.number)
+        .where(ReleasedNumber.range_id == number_range.id)
+        .order_by(ReleasedNumber.number.desc())
+    )
+    candidate = number_range.next_number - 1
+    for number in released_at_top:
+        if number != candidate:
+            break
+        candidate -= 1
+    return candidate
+
+
+def _lock_range_table() -> None:
+    """Serialise range changes so two admins cannot add overlapping ranges at once.
+
+    SQLite: the write transaction holds the database lock already.
+    """
+    if is_postgresql():
+        db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext('efaktur.number_range'))"))
+
+
+def _overlapping(start: int, end: int, exclude_id: int | None) -> NumberRange | None:
+    query = db.select(NumberRange).where(NumberRange.start_number <= end, NumberRange.end_number >= start)
+    if exclude_id is not None:
+        query = query.where(NumberRange.id != exclude_id)
+    return db.session.scalars(query.limit(1)).first()
+
+
+def _check(year: int, start: int, end: int, exclude_id: int | None = None) -> None:
+    verdict = check_range(year, start, end)
+    if not verdict.ok:
+        raise RangeRejected(verdict.errors)
+    other = _overlapping(start, end, exclude_id)
+    if other is not None:
+        assert ranges_overlap(start, end, other.start_number, other.end_number)
+        raise RangeRejected(
+            {
+                "start_number": (
+                    f"Overlaps the range {format_nsfp(other.start_number)} to "
+                    f"{format_nsfp(other.end_number)} ({other.year})."
+                )
+            }
+        )
+
+
+def describe(number_range: NumberRange) -> str:
+    return (
+        f"{number_range.year}: {format_nsfp(number_range.start_number)} to "
+        f"{format_nsfp(number_range.end_number)} ({number_range.total:,} numbers)"
+    )
+
+
+def create_range(year: int, start: int, end: int) -> NumberRange:
+    with write_transaction():
+        _lock_range_table()
+        _check(year, start, end)
+        number_range = NumberRange(year=year, start_number=start, end_number=end, next_number=start, held_count=0)
+        db.session.add(number_range)
+        db.session.flush()
+        record("range.created", f"Added range {describe(number_range)}.", subject=f"range:{number_range.id}")
+    return number_range
+
+
+def _lock_range(range_id: int) -> NumberRange | None:
+    return db.session.scalars(
+        db.select(NumberRange).where(NumberRange.id == range_id).with_for_update()
+    ).first()
+
+
+def update_range(range_id: int, year: int, start: int, end: int) -> NumberRange:
+    with write_transaction():
+        _lock_range_table()
+        number_range = _lock_range(range_id)
+        if number_range is None:
+            raise RangeRejected({"start_number": "This range no longer exists."})
+        _check(year, start, end, exclude_id=number_range.id)
+        if start != number_range.start_number and number_range.held_count > 0:
+            raise RangeRejected(
+                {
+                    "start_number": (
+                        f"The Start Number cannot change: {number_range.held_count:,} numbers of this "
+                        "range are given out."
+                    )
+                }
+            )
+        highest = highest_held_number(number_range)
+        if highest is not None and end < highest:
+            raise RangeRejected(
+                {"end_number": f"The End Number cannot go below {format_nsfp(highest)}, which is given out."}
+            )
+        before = describe(number_range)
+        if start != number_range.start_number:
+            # Nothing is held, so the whole (new) range is fresh again.
+            db.session.execute(db.delete(ReleasedNumber).where(ReleasedNumber.range_id == number_range.id))
+            number_range.next_number = start
+        elif end < number_range.next_number - 1:
+            # Shrinking past numbers that went out and came back: they leave with the range.
+            db.session.execute(
+                db.delete(ReleasedNumber).where(ReleasedNumber.range_id == number_range.id, ReleasedNumber.number > end)
+            )
+            number_range.next_number = end + 1
+        number_range.year, number_range.start_number, number_range.end_number = year, start, end
+        db.session.flush()
+        record(
+            "range.updated",
+            f"Changed range {before} to {describe(number_range)}.",
+            subject=f"range:{number_range.id}",
+        )
+    return number_range
+
+
+def delete_range(range_id: int) -> str:
+    with write_transaction():
+        _lock_range_table()
+        number_range = _lock_range(range_id)
+        if number_range is None:
+            raise RangeRejected({"range": "This range no longer exists."})
+        if number_range.held_count > 0:
+            raise RangeRejected(
+                {"range": f"This range cannot be deleted: {number_range.held_count:,} of its numbers are given out."}
+            )
+        description = describe(number_range)
+        db.session.delete(number_range)
+        record("range.deleted", f"Deleted range {description}.", subject=f"range:{range_id}")
+    return description

@@ -1,0 +1,118 @@
+"""E-Faktur No page: the range table, and the modal forms that change it."""
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
+
+from ..extensions import db
+from ..nsfp import format_nsfp
+from ..web import admin_required, current_year, is_htmx, with_trigger
+from .forms import ConfirmForm, RangeForm
+from .models import NumberRange
+from .services import (
+    RangeRejected,
+    all_ranges,
+    create_range,
+    delete_range,
+    selectable_years,
+    update_range,
+    year_count,
+)
+
+bp = Blueprint("numbers", __name__, url_prefix="/numbers")
+
+# Fired after every change of the ledger; the overview listens for it and reloads itself.
+CHANGED_EVENT = "numbersChanged"
+
+
+def overview_context() -> dict:
+    this_year = current_year()
+    return {"ranges": all_ranges(), "this_year": year_count(this_year)}
+
+
+@bp.get("/")
+def index():
+    return render_template("numbers/index.html", **overview_context())
+
+
+@bp.get("/overview")
+def overview():
+    """The summary and table, re-fetched by htmx whenever the ledger changes."""
+    return render_template("numbers/_partials/overview.html", **overview_context())
+
+
+def _form_response(form: RangeForm, title: str, action: str, status: int = 200):
+    template = "numbers/_partials/range_form.html" if is_htmx() else "numbers/range_form_page.html"
+    return render_template(template, form=form, title=title, action=action), status
+
+
+def _success(message: str):
+    if is_htmx():
+        response = make_response(render_template("_partials/success_modal.html", message=message))
+        return with_trigger(response, **{CHANGED_EVENT: True})
+    flash(message)
+    return redirect(url_for("numbers.index"), code=303)
+
+
+def _apply_errors(form, errors: dict[str, str]) -> None:
+    for field_name, message in errors.items():
+        field = getattr(form, field_name, None) or form.start_number
+        field.errors = list(field.errors) + [message]
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@admin_required
+def new():
+    form = RangeForm()
+    this_year = current_year()
+    form.set_year_choices(selectable_years(this_year))
+    if form.year.data is None:
+        form.year.data = this_year
+    action = url_for("numbers.new")
+    if form.validate_on_submit():
+        try:
+            number_range = create_range(form.year.data, form.start_number.parsed, form.end_number.parsed)
+        except RangeRejected as rejected:
+            _apply_errors(form, rejected.errors)
+        else:
+            return _success(f"Tax Number range saved: {number_range.total:,} numbers for {number_range.year}.")
+    status = 422 if form.errors else 200
+    return _form_response(form, "Add New Tax Number", action, status)
+
+
+@bp.route("/<int:range_id>/edit", methods=["GET", "POST"])
+@admin_required
+def edit(range_id: int):
+    number_range = db.get_or_404(NumberRange, range_id)
+    form = RangeForm()
+    form.set_year_choices(selectable_years(current_year(), keep=number_range.year))
+    action = url_for("numbers.edit", range_id=range_id)
+    if form.validate_on_submit():
+        try:
+            update_range(range_id, form.year.data, form.start_number.parsed, form.end_number.parsed)
+        except RangeRejected as rejected:
+            _apply_errors(form, rejected.errors)
+        else:
+            return _success("Tax Number range updated.")
+    elif not form.is_submitted():
+        form.year.data = number_range.year
+        form.start_number.data = format_nsfp(number_range.start_number)
+        form.end_number.data = format_nsfp(number_range.end_number)
+    status = 422 if form.errors else 200
+    return _form_response(form, "Edit Tax Number", action, status)
+
+
+@bp.route("/<int:range_id>/delete", methods=["GET", "POST"])
+@admin_required
+def delete(range_id: int):
+    number_range = db.get_or_404(NumberRange, range_id)
+    form = ConfirmForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            description = delete_range(range_id)
+        except RangeRejected as rejected:
+            error = "; ".join(rejected.errors.values())
+        else:
+            return _success(f"Deleted the range {description}.")
+    elif form.is_submitted():
+        error = "; ".join(e for errors in form.errors.values() for e in errors)
+    template = "numbers/_partials/confirm_delete.html" if is_htmx() else "numbers/confirm_delete_page.html"
+    return render_template(template, form=form, number_range=number_range, error=error), (422 if error else 200)

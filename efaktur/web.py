@@ -1,0 +1,58 @@
+"""Small helpers shared by the views: htmx detection, roles, the app's clock."""
+import json
+from datetime import datetime, timezone
+from functools import wraps
+
+from flask import abort, current_app, request
+from flask_login import current_user
+
+from . import clock
+
+
+def is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def app_timezone() -> str:
+    return current_app.config["EFAKTUR_TIMEZONE"]
+
+
+def now():
+    """The app's clock: real time, unless EFAKTUR_FIXED_NOW pins it (tests and demos only)."""
+    fixed = current_app.config.get("EFAKTUR_FIXED_NOW")
+    if fixed is None:
+        return clock.utc_now()
+    if isinstance(fixed, str):
+        fixed = datetime.fromisoformat(fixed)
+    return fixed if fixed.tzinfo else fixed.replace(tzinfo=timezone.utc)
+
+
+def current_year() -> int:
+    return clock.current_year(app_timezone(), now())
+
+
+def local_today():
+    return clock.local_today(app_timezone(), now())
+
+
+def admin_required(view):
+    """Admins manage ranges and settings; staff get 403."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return current_app.login_manager.unauthorized()
+        if not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def with_trigger(response, **events):
+    """Attach an HX-Trigger header carrying the given events and their details."""
+    existing = response.headers.get("HX-Trigger")
+    payload = json.loads(existing) if existing else {}
+    payload.update(events)
+    response.headers["HX-Trigger"] = json.dumps(payload)
+    return response

@@ -1,0 +1,184 @@
+"""The fixture library: apps on SQLite (and PostgreSQL when configured), clients, users.
+
+Every test that takes `app` runs once per database backend: SQLite always, PostgreSQL
+when EFAKTUR_TEST_POSTGRES_URL is set. Without it the PostgreSQL runs are skipped with a
+reason; with EFAKTUR_TEST_REQUIRE_ALL=1 (CI) such skips fail instead.
+"""
+import os
+import tempfile
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from efaktur import create_app
+from efaktur.extensions import db
+
+# Tests never read the developer's instance/config.py.
+os.environ["EFAKTUR_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="efaktur-test-instance-")
+
+POSTGRES_URL = os.environ.get("EFAKTUR_TEST_POSTGRES_URL")
+REQUIRE_ALL = os.environ.get("EFAKTUR_TEST_REQUIRE_ALL") == "1"
+
+FIXED_NOW = "2026-06-15T03:00:00+00:00"
+ADMIN_EMAIL = "admin@example.com"
+STAFF_EMAIL = "staff@example.com"
+PASSWORD = "correct horse battery"
+
+
+def skip_or_fail(reason: str):
+    """Skip a test that needs something missing here; in CI (REQUIRE_ALL) that is a failure."""
+    if REQUIRE_ALL:
+        pytest.fail(f"required in CI but unavailable: {reason}")
+    pytest.skip(reason)
+
+
+def base_config(database_uri: str, instance_path: str) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough",
+        "SQLALCHEMY_DATABASE_URI": database_uri,
+        "WTF_CSRF_ENABLED": False,
+        "MAIL_SUPPRESS_SEND": True,
+        "MAIL_SERVER": "localhost",
+        "SERVER_NAME": None,
+        "EFAKTUR_SQLITE_BUSY_TIMEOUT_MS": 30_000,
+        # "Now" in the tests: the tests speak of 2026 as this year, whatever the real date.
+        "EFAKTUR_FIXED_NOW": FIXED_NOW,
+    }
+
+
+@pytest.fixture(scope="session")
+def postgres_schema_url():
+    """A private schema in the PostgreSQL test database, migrated once, dropped at the end."""
+    if not POSTGRES_URL:
+        skip_or_fail("EFAKTUR_TEST_POSTGRES_URL is not set")
+    schema = f"efaktur_test_{uuid.uuid4().hex[:10]}"
+    admin_engine = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin_engine.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    url = f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+    app = create_app(base_config(url, "/tmp"))
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        db.engine.dispose()
+    try:
+        yield url
+    finally:
+        with admin_engine.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin_engine.dispose()
+
+
+def _truncate_all(engine):
+    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request):
+    return request.param
+
+
+@pytest.fixture
+def database_uri(backend, tmp_path, request):
+    if backend == "postgres":
+        return request.getfixturevalue("postgres_schema_url")
+    return "sqlite:///" + str(tmp_path / "efaktur.sqlite")
+
+
+@pytest.fixture
+def app(database_uri, backend, tmp_path):
+    app = create_app(base_config(database_uri, str(tmp_path)))
+    with app.app_context():
+        if backend == "sqlite":
+            db.create_all()
+        else:
+            _truncate_all(db.engine)
+        seed_users()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def sqlite_app(tmp_path):
+    """For tests whose subject is not the database: SQLite only."""
+    app = create_app(base_config("sqlite:///" + str(tmp_path / "efaktur.sqlite"), str(tmp_path)))
+    with app.app_context():
+        db.create_all()
+        seed_users()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def seed_users():
+    from efaktur.auth.services import create_user
+
+    create_user(ADMIN_EMAIL, "admin", PASSWORD)
+    create_user(STAFF_EMAIL, "staff", PASSWORD)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, email=ADMIN_EMAIL, password=PASSWORD):
+        return self._client.post("/login", data={"email": email, "password": password})
+
+    def login_staff(self):
+        return self.login(STAFF_EMAIL)
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def admin_client(client, auth):
+    auth.login()
+    return client
+
+
+@pytest.fixture
+def staff_client(client, auth):
+    auth.login_staff()
+    return client
+
+
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def htmx_headers():
+    return dict(HTMX)
+
+
+def add_range(app, year, start, end):
+    """Seed a range through the service, as the form would."""
+    from efaktur.nsfp import parse_nsfp
+    from efaktur.numbers.services import create_range
+
+    with app.test_request_context():
+        return create_range(year, parse_nsfp(start), parse_nsfp(end)).id
