@@ -38,7 +38,7 @@ reset-admin-password: migrate
 
 run: admin
 	@echo "Serving on http://$(HOST):$(PORT) (Ctrl-C stops)"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 # Browser tests need Debian's Chromium; install it when we are root and it is missing.
 browser:

@@ -78,10 +78,12 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from .activity.views import bp as activity_bp
     from .auth.views import bp as auth_bp
+    from .invoices.views import bp as invoices_bp
     from .numbers.views import bp as numbers_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(numbers_bp)
+    app.register_blueprint(invoices_bp)
     app.register_blueprint(activity_bp)
 
     @app.get("/")

@@ -39,6 +39,17 @@
     });
   });
 
+  // "+ Add line" in the invoice form: a copy of the <template> row with the next index.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-add-line]");
+    if (!button) return;
+    var body = document.querySelector(button.dataset.addLine);
+    var template = button.closest("form").querySelector("#line-template");
+    var index = body.querySelectorAll("tr.line").length;
+    body.insertAdjacentHTML("beforeend", template.innerHTML.replace(/__index__/g, String(index)));
+    body.querySelector("tr.line:last-child input").focus();
+  });
+
   var toastTimer = null;
   function toast(message) {
     var box = document.getElementById("toast");

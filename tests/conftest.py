@@ -182,3 +182,41 @@ def add_range(app, year, start, end):
 
     with app.test_request_context():
         return create_range(year, parse_nsfp(start), parse_nsfp(end)).id
+
+
+_invoice_counter = iter(range(1, 10**9))
+
+
+def make_invoice(app, invoice_date="2026-06-01", tax=True, code="01", status=None, number=None, lines=None, **fields):
+    """Create an invoice through the service, as the New Invoice form would; returns its id."""
+    from datetime import date
+    from decimal import Decimal
+
+    from efaktur.invoices.services import InvoiceDraft, change_status, create_invoice
+    from efaktur.vat import Line
+
+    day = date.fromisoformat(invoice_date)
+    draft = InvoiceDraft(
+        number=number or f"T-{next(_invoice_counter):06d}",
+        customer_name=fields.get("customer_name", "PT Maju Jaya"),
+        npwp_name=fields.get("npwp_name", "PT Maju Jaya"),
+        npwp=fields.get("npwp", "012345678901000"),
+        address=fields.get("address", "Jl. Sudirman 1, Jakarta"),
+        invoice_date=day,
+        due_date=date.fromisoformat(fields["due_date"]) if "due_date" in fields else day,
+        tax_enabled=tax,
+        transaction_code=code,
+        lines=lines or [Line("Consulting", Decimal(1), 1_000_000)],
+    )
+    with app.test_request_context():
+        invoice_id = create_invoice(draft).id
+        if status:
+            change_status(invoice_id, status)
+    return invoice_id
+
+
+def generate(app, invoice_ids):
+    from efaktur.numbers.ledger import generate_numbers
+
+    with app.test_request_context():
+        return generate_numbers(list(invoice_ids))

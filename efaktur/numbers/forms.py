@@ -1,5 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from ..nsfp import NSFP_EXAMPLE, NsfpError, parse_nsfp
@@ -46,7 +47,7 @@ class RangeForm(FlaskForm):
     submit = SubmitField("Save")
 
     def set_year_choices(self, years):
-        self.year.choices = [(y, str(y)) for y in sorted(set(years))]
+        self.year.choices = [SelectChoice(y, str(y)) for y in sorted(set(years))]
 
 
 class ConfirmForm(FlaskForm):

@@ -22,11 +22,12 @@ Representation, chosen so that no cost grows with the numbers given out:
 """
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..clock import utc_now
 from ..extensions import db
+from ..nsfp import format_efaktur_no
 from ..types import UTCDateTime
 
 
@@ -72,3 +73,50 @@ class ReleasedNumber(db.Model):
 
     number: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     range_id: Mapped[int] = mapped_column(ForeignKey("number_range.id", ondelete="CASCADE"), index=True)
+
+
+class NumberAssignment(db.Model):
+    """One hand-out of a number to an invoice; ``released_at`` is set when it comes back.
+
+    Rows are never deleted: together they are the history of every number
+    (assigned to A, released, assigned to B).
+    """
+
+    __tablename__ = "number_assignment"
+    __table_args__ = (
+        # The last line of defence; the mechanism is the range lock in ledger.py.
+        Index(
+            "uq_number_assignment_live_number",
+            "number",
+            unique=True,
+            sqlite_where=text("released_at IS NULL"),
+            postgresql_where=text("released_at IS NULL"),
+        ),
+        Index(
+            "uq_number_assignment_live_invoice",
+            "invoice_id",
+            unique=True,
+            sqlite_where=text("released_at IS NULL"),
+            postgresql_where=text("released_at IS NULL"),
+        ),
+        CheckConstraint("status_digit IN ('0', '1')", name="status_digit"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id", ondelete="RESTRICT"), index=True)
+    range_id: Mapped[int | None] = mapped_column(ForeignKey("number_range.id", ondelete="SET NULL"), index=True)
+    number: Mapped[int] = mapped_column(BigInteger)
+    transaction_code: Mapped[str] = mapped_column(String(2))
+    status_digit: Mapped[str] = mapped_column(String(1), default="0")
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    assigned_by: Mapped[str] = mapped_column(String(254))
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    released_by: Mapped[str | None] = mapped_column(String(254))
+
+    @property
+    def efaktur_no(self) -> str:
+        return format_efaktur_no(self.transaction_code, self.status_digit, self.number)
+
+    @property
+    def is_live(self) -> bool:
+        return self.released_at is None

@@ -1,0 +1,1 @@
+"""Invoices, and giving them E-Faktur numbers."""

@@ -1,0 +1,80 @@
+"""Reading invoices for the list and the detail view."""
+import re
+from datetime import date
+
+from sqlalchemy import and_, or_
+
+from ..extensions import db
+from ..numbers.models import NumberAssignment
+from .models import STATUS_OVERDUE, STATUS_UNPAID, Invoice
+
+PER_PAGE = 25
+_DIGITS = re.compile(r"\d")
+
+
+def month_bounds(month: str) -> tuple[date, date] | None:
+    """"2026-03" -> (2026-03-01, 2026-04-01); None when it is not a month."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})", month or "")
+    if not match:
+        return None
+    year, mon = int(match.group(1)), int(match.group(2))
+    if not 1 <= mon <= 12 or year < 1900:
+        return None
+    start = date(year, mon, 1)
+    end = date(year + (mon == 12), mon % 12 + 1, 1)
+    return start, end
+
+
+def _live_number_join():
+    return and_(NumberAssignment.invoice_id == Invoice.id, NumberAssignment.released_at.is_(None))
+
+
+def invoice_query(status: str = "", month: str = "", search: str = "", today: date | None = None):
+    query = db.select(Invoice)
+    if status == STATUS_OVERDUE:
+        query = query.where(Invoice.status == STATUS_UNPAID, Invoice.due_date < today)
+    elif status == STATUS_UNPAID:
+        query = query.where(Invoice.status == STATUS_UNPAID, Invoice.due_date >= today)
+    elif status:
+        query = query.where(Invoice.status == status)
+    bounds = month_bounds(month)
+    if bounds:
+        query = query.where(Invoice.invoice_date >= bounds[0], Invoice.invoice_date < bounds[1])
+    search = (search or "").strip()
+    if search:
+        conditions = [Invoice.number.ilike(f"%{search}%"), Invoice.customer_name.ilike(f"%{search}%")]
+        digits = "".join(_DIGITS.findall(search))
+        if len(digits) >= 13:
+            # An E-Faktur No (16 digits) or NSFP (13): the NSFP is the last 13 digits.
+            conditions.append(
+                Invoice.id.in_(
+                    db.select(NumberAssignment.invoice_id).where(
+                        NumberAssignment.number == int(digits[-13:]), NumberAssignment.released_at.is_(None)
+                    )
+                )
+            )
+        query = query.where(or_(*conditions))
+    return query.order_by(Invoice.invoice_date.desc(), Invoice.id.desc())
+
+
+def live_numbers(invoice_ids: list[int]) -> dict[int, NumberAssignment]:
+    if not invoice_ids:
+        return {}
+    return {
+        a.invoice_id: a
+        for a in db.session.scalars(
+            db.select(NumberAssignment).where(
+                NumberAssignment.invoice_id.in_(invoice_ids), NumberAssignment.released_at.is_(None)
+            )
+        )
+    }
+
+
+def number_history(invoice_id: int) -> list[NumberAssignment]:
+    return list(
+        db.session.scalars(
+            db.select(NumberAssignment)
+            .where(NumberAssignment.invoice_id == invoice_id)
+            .order_by(NumberAssignment.assigned_at, NumberAssignment.id)
+        )
+    )
