@@ -90,6 +90,11 @@ def _register_blueprints(app: Flask) -> None:
     def home():
         return redirect(url_for("numbers.index"))
 
+    @app.get("/me")
+    def me():
+        """Your account: who is logged in, with which role."""
+        return render_template("auth/me.html")
+
     @app.get("/health")
     def health():
         db.session.execute(db.text("SELECT 1"))

@@ -8,7 +8,10 @@ A deferred transaction that reads and then tries to write can fail at once with
 PostgreSQL: plain READ COMMITTED; the services lock the rows they change with
 SELECT ... FOR UPDATE.
 """
-from contextlib import contextmanager
+import fcntl
+import os
+import time
+from contextlib import contextmanager, nullcontext
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -39,6 +42,46 @@ def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+class WriterQueueTimeout(RuntimeError):
+    pass
+
+
+@contextmanager
+def sqlite_writer_queue(database_path: str, timeout_s: float):
+    """Writers of one SQLite file take turns on an OS file lock before BEGIN IMMEDIATE.
+
+    SQLite's own busy handler sleeps 1, 2, 5, ... up to 100 ms between tries, so under a
+    queue of writers most of the time goes to sleeping. Here the waiter polls a file lock
+    in steps of at most 1 ms, and the next writer starts almost the moment one commits.
+    Each turn opens its own file description, so threads of one process queue too.
+    """
+    fd = os.open(database_path + ".writer-lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        deadline, pause = time.monotonic() + timeout_s, 0.00005
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise WriterQueueTimeout("another change is taking too long; please try again")
+                time.sleep(pause)
+                pause = min(pause * 2, 0.001)
+        yield
+    finally:
+        os.close(fd)  # closing the description releases the lock
+
+
+def _writer_turn(session):
+    engine = session.get_bind()
+    path = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return nullcontext()
+    from flask import current_app
+
+    return sqlite_writer_queue(path, current_app.config["EFAKTUR_SQLITE_BUSY_TIMEOUT_MS"] / 1000)
+
+
 def is_postgresql() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 
@@ -54,10 +97,11 @@ def write_transaction():
     session = db.session()
     if session.in_transaction():
         session.commit()
-    session.connection(execution_options={_SQLITE_BEGIN_OPTION: "IMMEDIATE"})
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    with _writer_turn(session):
+        session.connection(execution_options={_SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise

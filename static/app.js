@@ -46,7 +46,7 @@
     var body = document.querySelector(button.dataset.addLine);
     var template = button.closest("form").querySelector("#line-template");
     var index = body.querySelectorAll("tr.line").length;
-    body.insertAdjacentHTML("beforeend", template.innerHTML.replace(/__index__/g, String(index)));
+    body.insertAdjacentHTML("beforeend", template.innerHTML.replace(/__index__/g, String(index)).replace(/__number__/g, String(index + 1)));
     body.querySelector("tr.line:last-child input").focus();
   });
 

@@ -21,14 +21,19 @@ def record(action: str, summary: str, subject: str = "") -> ActivityEntry:
     return entry
 
 
-def record_many(action: str, items: list[tuple[str, str]]) -> None:
+def current_actor() -> tuple[int | None, str]:
+    """(user id, e-mail) of who acts now; read it before a write transaction expires the user."""
+    return _actor()
+
+
+def record_many(action: str, items: list[tuple[str, str]], actor: tuple[int | None, str] | None = None) -> None:
     """Bulk form of record() for one entry per (subject, summary), e.g. numbers handed out."""
     if not items:
         return
-    user_id, actor = _actor()
+    user_id, actor = actor or _actor()
     now = utc_now()
-    db.session.execute(
-        db.insert(ActivityEntry),
+    db.session.connection().execute(
+        ActivityEntry.__table__.insert(),
         [
             {"user_id": user_id, "actor": actor, "action": action, "subject": subject, "summary": summary, "at": now}
             for subject, summary in items

@@ -9,18 +9,23 @@ Rules, each kept here once:
 - a number returns to the pool only when its invoice is Cancelled and it was never
   reported (no e-Faktur PDF uploaded).
 
-Concurrency: every operation runs in one write transaction that first locks the
-ranges of the years concerned (SELECT ... FOR UPDATE on PostgreSQL; SQLite's
-BEGIN IMMEDIATE holds the database's write lock), then re-reads the invoices and
-their live numbers. Two requests for the same year therefore run one after the
-other and the second sees what the first committed. Locks are always taken ranges
-first, then invoices, so generate and cancel cannot deadlock. The partial unique
+Concurrency: every operation runs in one write transaction (SQLite: BEGIN IMMEDIATE
+holds the database's write lock from the start; PostgreSQL: SELECT ... FOR UPDATE).
+It locks the invoices first, re-reading their status and live numbers under the lock,
+then the ranges of the years concerned, and only then chooses numbers. Two requests
+for the same year therefore run one after the other and the second sees what the
+first committed. Generate and cancel take their locks in the same order (invoices,
+then ranges, each in id order), so they cannot deadlock. The partial unique
 indexes on number_assignment stay as the last line of defence.
 """
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cache
+from types import SimpleNamespace
 
-from ..activity.services import record, record_many
+from sqlalchemy import bindparam
+
+from ..activity.services import current_actor, record, record_many
 from ..clock import utc_now
 from ..database import write_transaction
 from ..extensions import db
@@ -67,72 +72,72 @@ def _names(numbers: list[str]) -> str:
     return shown + (f" and {more:,} more" if more > 0 else "")
 
 
-def _actor() -> str:
-    from flask_login import current_user
+# The hot path below speaks Core to the tables on the transaction's connection: the ORM
+# layer would cost more than the SQL itself for a one-invoice Generate.
+_ranges = NumberRange.__table__
+_invoices = Invoice.__table__
+_assignments = NumberAssignment.__table__
+_released = ReleasedNumber.__table__
 
-    return current_user.email if getattr(current_user, "is_authenticated", False) else "system"
+
+def _conn():
+    return db.session.connection()
 
 
-def _lock_ranges(years: set[int]) -> list[NumberRange]:
-    return list(
-        db.session.scalars(
-            db.select(NumberRange)
-            .where(NumberRange.year.in_(sorted(years)))
-            .order_by(NumberRange.id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
+@cache
+def _statements() -> SimpleNamespace:
+    """Built once: constructing a statement costs about as much as running it here."""
+    r, i, a, rel = _ranges.c, _invoices.c, _assignments.c, _released.c
+    return SimpleNamespace(
+        lock_ranges=db.select(r.id, r.year, r.start_number, r.end_number, r.next_number, r.held_count)
+        .where(r.year.in_(bindparam("years", expanding=True)))
+        .order_by(r.id)
+        .with_for_update(),
+        lock_invoices=db.select(i.id, i.number, i.invoice_date, i.tax_enabled, i.status, i.transaction_code)
+        .where(i.id.in_(bindparam("ids", expanding=True)))
+        .order_by(i.id)
+        .with_for_update(),
+        # A statement of its own, after the lock: on PostgreSQL (READ COMMITTED) a statement
+        # sees what was committed before it started, so a join inside the locking statement
+        # would miss a number that another request gave these invoices while we waited.
+        live_of=db.select(a.invoice_id).where(
+            a.invoice_id.in_(bindparam("ids", expanding=True)), a.released_at.is_(None)
+        ),
+        released=db.select(rel.number)
+        .where(rel.range_id == bindparam("range_id"))
+        .order_by(rel.number)
+        .limit(bindparam("need")),
+        take_released=_released.delete().where(
+            rel.range_id == bindparam("range_id"), rel.number <= bindparam("up_to")
+        ),
+        advance_range=_ranges.update()
+        .where(r.id == bindparam("range_id"))
+        .values(next_number=bindparam("next_number"), held_count=r.held_count + bindparam("taken")),
+        insert_assignments=_assignments.insert(),
     )
 
 
-def _lock_invoices(invoice_ids: list[int]) -> list:
-    rows = []
+def _lock_ranges(years: set[int]) -> list:
+    """The ranges of these years, locked, in id order (the lock order everywhere)."""
+    return _conn().execute(_statements().lock_ranges, {"years": sorted(years)}).all()
+
+
+def _lock_invoices(invoice_ids: list[int]) -> tuple[list, set[int]]:
+    """The invoices, locked, and then (re-read under the lock) those that hold a number now."""
+    rows, holding = [], set()
     for chunk in _chunks(invoice_ids):
-        rows.extend(
-            db.session.execute(
-                db.select(
-                    Invoice.id,
-                    Invoice.number,
-                    Invoice.invoice_date,
-                    Invoice.tax_enabled,
-                    Invoice.status,
-                    Invoice.transaction_code,
-                )
-                .where(Invoice.id.in_(chunk))
-                .order_by(Invoice.id)
-                .with_for_update()
-            ).all()
-        )
-    return rows
-
-
-def _live_numbers_of(invoice_ids: list[int]) -> dict[int, NumberAssignment]:
-    live = {}
+        rows.extend(_conn().execute(_statements().lock_invoices, {"ids": chunk}).all())
     for chunk in _chunks(invoice_ids):
-        for assignment in db.session.scalars(
-            db.select(NumberAssignment).where(
-                NumberAssignment.invoice_id.in_(chunk), NumberAssignment.released_at.is_(None)
-            )
-        ):
-            live[assignment.invoice_id] = assignment
-    return live
+        holding.update(_conn().scalars(_statements().live_of, {"ids": chunk}))
+    return rows, holding
 
 
-def _invoice_years(invoice_ids: list[int]) -> set[int]:
-    years = set()
-    for chunk in _chunks(invoice_ids):
-        years.update(
-            d.year for d in db.session.scalars(db.select(Invoice.invoice_date).where(Invoice.id.in_(chunk)).distinct())
-        )
-    return years
-
-
-def _check_eligible(invoices, live: dict) -> None:
+def _check_eligible(invoices, holding: set[int]) -> None:
     problems = []
     for label, bad in (
         ("have Invoice Tax switched off", [i.number for i in invoices if not i.tax_enabled]),
         ("are cancelled", [i.number for i in invoices if i.status == STATUS_CANCELLED]),
-        ("already have an E-Faktur No", [i.number for i in invoices if i.id in live]),
+        ("already have an E-Faktur No", [i.number for i in invoices if i.id in holding]),
     ):
         if bad:
             problems.append(f"{len(bad):,} {label} ({_names(bad)})")
@@ -140,23 +145,18 @@ def _check_eligible(invoices, live: dict) -> None:
         raise LedgerRefused("No number was generated: " + "; ".join(problems) + ".")
 
 
-def _pools(ranges: list[NumberRange], need: int) -> list[RangePool]:
-    pools = []
-    for number_range in ranges:
+def _pool(number_range, need: int) -> RangePool:
+    # Below next_number every number is either held or released, so the counters tell
+    # whether there is anything released to look up at all.
+    released_count = number_range.next_number - number_range.start_number - number_range.held_count
+    released = ()
+    if released_count > 0:
         released = tuple(
-            db.session.scalars(
-                db.select(ReleasedNumber.number)
-                .where(ReleasedNumber.range_id == number_range.id)
-                .order_by(ReleasedNumber.number)
-                .limit(need)
-            )
-        ) if number_range.next_number > number_range.start_number else ()
-        pools.append(
-            RangePool(
-                number_range.id, number_range.start_number, number_range.end_number, number_range.next_number, released
-            )
+            _conn().scalars(_statements().released, {"range_id": number_range.id, "need": need})
         )
-    return pools
+    return RangePool(
+        number_range.id, number_range.start_number, number_range.end_number, number_range.next_number, released
+    )
 
 
 def generate_numbers(invoice_ids: list[int]) -> GenerateResult:
@@ -166,58 +166,61 @@ def generate_numbers(invoice_ids: list[int]) -> GenerateResult:
         raise LedgerRefused("Tick at least one invoice.")
     if len(invoice_ids) > MAX_BATCH:
         raise LedgerRefused(f"At most {MAX_BATCH:,} invoices at once.")
-    actor = _actor()
+    actor = current_actor()  # before the transaction: its start expires the loaded user
     with write_transaction():
-        years = _invoice_years(invoice_ids)
-        ranges = _lock_ranges(years)
-        invoices = _lock_invoices(invoice_ids)
+        # Lock order, here and in cancel_number: invoices, then ranges.
+        invoices, holding = _lock_invoices(invoice_ids)
         if len(invoices) != len(invoice_ids):
             missing = sorted(set(invoice_ids) - {i.id for i in invoices})
             raise LedgerRefused(f"No number was generated: unknown invoice id {_names([str(m) for m in missing])}.")
-        if {i.invoice_date.year for i in invoices} - years:
-            raise LedgerRefused("An invoice changed while numbers were being generated; please try again.")
-        _check_eligible(invoices, _live_numbers_of(invoice_ids))
+        _check_eligible(invoices, holding)
 
         by_year: dict[int, list] = defaultdict(list)
         for invoice in sorted(invoices, key=lambda i: (i.invoice_date, i.id)):
             by_year[invoice.invoice_date.year].append(invoice)
-        ranges_by_year: dict[int, list[NumberRange]] = defaultdict(list)
-        for number_range in ranges:
+        ranges_by_year: dict[int, list] = defaultdict(list)
+        for number_range in _lock_ranges(set(by_year)):
             ranges_by_year[number_range.year].append(number_range)
 
         shortages, plans = [], {}
         for year, year_invoices in sorted(by_year.items()):
-            year_ranges = ranges_by_year[year]
-            available = sum(r.available for r in year_ranges)
-            if available < len(year_invoices):
+            need = len(year_invoices)
+            year_ranges = sorted(ranges_by_year[year], key=lambda r: r.start_number)
+            available = sum(r.end_number - r.start_number + 1 - r.held_count for r in year_ranges)
+            if available < need:
                 shortages.append(
-                    f"{len(year_invoices):,} invoices dated {year} need a number, "
+                    f"{need:,} invoices dated {year} need a number, "
                     f"{available:,} {'is' if available == 1 else 'are'} available for {year}"
                 )
                 continue
-            plans[year] = plan_take(_pools(year_ranges, len(year_invoices)), len(year_invoices))
+            pools, remaining = [], need
+            for number_range in year_ranges:  # look up released numbers only as far as needed
+                if remaining <= 0:
+                    break
+                pools.append(_pool(number_range, remaining))
+                remaining -= number_range.end_number - number_range.start_number + 1 - number_range.held_count
+            plans[year] = plan_take(pools, need)
         if shortages:
             raise LedgerRefused("Not enough numbers, none was generated: " + "; ".join(shortages) + ".")
 
-        return _apply_plans(plans, by_year, {r.id: r for r in ranges}, actor)
+        return _apply_plans(plans, by_year, actor)
 
 
-def _apply_plans(plans, by_year, ranges_by_id, actor) -> GenerateResult:
+def _apply_plans(plans, by_year, actor) -> GenerateResult:
     now = utc_now()
     result = GenerateResult()
     assignment_rows, activity_items = [], []
     for year, takes in plans.items():
         year_invoices = iter(by_year[year])
         for take in takes:
-            number_range = ranges_by_id[take.range_id]
             if take.released:
-                db.session.execute(
-                    db.delete(ReleasedNumber).where(
-                        ReleasedNumber.range_id == take.range_id, ReleasedNumber.number <= take.released[-1]
-                    )
+                _conn().execute(
+                    _statements().take_released, {"range_id": take.range_id, "up_to": take.released[-1]}
                 )
-            number_range.next_number = take.next_number_after
-            number_range.held_count = number_range.held_count + take.count
+            _conn().execute(
+                _statements().advance_range,
+                {"range_id": take.range_id, "next_number": take.next_number_after, "taken": take.count},
+            )
             for number in take.numbers:
                 invoice = next(year_invoices)
                 efaktur_no = format_efaktur_no(invoice.transaction_code, STATUS_NORMAL, number)
@@ -229,47 +232,41 @@ def _apply_plans(plans, by_year, ranges_by_id, actor) -> GenerateResult:
                         "transaction_code": invoice.transaction_code,
                         "status_digit": STATUS_NORMAL,
                         "assigned_at": now,
-                        "assigned_by": actor,
+                        "assigned_by": actor[1],
                     }
                 )
                 activity_items.append((f"invoice:{invoice.id}", f"Assigned {efaktur_no} to invoice {invoice.number}."))
                 result.issued.append(IssuedNumber(invoice.id, invoice.number, efaktur_no, year))
-    db.session.flush()
-    db.session.execute(db.insert(NumberAssignment), assignment_rows)
-    record_many("number.assigned", activity_items)
+    _conn().execute(_statements().insert_assignments, assignment_rows)
+    record_many("number.assigned", activity_items, actor)
     return result
 
 
 def cancel_number(invoice_id: int) -> NumberAssignment:
     """Return an unreported cancelled invoice's number to the pool. Raises LedgerRefused."""
-    actor = _actor()
+    actor_id, actor = current_actor()  # before the transaction: its start expires the loaded user
     with write_transaction():
-        first_look = db.session.scalars(
-            db.select(NumberAssignment).where(
-                NumberAssignment.invoice_id == invoice_id, NumberAssignment.released_at.is_(None)
-            )
-        ).first()
-        if first_look is None:
-            raise LedgerRefused("This invoice has no E-Faktur No to cancel.")
-        number_range = None
-        if first_look.range_id is not None:
-            number_range = db.session.scalars(
-                db.select(NumberRange)
-                .where(NumberRange.id == first_look.range_id)
-                .with_for_update()
-                .execution_options(populate_existing=True)
-            ).first()
+        # Lock order as in generate_numbers: the invoice, then the range.
         invoice = db.session.scalars(
             db.select(Invoice).where(Invoice.id == invoice_id).with_for_update().execution_options(populate_existing=True)
         ).first()
-        # Re-read under the locks: another request may have cancelled it meanwhile.
+        if invoice is None:
+            raise LedgerRefused("This invoice no longer exists.")
         assignment = db.session.scalars(
             db.select(NumberAssignment)
             .where(NumberAssignment.invoice_id == invoice_id, NumberAssignment.released_at.is_(None))
             .execution_options(populate_existing=True)
         ).first()
-        if assignment is None or assignment.id != first_look.id:
+        if assignment is None:
             raise LedgerRefused("This invoice has no E-Faktur No to cancel.")
+        number_range = None
+        if assignment.range_id is not None:
+            number_range = db.session.scalars(
+                db.select(NumberRange)
+                .where(NumberRange.id == assignment.range_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            ).first()
         if invoice.status != STATUS_CANCELLED:
             raise LedgerRefused("Cancel E-Faktur No is only possible once the invoice is Cancelled.")
         if not invoice.tax_enabled:

@@ -128,7 +128,10 @@ def create_range(year: int, start: int, end: int) -> NumberRange:
 
 def _lock_range(range_id: int) -> NumberRange | None:
     return db.session.scalars(
-        db.select(NumberRange).where(NumberRange.id == range_id).with_for_update()
+        db.select(NumberRange)
+        .where(NumberRange.id == range_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).first()
 
 

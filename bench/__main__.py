@@ -1,0 +1,301 @@
+"""Benchmarks: `make bench`. Prints figures; asserts nothing about time (tests never do).
+
+1. E-Faktur No page render with 1,000,000 numbers given out across the current year's
+   ranges, against 1,000 given out (target: at most 1.5x).
+2. Generate E-Faktur No for 10,000 ticked invoices in one request on SQLite (target: < 3 s).
+3. Generate requests per second over HTTP under gunicorn against a trivial logged-in
+   page (GET /me) on the same server in the same run (target: at least 0.5x).
+
+Options: --quick (smaller sizes, for a smoke run), --postgres URL (also run 3 on PostgreSQL).
+"""
+import argparse
+import multiprocessing
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timezone
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+os.environ.setdefault("EFAKTUR_INSTANCE_PATH", tempfile.mkdtemp(prefix="efaktur-bench-"))
+sys.path.insert(0, ROOT)
+
+from sqlalchemy import insert, update  # noqa: E402
+
+from efaktur import create_app  # noqa: E402
+from efaktur.extensions import db  # noqa: E402
+
+YEAR = 2026
+NOW = "2026-06-15T03:00:00+00:00"
+ADMIN, PASSWORD = "bench@example.com", "bench-password-1"
+
+
+def make_app(uri):
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "bench-secret-key-long-enough-xx",
+            "SQLALCHEMY_DATABASE_URI": uri,
+            "WTF_CSRF_ENABLED": False,
+            "EFAKTUR_FIXED_NOW": NOW,
+            "MAIL_SERVER": None,
+        }
+    )
+
+
+def fresh_sqlite(tmpdir, name):
+    path = os.path.join(tmpdir, name)
+    app = make_app("sqlite:///" + path)
+    with app.app_context():
+        db.create_all()
+        from efaktur.auth.services import create_user
+
+        create_user(ADMIN, "admin", PASSWORD)
+    return app, "sqlite:///" + path
+
+
+def add_range(app, start, end):
+    from efaktur.numbers.services import create_range
+
+    with app.test_request_context():
+        return create_range(YEAR, start, end).id
+
+
+def bulk_invoices(app, count, prefix="B"):
+    """Invoices straight into the table (the New Invoice form would take hours for a million)."""
+    from efaktur.invoices.models import Invoice
+
+    day = date(YEAR, 6, 1)
+    ids = []
+    with app.app_context():
+        first = (db.session.scalar(db.select(db.func.max(Invoice.id))) or 0) + 1
+        for offset in range(0, count, 50_000):
+            rows = [
+                {"number": f"{prefix}-{first + i:08d}", "customer_name": "PT Bench", "invoice_date": day, "due_date": day}
+                for i in range(offset, min(count, offset + 50_000))
+            ]
+            db.session.execute(insert(Invoice), rows)
+        db.session.commit()
+        ids = list(range(first, first + count))
+    return ids
+
+
+def bulk_give_out(app, number_range_ids, invoice_ids):
+    """Hand out numbers the way the ledger records them, in bulk, for sizing the page benchmark."""
+    from efaktur.numbers.models import NumberAssignment, NumberRange
+
+    now = datetime.now(timezone.utc)
+    with app.app_context():
+        remaining = list(invoice_ids)
+        for range_id in number_range_ids:
+            number_range = db.session.get(NumberRange, range_id)
+            take = min(len(remaining), number_range.total)
+            chunk, remaining = remaining[:take], remaining[take:]
+            for offset in range(0, take, 50_000):
+                db.session.execute(
+                    insert(NumberAssignment),
+                    [
+                        {"invoice_id": invoice_id, "range_id": range_id, "number": number_range.start_number + offset + i,
+                         "transaction_code": "01", "status_digit": "0", "assigned_at": now, "assigned_by": "bench"}
+                        for i, invoice_id in enumerate(chunk[offset:offset + 50_000])
+                    ],
+                )
+            db.session.execute(
+                update(NumberRange).where(NumberRange.id == range_id).values(
+                    next_number=NumberRange.start_number + take, held_count=take
+                )
+            )
+        db.session.commit()
+
+
+def logged_in_client(app):
+    client = app.test_client()
+    assert client.post("/login", data={"email": ADMIN, "password": PASSWORD}).status_code == 303
+    return client
+
+
+def time_page(app, repeats):
+    client = logged_in_client(app)
+    for _ in range(5):
+        client.get("/numbers/")
+    samples = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        response = client.get("/numbers/")
+        samples.append(time.perf_counter() - started)
+        assert response.status_code == 200
+    return statistics.median(samples)
+
+
+def bench_page(tmpdir, given_out_large, repeats):
+    results = {}
+    for label, given_out in (("small", 1_000), ("large", given_out_large)):
+        app, _ = fresh_sqlite(tmpdir, f"page-{label}.sqlite")
+        half = given_out_large // 2 + 100_000
+        ranges = [
+            add_range(app, 2600000001, 2600000000 + half),
+            add_range(app, 2600000001 + half, 2600000000 + 2 * half),
+        ]
+        started = time.perf_counter()
+        bulk_give_out(app, ranges, bulk_invoices(app, given_out))
+        seeded = time.perf_counter() - started
+        results[label] = (given_out, time_page(app, repeats), seeded)
+    (small_n, small_t, _), (large_n, large_t, seeded) = results["small"], results["large"]
+    print(f"[1] E-Faktur No page render (median of {repeats}):")
+    print(f"      {small_n:>9,} given out: {small_t * 1000:7.2f} ms")
+    print(f"      {large_n:>9,} given out: {large_t * 1000:7.2f} ms   (seeding took {seeded:.1f} s)")
+    print(f"      ratio {large_t / small_t:.2f}  (target <= 1.5)")
+    return large_t / small_t
+
+
+def bench_generate_batch(tmpdir, count, runs):
+    durations = []
+    for run in range(runs):
+        app, _ = fresh_sqlite(tmpdir, f"batch-{run}.sqlite")
+        add_range(app, 2600000001, 2600000000 + count + 5_000)
+        ids = bulk_invoices(app, count)
+        client = logged_in_client(app)
+        started = time.perf_counter()
+        response = client.post("/invoices/generate", data={"invoice_ids": [str(i) for i in ids]}, headers={"HX-Request": "true"})
+        durations.append(time.perf_counter() - started)
+        assert response.status_code == 200, response.get_data(as_text=True)[:500]
+        with app.app_context():
+            from efaktur.numbers.services import year_count
+
+            assert year_count(YEAR).held == count
+    print(f"[2] Generate E-Faktur No for {count:,} ticked invoices in one request (SQLite):")
+    print(f"      runs: {', '.join(f'{d:.2f} s' for d in durations)}; median {statistics.median(durations):.2f} s  (target < 3 s)")
+    return statistics.median(durations)
+
+
+# ---- 3. HTTP under gunicorn -------------------------------------------------------------
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _client_loop(port, cookie, kind, ids, duration, queue):
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    done, errors, deadline = 0, 0, time.perf_counter() + duration
+    ids = list(ids)
+    while time.perf_counter() < deadline:
+        headers = {"Cookie": cookie, "HX-Request": "true"}
+        if kind == "page":
+            conn.request("GET", "/me", headers=headers)
+        else:
+            if not ids:
+                break
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            conn.request("POST", "/invoices/generate", body=f"invoice_ids={ids.pop()}", headers=headers)
+        response = conn.getresponse()
+        response.read()
+        if response.status == 200:
+            done += 1
+        else:
+            errors += 1
+    queue.put((done, errors))
+
+
+def _measure(port, cookie, kind, id_slices, duration):
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    procs = [ctx.Process(target=_client_loop, args=(port, cookie, kind, ids, duration, queue)) for ids in id_slices]
+    started = time.perf_counter()
+    for p in procs:
+        p.start()
+    results = [queue.get() for _ in procs]
+    elapsed = time.perf_counter() - started
+    for p in procs:
+        p.join()
+    done, errors = sum(r[0] for r in results), sum(r[1] for r in results)
+    return done / elapsed, errors
+
+
+def bench_gunicorn(tmpdir, label, uri, duration, clients, prepare):
+    app = prepare()
+    add_range(app, 2600000001, 2600000000 + 400_000)
+    ids = bulk_invoices(app, 120_000)
+    port = _free_port()
+    env = {**os.environ, "FLASK_SECRET_KEY": "bench-secret-key-long-enough-xx", "FLASK_SQLALCHEMY_DATABASE_URI": uri,
+           "FLASK_WTF_CSRF_ENABLED": "false", "FLASK_SESSION_COOKIE_SECURE": "false", "FLASK_EFAKTUR_FIXED_NOW": f'"{NOW}"'}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        import http.client
+
+        for _ in range(100):
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                conn.request("POST", "/login", body=f"email={ADMIN}&password={PASSWORD}",
+                             headers={"Content-Type": "application/x-www-form-urlencoded"})
+                response = conn.getresponse()
+                response.read()
+                cookie = response.getheader("Set-Cookie").split(";")[0]
+                break
+            except (OSError, AttributeError):
+                time.sleep(0.1)
+        slices = [ids[i::clients] for i in range(clients)]
+        _measure(port, cookie, "page", [[]] * clients, 1.0)  # warm-up
+        page_rps, page_errors = _measure(port, cookie, "page", [[]] * clients, duration)
+        generate_rps, generate_errors = _measure(port, cookie, "generate", slices, duration)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    print(f"[3] gunicorn (2 sync workers, {clients} clients, {duration:.0f} s each) on {label}:")
+    print(f"      trivial logged-in page GET /me: {page_rps:8.1f} req/s  ({page_errors} errors)")
+    print(f"      generate, one invoice each:     {generate_rps:8.1f} req/s  ({generate_errors} errors)")
+    print(f"      ratio {generate_rps / page_rps:.2f}  (target >= 0.5)")
+    return generate_rps / page_rps
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--postgres", default=os.environ.get("EFAKTUR_TEST_POSTGRES_URL"))
+    args = parser.parse_args()
+    tmpdir = tempfile.mkdtemp(prefix="efaktur-bench-")
+    print(f"efaktur benchmarks on {os.cpu_count()} cores, Python {sys.version.split()[0]}, SQLite in {tmpdir}")
+    bench_page(tmpdir, 100_000 if args.quick else 1_000_000, 50 if args.quick else 200)
+    bench_generate_batch(tmpdir, 1_000 if args.quick else 10_000, 1 if args.quick else 3)
+    duration = 2.0 if args.quick else 8.0
+    sqlite_uri = "sqlite:///" + os.path.join(tmpdir, "http.sqlite")
+    bench_gunicorn(tmpdir, "SQLite", sqlite_uri, duration, 4, lambda: fresh_sqlite(tmpdir, "http.sqlite")[0])
+    if args.postgres:
+        uri, prepare = _postgres(args.postgres)
+        bench_gunicorn(tmpdir, "PostgreSQL", uri, duration, 4, prepare)
+
+
+def _postgres(url):
+    from sqlalchemy import create_engine, text
+
+    schema = f"efaktur_bench_{os.getpid()}"
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    uri = f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+
+    def prepare():
+        app = make_app(uri)
+        with app.app_context():
+            db.create_all()
+            from efaktur.auth.services import create_user
+
+            create_user(ADMIN, "admin", PASSWORD)
+        return app
+
+    return uri, prepare
+
+
+if __name__ == "__main__":
+    main()

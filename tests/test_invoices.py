@@ -1,0 +1,173 @@
+"""The Invoices page, the New Invoice form, status changes."""
+import pytest
+
+from efaktur.extensions import db
+from efaktur.invoices.models import Invoice
+from tests.conftest import HTMX, add_range, generate, make_invoice
+
+GOOD = {
+    "number": "",
+    "customer_name": "PT Sinar Abadi",
+    "npwp_name": "PT Sinar Abadi",
+    "npwp": "01.234.567.8-901.000",
+    "address": "Jl. Thamrin 5, Jakarta",
+    "invoice_date": "2026-06-10",
+    "due_date": "2026-07-10",
+    "tax_enabled": "y",
+    "transaction_code": "01",
+    "lines-0-item": "Audit",
+    "lines-0-quantity": "2",
+    "lines-0-unit_price": "1500000",
+    "lines-1-item": "Travel",
+    "lines-1-quantity": "1.5",
+    "lines-1-unit_price": "100.001",
+}
+
+
+def post_invoice(client, **changes):
+    data = {**GOOD, **changes}
+    data = {k: v for k, v in data.items() if v is not None}
+    return client.post("/invoices/new", data=data, headers=HTMX)
+
+
+def invoices(app):
+    with app.app_context():
+        from sqlalchemy.orm import selectinload
+
+        return db.session.scalars(db.select(Invoice).options(selectinload(Invoice.lines)).order_by(Invoice.id)).all()
+
+
+def test_new_invoice_form_has_the_fields(admin_client):
+    body = admin_client.get("/invoices/new", headers=HTMX).get_data(as_text=True)
+    for label in ("Invoice No", "Customer Name", "NPWP Name", "NPWP", "Address", "Invoice Date", "Due Date",
+                  "Invoice Tax", "Transaction Code", "Item", "Quantity", "Unit Price", "+ Add line", "Save"):
+        assert label in body, label
+    for code in ("01", "02", "03", "04", "06", "07", "08", "09"):
+        assert f'value="{code}"' in body
+
+
+def test_saving_computes_dpp_and_ppn_and_generates_the_invoice_number(admin_client, app):
+    response = post_invoice(admin_client)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert "invoicesChanged" in response.headers["HX-Trigger"]
+    (invoice,) = invoices(app)
+    assert invoice.number == "INV-2026-000001"
+    assert invoice.npwp == "012345678901000"
+    assert invoice.dpp == 3_000_000 + 150_002  # 1.5 x 100,001 = 150,001.5 -> 150,002
+    assert invoice.dpp_other == 2_887_502  # 11/12 of 3,150,002 = 2,887,501.83
+    assert (invoice.vat_rate, invoice.ppn) == (12, 346_500)  # 12% of 2,887,502 = 346,500.24
+    assert len(invoice.lines) == 2
+    post_invoice(admin_client)
+    assert invoices(app)[1].number == "INV-2026-000002"
+
+
+def test_invoice_numbers_are_unique(admin_client, app):
+    assert post_invoice(admin_client, number="INV-7").status_code == 200
+    response = post_invoice(admin_client, number="INV-7")
+    assert response.status_code == 422
+    assert "Invoice No INV-7 exists already" in response.get_data(as_text=True)
+    assert len(invoices(app)) == 1
+
+
+def test_without_invoice_tax_there_is_no_ppn(admin_client, app):
+    post_invoice(admin_client, tax_enabled=None)
+    (invoice,) = invoices(app)
+    assert (invoice.tax_enabled, invoice.ppn) == (False, 0)
+
+
+def test_a_buyer_without_npwp(admin_client, app):
+    assert post_invoice(admin_client, npwp="").status_code == 200
+    assert invoices(app)[0].npwp == ""
+
+
+@pytest.mark.parametrize(
+    "changes, field, message",
+    [
+        ({"customer_name": ""}, "customer_name", "Enter the customer"),
+        ({"npwp": "12345"}, "npwp", "15 or 16 digits"),
+        ({"npwp": "١٢٣٤٥٦٧٨٩٠١٢٣٤٥"}, "npwp", "15 or 16 digits"),
+        ({"invoice_date": "2026-13-01"}, "invoice_date", "Not a valid date"),
+        ({"due_date": "2026-06-01"}, "due_date", "cannot be before the invoice date"),
+        ({"transaction_code": "10"}, "transaction_code", "Not a valid choice"),
+        ({"lines-0-quantity": "0"}, "lines-0-quantity", "above 0"),
+        ({"lines-0-quantity": "abc"}, "lines-0-quantity", "Enter a number"),
+        ({"lines-0-quantity": "1.234"}, "lines-0-quantity", "at most 2 decimals"),
+        ({"lines-0-unit_price": "-5"}, "lines-0-unit_price", "whole rupiah"),
+        ({"lines-0-unit_price": "1e3"}, "lines-0-unit_price", "whole rupiah"),
+        ({"lines-0-item": ""}, "lines-0-item", "Name the item"),
+        ({"number": "INV 1; DROP"}, "number", "letters, digits"),
+    ],
+)
+def test_bad_input_is_refused_on_its_field(admin_client, app, changes, field, message):
+    response = post_invoice(admin_client, **changes)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert f'id="{field}-error"' in body
+    assert message in body.split(f'id="{field}-error"')[1][:200]
+    assert invoices(app) == []
+
+
+def test_invoice_list_shows_not_set_then_the_efaktur_no(admin_client, app):
+    add_range(app, 2026, "000-26.00000001", "000-26.00000010")
+    invoice = make_invoice(app, number="INV-X")
+    page = admin_client.get("/invoices/").get_data(as_text=True)
+    for label in ("Invoice No", "Customer Name", "Invoice Date", "Due Date", "Invoice Status", "E-Faktur No", "(Not Set)"):
+        assert label in page
+    generate(app, [invoice])
+    page = admin_client.get("/invoices/").get_data(as_text=True)
+    assert "010.000-26.00000001" in page and "(Not Set)" not in page
+
+
+def test_filter_by_status_month_and_search(admin_client, app):
+    add_range(app, 2026, "000-26.00000001", "000-26.00000010")
+    march = make_invoice(app, invoice_date="2026-03-03", number="INV-MAR", due_date="2026-12-31")
+    may = make_invoice(app, invoice_date="2026-05-05", number="INV-MAY", status="paid")
+    make_invoice(app, invoice_date="2026-05-06", number="INV-OVERDUE", due_date="2026-05-07")
+    generate(app, [march])
+
+    def listed(query):
+        body = admin_client.get(f"/invoices/?{query}", headers={**HTMX, "HX-Target": "invoice-list"}).get_data(as_text=True)
+        assert "<html" not in body
+        return sorted(n for n in ("INV-MAR", "INV-MAY", "INV-OVERDUE") if f">{n}<" in body)
+
+    assert listed("month=2026-05") == ["INV-MAY", "INV-OVERDUE"]
+    assert listed("status=paid") == ["INV-MAY"]
+    assert listed("status=overdue") == ["INV-OVERDUE"]
+    assert listed("status=unpaid") == ["INV-MAR"]
+    assert listed("q=may") == ["INV-MAY"]
+    assert listed("q=010.000-26.00000001") == ["INV-MAR"]
+    assert listed("q=0002600000001") == ["INV-MAR"]
+    assert listed("month=garbage") == ["INV-MAR", "INV-MAY", "INV-OVERDUE"]
+    assert may
+
+
+def test_overdue_is_shown_when_past_due_and_unpaid(admin_client, app):
+    invoice = make_invoice(app, invoice_date="2026-05-01", due_date="2026-05-31")
+    assert "Overdue" in admin_client.get(f"/invoices/{invoice}").get_data(as_text=True)
+
+
+def test_pagination(admin_client, app):
+    for _ in range(30):
+        make_invoice(app)
+    first = admin_client.get("/invoices/").get_data(as_text=True)
+    second = admin_client.get("/invoices/?page=2").get_data(as_text=True)
+    assert first.count('<tr id="invoice-') == 25 and second.count('<tr id="invoice-') == 5
+    assert "Page 1 of 2" in first
+
+
+@pytest.mark.parametrize(
+    "start, to, ok",
+    [("unpaid", "partially_paid", True), ("partially_paid", "paid", True), ("paid", "cancelled", True),
+     ("cancelled", "unpaid", False), ("unpaid", "overdue", False), ("unpaid", "bogus", False)],
+)
+def test_status_changes(admin_client, app, start, to, ok):
+    invoice = make_invoice(app, status=None if start == "unpaid" else start)
+    response = admin_client.post(f"/invoices/{invoice}/status", data={"status": to}, headers=HTMX)
+    assert response.status_code == (200 if ok else 422)
+    with app.app_context():
+        assert db.session.get(Invoice, invoice).status == (to if ok else start)
+
+
+def test_unknown_invoice_is_404(admin_client):
+    assert admin_client.get("/invoices/999").status_code == 404
+    assert admin_client.post("/invoices/999/status", data={"status": "paid"}).status_code == 404
