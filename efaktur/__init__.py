@@ -80,10 +80,12 @@ def _register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .invoices.views import bp as invoices_bp
     from .numbers.views import bp as numbers_bp
+    from .settings.views import bp as settings_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(numbers_bp)
     app.register_blueprint(invoices_bp)
+    app.register_blueprint(settings_bp)
     app.register_blueprint(activity_bp)
 
     @app.get("/")

@@ -1,11 +1,12 @@
 """Flask extensions, created once and bound to the app in create_app()."""
 from flask_login import LoginManager
-from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from .mailer import TimeoutMail
 
 # Named constraints, so migrations can address them on every database (SQLite batch mode too).
 NAMING_CONVENTION = {
@@ -24,6 +25,6 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 # render_as_batch lets Alembic alter tables on SQLite (copy-and-move).
 migrate = Migrate(render_as_batch=True, compare_type=True)
-mail = Mail()
+mail = TimeoutMail()
 csrf = CSRFProtect()
 login_manager = LoginManager()

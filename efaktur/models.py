@@ -3,3 +3,4 @@ from .activity.models import ActivityEntry  # noqa: F401
 from .auth.models import User  # noqa: F401
 from .invoices.models import Invoice, InvoiceLine  # noqa: F401
 from .numbers.models import NumberAssignment, NumberRange, ReleasedNumber  # noqa: F401
+from .settings.models import CompanySettings, NotificationRecipient, ThresholdAlert  # noqa: F401

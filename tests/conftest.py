@@ -41,6 +41,7 @@ def base_config(database_uri: str, instance_path: str) -> dict:
         "WTF_CSRF_ENABLED": False,
         "MAIL_SUPPRESS_SEND": True,
         "MAIL_SERVER": "localhost",
+        "MAIL_DEFAULT_SENDER": "efaktur@example.com",
         "SERVER_NAME": None,
         "EFAKTUR_SQLITE_BUSY_TIMEOUT_MS": 30_000,
         # "Now" in the tests: the tests speak of 2026 as this year, whatever the real date.
@@ -220,3 +221,78 @@ def generate(app, invoice_ids):
 
     with app.test_request_context():
         return generate_numbers(list(invoice_ids))
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class SmtpSink:
+    """A real SMTP server (aiosmtpd) on a loopback port that keeps what it receives."""
+
+    def __init__(self, reject_with=None, deny_login=False):
+        import asyncio  # noqa: F401  (aiosmtpd runs its own loop in a thread)
+
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.smtp import AuthResult
+
+        self.messages = []
+        sink = self
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):
+                if reject_with:
+                    return reject_with
+                sink.messages.append(envelope)
+                return "250 Message accepted for delivery"
+
+        def authenticator(server, session, envelope, mechanism, auth_data):
+            return AuthResult(success=not deny_login, handled=False)
+
+        self.port = free_port()
+        self._controller = Controller(
+            Handler(), hostname="127.0.0.1", port=self.port, authenticator=authenticator, auth_require_tls=False
+        )
+
+    def __enter__(self):
+        self._controller.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._controller.stop()
+
+    def parsed(self):
+        from email import message_from_bytes, policy
+
+        return [(env.rcpt_tos, message_from_bytes(env.content, policy=policy.default)) for env in self.messages]
+
+
+@pytest.fixture
+def smtp_server():
+    with SmtpSink() as sink:
+        yield sink
+
+
+def mail_config(port, **extra):
+    """Config for an app that really sends through the SMTP server on `port`."""
+    return {
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": port,
+        "MAIL_SUPPRESS_SEND": False,
+        "MAIL_TIMEOUT": 2,
+        "MAIL_DEFAULT_SENDER": "efaktur@example.com",
+        **extra,
+    }
+
+
+def set_threshold(app, limit, active=True, emails=()):
+    from efaktur.settings.services import add_recipient, save_threshold
+
+    with app.test_request_context():
+        save_threshold(limit, active)
+        for email in emails:
+            add_recipient(email)

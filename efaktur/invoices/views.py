@@ -1,9 +1,12 @@
 """Invoices page, New Invoice modal, invoice detail, Generate and Cancel E-Faktur No."""
+import logging
+
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 
 from ..extensions import db
 from ..numbers.ledger import LedgerRefused, cancel_number, generate_numbers
 from ..numbers.views import CHANGED_EVENT as NUMBERS_CHANGED
+from ..settings.alerts import recheck_after_generate
 from ..vat import Line
 from ..web import is_htmx, local_today, with_trigger
 from .forms import FilterForm, GenerateForm, InvoiceForm, StatusForm
@@ -12,6 +15,7 @@ from .queries import PER_PAGE, invoice_query, live_numbers, number_history
 from .services import InvoiceDraft, InvoiceRefused, change_status, create_invoice, is_cancellable_number
 
 bp = Blueprint("invoices", __name__, url_prefix="/invoices")
+log = logging.getLogger(__name__)
 
 CHANGED_EVENT = "invoicesChanged"
 SHOWN_NUMBERS = 10
@@ -165,7 +169,15 @@ def generate():
         result = generate_numbers(_ticked_ids())
     except LedgerRefused as refused:
         return _modal_error(str(refused))
-    return _generated_response(result)
+    # The numbers are committed; from here on nothing may take them back.
+    try:
+        alert = recheck_after_generate()
+    except Exception:
+        log.exception("threshold recheck failed after generating numbers")
+        alert_note = "The numbers are generated, but the threshold check failed; see the server log."
+    else:
+        alert_note = alert.user_message() if alert else None
+    return _generated_response(result, alert_note)
 
 
 def _generated_response(result, warning: str | None = None):

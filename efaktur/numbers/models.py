@@ -108,7 +108,7 @@ class NumberAssignment(db.Model):
     number: Mapped[int] = mapped_column(BigInteger)
     transaction_code: Mapped[str] = mapped_column(String(2))
     status_digit: Mapped[str] = mapped_column(String(1), default="0")
-    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now, index=True)
     assigned_by: Mapped[str] = mapped_column(String(254))
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     released_by: Mapped[str | None] = mapped_column(String(254))

@@ -23,8 +23,10 @@ CHANGED_EVENT = "numbersChanged"
 
 
 def overview_context() -> dict:
+    from ..settings.services import current_settings
+
     this_year = current_year()
-    return {"ranges": all_ranges(), "this_year": year_count(this_year)}
+    return {"ranges": all_ranges(), "this_year": year_count(this_year), "settings": current_settings()}
 
 
 @bp.get("/")

@@ -1,0 +1,1 @@
+"""Billing Settings (company, notification e-mails) and the threshold alert."""

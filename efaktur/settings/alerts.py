@@ -1,0 +1,134 @@
+"""The threshold e-mail: re-checked inside every Generate request, after its numbers are committed.
+
+The count is read again from the database at that moment, never taken from before the
+commit, so two generate requests running at once each judge what their own commit left.
+The e-mail goes out synchronously (Flask-Mail) within MAIL_TIMEOUT; whatever the mail
+server does, the numbers stay generated and the outcome is recorded.
+"""
+import logging
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask import current_app, render_template, url_for
+from flask_mail import Message
+
+from ..activity.services import current_actor, record
+from ..database import write_transaction
+from ..extensions import db, mail
+from ..numbers.models import NumberAssignment, NumberRange
+from ..numbers.services import year_count
+from ..threshold import PACE_WINDOW_DAYS, estimate_run_out, threshold_reached
+from ..web import current_year, local_today, now
+from .models import OUTCOME_FAILED, OUTCOME_NOT_SENT, OUTCOME_SENT, ThresholdAlert
+from .services import current_settings, recipients
+
+log = logging.getLogger(__name__)
+
+NO_RECIPIENTS = "No Notification Email is listed on Billing Settings."
+NO_MAIL_SERVER = "No mail server is configured (set MAIL_SERVER)."
+
+
+@dataclass(frozen=True)
+class AlertReport:
+    outcome: str
+    detail: str
+    recipients: list[str]
+    year: int
+    available: int
+    limit: int
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome == OUTCOME_FAILED
+
+    def user_message(self) -> str:
+        if self.outcome == OUTCOME_SENT:
+            return f"Available numbers for {self.year} are at {self.available:,} (limit {self.limit:,}): the threshold e-mail went to {len(self.recipients)} address(es)."
+        if self.outcome == OUTCOME_FAILED:
+            return f"The numbers are generated, but the threshold alert e-mail failed: {self.detail}"
+        return f"Available numbers for {self.year} are at {self.available:,} (limit {self.limit:,}); no e-mail was sent: {self.detail}"
+
+
+def recheck_after_generate() -> AlertReport | None:
+    """Call after the generate transaction has committed. None when no alert is due."""
+    settings = current_settings()
+    if not settings.threshold_active:
+        return None
+    year = current_year()
+    available = year_count(year).available  # a fresh read, after the commit
+    if not threshold_reached(settings.threshold_active, settings.threshold_limit, available):
+        return None
+    emails = [r.email for r in recipients()]
+    outcome, detail = OUTCOME_SENT, ""
+    if not emails:
+        outcome, detail = OUTCOME_NOT_SENT, NO_RECIPIENTS
+    elif not current_app.config.get("MAIL_SERVER"):
+        outcome, detail = OUTCOME_NOT_SENT, NO_MAIL_SERVER
+    else:
+        try:
+            mail.send_within_deadline(_message(settings, year, available, emails))
+        except Exception as error:  # refused, rejected, timed out: reported, never raised
+            outcome, detail = OUTCOME_FAILED, f"{type(error).__name__}: {error}"
+    report = AlertReport(outcome, detail, emails, year, available, settings.threshold_limit)
+    _record(report)
+    return report
+
+
+def _record(report: AlertReport) -> None:
+    level = logging.INFO if report.outcome == OUTCOME_SENT else logging.WARNING
+    log.log(level, "threshold alert %s for %s (available %s, limit %s): %s", report.outcome, report.year,
+            report.available, report.limit, report.detail or ", ".join(report.recipients))
+    user_id, _ = current_actor()
+    with write_transaction():
+        db.session.add(
+            ThresholdAlert(
+                year=report.year,
+                available=report.available,
+                threshold_limit=report.limit,
+                recipients=", ".join(report.recipients),
+                outcome=report.outcome,
+                detail=report.detail,
+                user_id=user_id,
+            )
+        )
+        record("threshold.alert", report.user_message(), subject="settings")
+
+
+def _pace(year: int) -> int:
+    """Numbers of the year's ranges handed out in the last 30 days."""
+    cutoff = now() - timedelta(days=PACE_WINDOW_DAYS)
+    return db.session.scalar(
+        db.select(db.func.count(NumberAssignment.id))
+        .join(NumberRange, NumberRange.id == NumberAssignment.range_id)
+        .where(NumberRange.year == year, NumberAssignment.assigned_at >= cutoff)
+    )
+
+
+def _page_url() -> str:
+    base = current_app.config.get("EFAKTUR_PUBLIC_URL")
+    if base:
+        return base.rstrip("/") + url_for("numbers.index")
+    return url_for("numbers.index", _external=True)
+
+
+def _message(settings, year: int, available: int, emails: list[str]) -> Message:
+    today = local_today()
+    ranges = list(
+        db.session.scalars(db.select(NumberRange).where(NumberRange.year == year).order_by(NumberRange.start_number))
+    )
+    estimate = estimate_run_out(available, _pace(year), today)
+    context = {
+        "company": settings.company_name or "your company",
+        "year": year,
+        "available": available,
+        "limit": settings.threshold_limit,
+        "ranges": ranges,
+        "estimate": estimate.describe(date(year, 12, 31)),
+        "page_url": _page_url(),
+    }
+    return Message(
+        subject=f"Available number reached threshold limit: {available:,} left for {year} (limit {settings.threshold_limit:,})",
+        recipients=emails,
+        body=render_template("email/threshold.txt", **context),
+        html=render_template("email/threshold.html", **context),
+    )

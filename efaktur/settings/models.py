@@ -1,0 +1,61 @@
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..clock import utc_now
+from ..extensions import db
+from ..types import UTCDateTime
+
+SETTINGS_ID = 1
+
+
+class CompanySettings(db.Model):
+    """The one row of company-wide settings (id 1)."""
+
+    __tablename__ = "company_settings"
+    __table_args__ = (
+        CheckConstraint("id = 1", name="single_row"),
+        CheckConstraint("threshold_limit >= 0 AND threshold_limit <= 1000000000", name="threshold_limit_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    company_name: Mapped[str] = mapped_column(String(200), default="")
+    company_npwp: Mapped[str] = mapped_column(String(16), default="")
+    threshold_limit: Mapped[int] = mapped_column(Integer, default=0)
+    threshold_active: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now, onupdate=utc_now)
+
+
+class NotificationRecipient(db.Model):
+    """An address on Billing Settings that receives the threshold e-mail."""
+
+    __tablename__ = "notification_recipient"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    # Lower-cased copy: the same address in another letter case is the same address.
+    email_key: Mapped[str] = mapped_column(String(254), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+OUTCOME_SENT = "sent"
+OUTCOME_FAILED = "failed"
+OUTCOME_NOT_SENT = "not_sent"
+
+
+class ThresholdAlert(db.Model):
+    """One threshold check that called for an e-mail, and what became of it."""
+
+    __tablename__ = "threshold_alert"
+    __table_args__ = (CheckConstraint("outcome IN ('sent', 'failed', 'not_sent')", name="outcome"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now, index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    available: Mapped[int] = mapped_column(Integer)
+    threshold_limit: Mapped[int] = mapped_column(Integer)
+    recipients: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[str] = mapped_column(String(10))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))

@@ -1,0 +1,86 @@
+"""Company settings, the threshold and the notification addresses."""
+from email_validator import EmailNotValidError, validate_email
+
+from ..activity.services import record
+from ..database import write_transaction
+from ..extensions import db
+from .models import SETTINGS_ID, CompanySettings, NotificationRecipient, ThresholdAlert
+
+
+class SettingsRefused(ValueError):
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+def current_settings() -> CompanySettings:
+    """The settings row as stored now (defaults when nothing was saved yet, not written)."""
+    return db.session.get(CompanySettings, SETTINGS_ID, populate_existing=True) or CompanySettings(
+        id=SETTINGS_ID, company_name="", company_npwp="", threshold_limit=0, threshold_active=False
+    )
+
+
+def _settings_for_update() -> CompanySettings:
+    settings = db.session.scalars(
+        db.select(CompanySettings).where(CompanySettings.id == SETTINGS_ID).with_for_update()
+    ).first()
+    if settings is None:
+        settings = CompanySettings(id=SETTINGS_ID, company_name="", company_npwp="", threshold_limit=0, threshold_active=False)
+        db.session.add(settings)
+    return settings
+
+
+def save_threshold(limit: int, active: bool) -> CompanySettings:
+    with write_transaction():
+        settings = _settings_for_update()
+        before = (settings.threshold_limit, settings.threshold_active)
+        settings.threshold_limit, settings.threshold_active = limit, active
+        record(
+            "threshold.saved",
+            f"Threshold Limit {before[0]:,} ({'active' if before[1] else 'inactive'}) changed to "
+            f"{limit:,} ({'active' if active else 'inactive'}).",
+            subject="settings",
+        )
+    return settings
+
+
+def save_company(name: str, npwp: str) -> CompanySettings:
+    with write_transaction():
+        settings = _settings_for_update()
+        settings.company_name, settings.company_npwp = name, npwp
+        record("company.saved", f"Company details set to {name} (NPWP {npwp or 'none'}).", subject="settings")
+    return settings
+
+
+def recipients() -> list[NotificationRecipient]:
+    return list(db.session.scalars(db.select(NotificationRecipient).order_by(NotificationRecipient.email_key)))
+
+
+def add_recipient(email: str) -> NotificationRecipient:
+    try:
+        normalized = validate_email(email.strip(), check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise SettingsRefused({"email": f"Enter a valid e-mail address ({error})."})
+    key = normalized.lower()
+    with write_transaction():
+        if db.session.scalar(db.select(NotificationRecipient.id).where(NotificationRecipient.email_key == key)):
+            raise SettingsRefused({"email": f"{normalized} is on the list already."})
+        recipient = NotificationRecipient(email=normalized, email_key=key)
+        db.session.add(recipient)
+        record("recipient.added", f"Added {normalized} to the threshold e-mail recipients.", subject="settings")
+    return recipient
+
+
+def remove_recipient(recipient_id: int) -> str | None:
+    with write_transaction():
+        recipient = db.session.get(NotificationRecipient, recipient_id)
+        if recipient is None:
+            return None
+        email = recipient.email
+        db.session.delete(recipient)
+        record("recipient.removed", f"Removed {email} from the threshold e-mail recipients.", subject="settings")
+    return email
+
+
+def recent_alerts(limit: int = 20) -> list[ThresholdAlert]:
+    return list(db.session.scalars(db.select(ThresholdAlert).order_by(ThresholdAlert.id.desc()).limit(limit)))

@@ -1,0 +1,111 @@
+"""Billing Settings page and the Setting Threshold modal (admins only)."""
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+
+from ..web import admin_required, is_htmx, with_trigger
+from .forms import CompanyForm, RecipientForm, ThresholdForm
+from .services import (
+    SettingsRefused,
+    add_recipient,
+    current_settings,
+    recent_alerts,
+    recipients,
+    remove_recipient,
+    save_company,
+    save_threshold,
+)
+
+bp = Blueprint("settings", __name__, url_prefix="/settings")
+
+THRESHOLD_SAVED = "thresholdSaved"
+
+
+@bp.route("/threshold", methods=["GET", "POST"])
+@admin_required
+def threshold():
+    settings = current_settings()
+    form = ThresholdForm()
+    if request.method == "GET":
+        form.threshold_limit.data = str(settings.threshold_limit)
+        form.active.data = settings.threshold_active
+    elif form.validate_on_submit():
+        save_threshold(form.threshold_limit.parsed, form.active.data)
+        message = (
+            f"Threshold saved: {form.threshold_limit.parsed:,}, "
+            + ("active: an e-mail goes out when this year's available numbers fall to it." if form.active.data
+               else "inactive: no e-mail is sent.")
+        )
+        if is_htmx():
+            response = make_response(render_template("_partials/success_modal.html", message=message))
+            return with_trigger(response, **{THRESHOLD_SAVED: True})
+        flash(message)
+        return redirect(url_for("numbers.index"), code=303)
+    template = "settings/_partials/threshold_form.html" if is_htmx() else "settings/threshold_page.html"
+    return render_template(template, form=form), (422 if form.errors else 200)
+
+
+def _billing_context(recipient_form=None, company_form=None):
+    settings = current_settings()
+    if company_form is None:
+        company_form = CompanyForm(formdata=None, company_name=settings.company_name, company_npwp=settings.company_npwp)
+    return {
+        "settings": settings,
+        "recipients": recipients(),
+        "recipient_form": recipient_form or RecipientForm(formdata=None),
+        "company_form": company_form,
+        "alerts": recent_alerts(),
+    }
+
+
+@bp.get("/billing")
+@admin_required
+def billing():
+    return render_template("settings/billing.html", **_billing_context())
+
+
+def _recipients_response(form, status=200):
+    context = _billing_context(recipient_form=form)
+    if is_htmx():
+        return render_template("settings/_partials/recipients.html", **context), status
+    if status != 200:
+        return render_template("settings/billing.html", **context), status
+    return redirect(url_for("settings.billing"), code=303)
+
+
+@bp.post("/recipients")
+@admin_required
+def add_recipient_view():
+    form = RecipientForm()
+    if form.validate_on_submit():
+        try:
+            add_recipient(form.email.data)
+        except SettingsRefused as refused:
+            form.email.errors = list(form.email.errors) + [refused.errors["email"]]
+        else:
+            return _recipients_response(RecipientForm(formdata=None))
+    return _recipients_response(form, 422)
+
+
+@bp.post("/recipients/<int:recipient_id>/delete")
+@admin_required
+def remove_recipient_view(recipient_id: int):
+    remove_recipient(recipient_id)  # already gone: the list shows the truth either way
+    return _recipients_response(RecipientForm(formdata=None))
+
+
+@bp.post("/company")
+@admin_required
+def company():
+    form = CompanyForm()
+    if form.validate_on_submit():
+        save_company(form.company_name.data.strip(), getattr(form.company_npwp, "digits", ""))
+        if not is_htmx():
+            flash("Company details saved.")
+            return redirect(url_for("settings.billing"), code=303)
+        form = None
+        saved = True
+    else:
+        saved = False
+    context = _billing_context(company_form=form)
+    if is_htmx():
+        return render_template("settings/_partials/company_form.html", saved=saved, **context), (200 if saved else 422)
+    return render_template("settings/billing.html", **context), 422

@@ -1,0 +1,57 @@
+"""The threshold rule and the run-out estimate. Pure domain code: no Flask, no database."""
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+MAX_THRESHOLD_LIMIT = 1_000_000_000
+PACE_WINDOW_DAYS = 30
+
+
+class ThresholdLimitError(ValueError):
+    """Why a Threshold Limit text is not acceptable, in words for the user."""
+
+
+def parse_threshold_limit(text: str | None) -> int:
+    """A whole number 0..1,000,000,000 written with ASCII digits only ("4", "030")."""
+    text = (text or "").strip()
+    if not text:
+        raise ThresholdLimitError("Enter the Threshold Limit: a whole number, 0 or more.")
+    if not all("0" <= c <= "9" for c in text):
+        if text.startswith("-") and text[1:].isdigit():
+            raise ThresholdLimitError("The Threshold Limit cannot be negative.")
+        raise ThresholdLimitError("Use digits 0-9 only: a whole number, 0 or more, without signs, decimals or exponents.")
+    value = int(text)
+    if value > MAX_THRESHOLD_LIMIT:
+        raise ThresholdLimitError(f"The Threshold Limit can be at most {MAX_THRESHOLD_LIMIT:,}.")
+    return value
+
+
+def threshold_reached(active: bool, limit: int, available: int) -> bool:
+    """The guide's rule: when active, alert while available <= limit."""
+    return active and available <= limit
+
+
+@dataclass(frozen=True)
+class RunOutEstimate:
+    used_last_window: int
+    per_day: float
+    run_out_on: date | None  # None: no pace to go by, or it lasts past the year
+
+    def describe(self, year_end: date) -> str:
+        if self.used_last_window == 0:
+            return f"No numbers were used in the last {PACE_WINDOW_DAYS} days, so there is no pace to estimate from."
+        pace = f"At the pace of the last {PACE_WINDOW_DAYS} days ({self.used_last_window:,} numbers, {self.per_day:.1f} a day)"
+        if self.run_out_on is None:
+            return f"{pace}, the numbers last until the end of {year_end.year}, when they expire."
+        return f"{pace}, the numbers run out around {self.run_out_on.strftime('%d %B %Y').lstrip('0')}."
+
+
+def estimate_run_out(available: int, used_last_window: int, today: date) -> RunOutEstimate:
+    per_day = used_last_window / PACE_WINDOW_DAYS
+    if per_day == 0:
+        return RunOutEstimate(used_last_window, 0.0, None)
+    if available == 0:
+        return RunOutEstimate(used_last_window, per_day, today)
+    day = today + timedelta(days=math.floor(available / per_day))
+    year_end = date(today.year, 12, 31)
+    return RunOutEstimate(used_last_window, per_day, None if day > year_end else day)
