@@ -40,7 +40,9 @@ class RunOutEstimate:
     def describe(self, year_end: date) -> str:
         if self.used_last_window == 0:
             return f"No numbers were used in the last {PACE_WINDOW_DAYS} days, so there is no pace to estimate from."
-        pace = f"At the pace of the last {PACE_WINDOW_DAYS} days ({self.used_last_window:,} numbers, {self.per_day:.1f} a day)"
+        used = f"{self.used_last_window:,} number{'' if self.used_last_window == 1 else 's'}"
+        rate = f"{self.per_day:.1f} a day" if self.per_day >= 0.1 else f"about one every {round(1 / self.per_day)} days"
+        pace = f"At the pace of the last {PACE_WINDOW_DAYS} days ({used}, {rate})"
         if self.run_out_on is None:
             return f"{pace}, the numbers last until the end of {year_end.year}, when they expire."
         return f"{pace}, the numbers run out around {self.run_out_on.strftime('%d %B %Y').lstrip('0')}."

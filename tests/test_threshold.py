@@ -47,6 +47,8 @@ def test_run_out_estimate():
     assert estimate_run_out(10_000, 30, today).run_out_on is None  # lasts past the year
     assert "until the end of 2026" in estimate_run_out(10_000, 30, today).describe(date(2026, 12, 31))
     assert estimate_run_out(0, 30, today).run_out_on == today
+    assert "(1 number, about one every 30 days)" in estimate_run_out(4, 1, today).describe(date(2026, 12, 31))
+    assert "(60 numbers, 2.0 a day)" in estimate_run_out(4, 60, today).describe(date(2026, 12, 31))
 
 
 def settings(app):

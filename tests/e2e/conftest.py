@@ -53,19 +53,32 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_server(tmp_path):
-    config = base_config("sqlite:///" + str(tmp_path / "e2e.sqlite"), str(tmp_path))
-    config["WTF_CSRF_ENABLED"] = True  # the browser goes through CSRF like a user's
-    config["MAIL_SERVER"] = None
-    app = create_app(config)
-    with app.app_context():
-        db.create_all()
-        seed_users()
-    server = LiveServer(app).start()
-    yield server
-    server.stop()
-    with app.app_context():
-        db.engine.dispose()
+def live_server_factory(tmp_path):
+    """Start a live server with extra config (e.g. a mail server); stopped after the test."""
+    servers = []
+
+    def start(**extra_config):
+        config = base_config("sqlite:///" + str(tmp_path / f"e2e{len(servers)}.sqlite"), str(tmp_path))
+        config["WTF_CSRF_ENABLED"] = True  # the browser goes through CSRF like a user's
+        config["MAIL_SERVER"] = None
+        config.update(extra_config)
+        app = create_app(config)
+        with app.app_context():
+            db.create_all()
+            seed_users()
+        servers.append(LiveServer(app).start())
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.stop()
+        with server.app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def live_server(live_server_factory):
+    return live_server_factory()
 
 
 @pytest.fixture(scope="session")
