@@ -2,11 +2,11 @@
 import re
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 from sqlalchemy import text
 
 from ..activity.services import record
+from ..errors import Refused
 from ..database import is_postgresql, write_transaction
 from ..extensions import db
 from ..vat import Line, compute_vat
@@ -16,10 +16,8 @@ INVOICE_NUMBER_PATTERN = "INV-{year}-{seq:06d}"
 _SEQ_RE = re.compile(r"^INV-(\d{4})-(\d+)$")
 
 
-class InvoiceRefused(ValueError):
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
+class InvoiceRefused(Refused):
+    pass
 
 
 @dataclass(frozen=True)

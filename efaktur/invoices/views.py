@@ -3,6 +3,7 @@ import logging
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 
+from ..errors import apply_field_errors
 from ..extensions import db
 from ..numbers.ledger import LedgerRefused, cancel_number, generate_numbers
 from ..numbers.views import CHANGED_EVENT as NUMBERS_CHANGED
@@ -86,8 +87,7 @@ def new():
         try:
             invoice = create_invoice(_draft(form))
         except InvoiceRefused as refused:
-            for name, message in refused.errors.items():
-                getattr(form, name).errors = list(getattr(form, name).errors) + [message]
+            apply_field_errors(form, refused.errors, "number")
         else:
             return _success(f"Invoice {invoice.number} saved.", None, CHANGED_EVENT)
     template = "invoices/_partials/invoice_form.html" if is_htmx() else "invoices/invoice_form_page.html"
@@ -126,7 +126,7 @@ def status(invoice_id: int):
         try:
             invoice = change_status(invoice_id, form.status.data)
         except InvoiceRefused as refused:
-            form.status.errors = list(form.status.errors) + [refused.errors["status"]]
+            apply_field_errors(form, refused.errors, "status")
         else:
             if not is_htmx():
                 return redirect(url_for("invoices.detail", invoice_id=invoice_id), code=303)

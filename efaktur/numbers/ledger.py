@@ -31,7 +31,7 @@ from ..database import write_transaction
 from ..extensions import db
 from ..invoices.models import STATUS_CANCELLED, Invoice
 from ..nsfp import STATUS_NORMAL, format_efaktur_no
-from .allocation import NotEnoughNumbers, RangePool, plan_take
+from .allocation import RangePool, plan_take
 from .models import NumberAssignment, NumberRange, ReleasedNumber
 
 # Bind-parameter lists are cut to this size (SQLite and PostgreSQL limits are far above).

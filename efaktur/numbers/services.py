@@ -4,18 +4,15 @@ from dataclasses import dataclass
 from sqlalchemy import func, text
 
 from ..activity.services import record
+from ..errors import Refused
 from ..database import is_postgresql, write_transaction
 from ..extensions import db
 from ..nsfp import check_range, format_nsfp, ranges_overlap
 from .models import NumberRange, ReleasedNumber
 
 
-class RangeRejected(ValueError):
-    """A proposed range breaks a rule; ``errors`` maps form fields to messages."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
+class RangeRejected(Refused):
+    """A proposed range breaks a rule."""
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """E-Faktur No page: the range table, and the modal forms that change it."""
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, url_for
 
+from ..errors import apply_field_errors
 from ..extensions import db
 from ..nsfp import format_nsfp
 from ..web import admin_required, current_year, is_htmx, with_trigger
@@ -53,12 +54,6 @@ def _success(message: str):
     return redirect(url_for("numbers.index"), code=303)
 
 
-def _apply_errors(form, errors: dict[str, str]) -> None:
-    for field_name, message in errors.items():
-        field = getattr(form, field_name, None) or form.start_number
-        field.errors = list(field.errors) + [message]
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @admin_required
 def new():
@@ -72,7 +67,7 @@ def new():
         try:
             number_range = create_range(form.year.data, form.start_number.parsed, form.end_number.parsed)
         except RangeRejected as rejected:
-            _apply_errors(form, rejected.errors)
+            apply_field_errors(form, rejected.errors, "start_number")
         else:
             return _success(f"Tax Number range saved: {number_range.total:,} numbers for {number_range.year}.")
     status = 422 if form.errors else 200
@@ -90,7 +85,7 @@ def edit(range_id: int):
         try:
             update_range(range_id, form.year.data, form.start_number.parsed, form.end_number.parsed)
         except RangeRejected as rejected:
-            _apply_errors(form, rejected.errors)
+            apply_field_errors(form, rejected.errors, "start_number")
         else:
             return _success("Tax Number range updated.")
     elif not form.is_submitted():

@@ -2,15 +2,14 @@
 from email_validator import EmailNotValidError, validate_email
 
 from ..activity.services import record
+from ..errors import Refused
 from ..database import write_transaction
 from ..extensions import db
 from .models import SETTINGS_ID, CompanySettings, NotificationRecipient, ThresholdAlert
 
 
-class SettingsRefused(ValueError):
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
+class SettingsRefused(Refused):
+    pass
 
 
 def current_settings() -> CompanySettings:

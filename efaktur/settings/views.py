@@ -1,6 +1,7 @@
 """Billing Settings page and the Setting Threshold modal (admins only)."""
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 
+from ..errors import apply_field_errors
 from ..web import admin_required, is_htmx, with_trigger
 from .forms import CompanyForm, RecipientForm, ThresholdForm
 from .services import (
@@ -79,7 +80,7 @@ def add_recipient_view():
         try:
             add_recipient(form.email.data)
         except SettingsRefused as refused:
-            form.email.errors = list(form.email.errors) + [refused.errors["email"]]
+            apply_field_errors(form, refused.errors, "email")
         else:
             return _recipients_response(RecipientForm(formdata=None))
     return _recipients_response(form, 422)
