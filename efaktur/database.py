@@ -88,13 +88,22 @@ def is_postgresql() -> bool:
 
 @contextmanager
 def write_transaction():
-    """One all-or-nothing transaction that holds the write lock from its start (SQLite).
+    """One all-or-nothing transaction: commits on success, rolls back on any exception.
 
-    Any transaction the request had open (reads for the page, the logged-in user) is
-    ended first, so the new one can begin with the lock. Commits on success, rolls
-    back on any exception.
+    SQLite: any transaction the request had open (reads for the page, the logged-in
+    user) is ended first, so the new one can begin with the write lock.
     """
     session = db.session()
+    if session.get_bind().dialect.name != "sqlite":
+        # PostgreSQL: the row locks taken inside are what matters, and READ COMMITTED
+        # statements see the latest commits anyway; the open transaction simply goes on.
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        return
     if session.in_transaction():
         session.commit()
     with _writer_turn(session):

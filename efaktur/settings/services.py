@@ -21,7 +21,10 @@ def current_settings() -> CompanySettings:
 
 def _settings_for_update() -> CompanySettings:
     settings = db.session.scalars(
-        db.select(CompanySettings).where(CompanySettings.id == SETTINGS_ID).with_for_update()
+        db.select(CompanySettings)
+        .where(CompanySettings.id == SETTINGS_ID)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).first()
     if settings is None:
         settings = CompanySettings(id=SETTINGS_ID, company_name="", company_npwp="", threshold_limit=0, threshold_active=False)
