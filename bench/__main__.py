@@ -30,6 +30,9 @@ from efaktur import create_app  # noqa: E402
 from efaktur.extensions import db  # noqa: E402
 
 YEAR = 2026
+# gunicorn sync workers: one per core measured best here (more only add contention on 2 cores).
+WORKERS = int(os.environ.get("EFAKTUR_BENCH_WORKERS", "2"))
+CLIENTS = int(os.environ.get("EFAKTUR_BENCH_CLIENTS", "4"))
 NOW = "2026-06-15T03:00:00+00:00"
 ADMIN, PASSWORD = "bench@example.com", "bench-password-1"
 
@@ -227,7 +230,7 @@ def bench_gunicorn(tmpdir, label, uri, duration, clients, prepare):
     env = {**os.environ, "FLASK_SECRET_KEY": "bench-secret-key-long-enough-xx", "FLASK_SQLALCHEMY_DATABASE_URI": uri,
            "FLASK_WTF_CSRF_ENABLED": "false", "FLASK_SESSION_COOKIE_SECURE": "false", "FLASK_EFAKTUR_FIXED_NOW": f'"{NOW}"'}
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+        [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}", "wsgi:app"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
@@ -251,7 +254,7 @@ def bench_gunicorn(tmpdir, label, uri, duration, clients, prepare):
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
-    print(f"[3] gunicorn (2 sync workers, {clients} clients, {duration:.0f} s each) on {label}:")
+    print(f"[3] gunicorn ({WORKERS} sync workers, {clients} clients, {duration:.0f} s each) on {label}:")
     print(f"      trivial logged-in page GET /me: {page_rps:8.1f} req/s  ({page_errors} errors)")
     print(f"      generate, one invoice each:     {generate_rps:8.1f} req/s  ({generate_errors} errors)")
     print(f"      ratio {generate_rps / page_rps:.2f}  (target >= 0.5)")
@@ -269,10 +272,10 @@ def main():
     bench_generate_batch(tmpdir, 1_000 if args.quick else 10_000, 1 if args.quick else 3)
     duration = 2.0 if args.quick else 8.0
     sqlite_uri = "sqlite:///" + os.path.join(tmpdir, "http.sqlite")
-    bench_gunicorn(tmpdir, "SQLite", sqlite_uri, duration, 4, lambda: fresh_sqlite(tmpdir, "http.sqlite")[0])
+    bench_gunicorn(tmpdir, "SQLite", sqlite_uri, duration, CLIENTS, lambda: fresh_sqlite(tmpdir, "http.sqlite")[0])
     if args.postgres:
         uri, prepare = _postgres(args.postgres)
-        bench_gunicorn(tmpdir, "PostgreSQL", uri, duration, 4, prepare)
+        bench_gunicorn(tmpdir, "PostgreSQL", uri, duration, CLIENTS, prepare)
 
 
 def _postgres(url):

@@ -26,19 +26,20 @@ def current_actor() -> tuple[int | None, str]:
     return _actor()
 
 
+def activity_rows(action: str, items: list[tuple[str, str]], actor: tuple[int | None, str] | None = None) -> list[dict]:
+    """Rows for the activity table, one per (subject, summary), for callers that insert in bulk."""
+    user_id, actor_email = actor or _actor()
+    now = utc_now()
+    return [
+        {"user_id": user_id, "actor": actor_email, "action": action, "subject": subject, "summary": summary, "at": now}
+        for subject, summary in items
+    ]
+
+
 def record_many(action: str, items: list[tuple[str, str]], actor: tuple[int | None, str] | None = None) -> None:
     """Bulk form of record() for one entry per (subject, summary), e.g. numbers handed out."""
-    if not items:
-        return
-    user_id, actor = actor or _actor()
-    now = utc_now()
-    db.session.connection().execute(
-        ActivityEntry.__table__.insert(),
-        [
-            {"user_id": user_id, "actor": actor, "action": action, "subject": subject, "summary": summary, "at": now}
-            for subject, summary in items
-        ],
-    )
+    if items:
+        db.session.connection().execute(ActivityEntry.__table__.insert(), activity_rows(action, items, actor))
 
 
 def recent_page(page: int, per_page: int = 50, subject: str | None = None):

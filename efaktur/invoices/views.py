@@ -8,6 +8,7 @@ from ..extensions import db
 from ..numbers.ledger import LedgerRefused, cancel_number, generate_numbers
 from ..numbers.views import CHANGED_EVENT as NUMBERS_CHANGED
 from ..settings.alerts import recheck_after_generate
+from ..settings.services import current_settings
 from ..vat import Line
 from ..web import is_htmx, local_today, with_trigger
 from .forms import FilterForm, GenerateForm, InvoiceForm, StatusForm
@@ -165,13 +166,14 @@ def generate_confirm():
 @bp.post("/generate")
 def generate():
     # CSRFProtect has checked the token before this view runs, as for every POST.
+    threshold = current_settings()  # the threshold as set; the count is read after the commit
     try:
         result = generate_numbers(_ticked_ids())
     except LedgerRefused as refused:
         return _modal_error(str(refused))
     # The numbers are committed; from here on nothing may take them back.
     try:
-        alert = recheck_after_generate()
+        alert = recheck_after_generate(threshold)
     except Exception:
         log.exception("threshold recheck failed after generating numbers")
         alert_note = "The numbers are generated, but the threshold check failed; see the server log."

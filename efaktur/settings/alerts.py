@@ -49,9 +49,13 @@ class AlertReport:
         return f"Available numbers for {self.year} are at {self.available:,} (limit {self.limit:,}); no e-mail was sent: {self.detail}"
 
 
-def recheck_after_generate() -> AlertReport | None:
-    """Call after the generate transaction has committed. None when no alert is due."""
-    settings = current_settings()
+def recheck_after_generate(settings=None) -> AlertReport | None:
+    """Call after the generate transaction has committed. None when no alert is due.
+
+    `settings` may be read before generating (it saves a query when the threshold is off);
+    the available count is always read here, after the commit.
+    """
+    settings = settings or current_settings()
     if not settings.threshold_active:
         return None
     year = current_year()
