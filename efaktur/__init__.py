@@ -7,7 +7,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from .config import DefaultConfig, check_production_config, default_database_uri
-from .database import configure_engine
+from .database import WriterQueueTimeout, configure_engine
 from .extensions import csrf, db, login_manager, mail, migrate
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -150,6 +150,11 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(405)
     def method_not_allowed(error):
         return _error(405, "Not allowed", "That action is not available here.")
+
+    @app.errorhandler(WriterQueueTimeout)
+    def database_busy(error):
+        db.session.rollback()
+        return _error(503, "Busy", "Another change is still being saved. Nothing was changed; please try again.")
 
     @app.errorhandler(500)
     def internal_error(error):

@@ -91,23 +91,17 @@ def write_transaction():
     """One all-or-nothing transaction: commits on success, rolls back on any exception.
 
     SQLite: any transaction the request had open (reads for the page, the logged-in
-    user) is ended first, so the new one can begin with the write lock.
+    user) is ended first, so that the new one can begin holding the write lock.
+    PostgreSQL: the open transaction simply goes on; the row locks taken inside are what
+    matters, and READ COMMITTED statements see the latest commits anyway.
     """
     session = db.session()
-    if session.get_bind().dialect.name != "sqlite":
-        # PostgreSQL: the row locks taken inside are what matters, and READ COMMITTED
-        # statements see the latest commits anyway; the open transaction simply goes on.
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        return
-    if session.in_transaction():
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    if sqlite and session.in_transaction():
         session.commit()
     with _writer_turn(session):
-        session.connection(execution_options={_SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+        if sqlite:
+            session.connection(execution_options={_SQLITE_BEGIN_OPTION: "IMMEDIATE"})
         try:
             yield session
             session.commit()

@@ -159,3 +159,24 @@ def _has_number(invoice_id):
             NumberAssignment.invoice_id == invoice_id, NumberAssignment.released_at.is_(None)
         )
     ) is not None
+
+
+def test_a_writer_that_cannot_get_its_turn_is_told_to_try_again(sqlite_app):
+    """SQLite: a change that waits longer than the busy timeout answers 503, and nothing is written."""
+    from efaktur.database import sqlite_writer_queue
+
+    app = sqlite_app
+    add_range(app, 2026, "000-26.00000001", "000-26.00000010")
+    invoice = make_invoice(app)
+    app.config["EFAKTUR_SQLITE_BUSY_TIMEOUT_MS"] = 200
+    client = app.test_client()
+    client.post("/login", data={"email": ADMIN_EMAIL, "password": PASSWORD})
+    generate = {"invoice_ids": [invoice]}
+    path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    with sqlite_writer_queue(path, 1):  # another writer holds its turn
+        response = client.post("/invoices/generate", data=generate, headers={"HX-Request": "true"})
+    assert response.status_code == 503
+    assert "try again" in response.get_data(as_text=True)
+    with app.app_context():
+        assert not _has_number(invoice)
+    assert client.post("/invoices/generate", data=generate, headers={"HX-Request": "true"}).status_code == 200
