@@ -56,6 +56,7 @@ def test_create_generate_cancel_and_return_the_number(logged_in_page, live_serve
     success.get_by_role("button", name="OK").click()
     expect(page.locator("#detail-efaktur-no")).to_have_text("(Not Set)")
     expect(page.locator("#number-history")).to_contain_text("010.000-26.00000001")
+    screenshot(page, "invoice-detail", full_page=True)
     assert available_this_year(page, live_server) == "10"
 
 
