@@ -36,12 +36,6 @@ def activity_rows(action: str, items: list[tuple[str, str]], actor: tuple[int | 
     ]
 
 
-def record_many(action: str, items: list[tuple[str, str]], actor: tuple[int | None, str] | None = None) -> None:
-    """Bulk form of record() for one entry per (subject, summary), e.g. numbers handed out."""
-    if items:
-        db.session.connection().execute(ActivityEntry.__table__.insert(), activity_rows(action, items, actor))
-
-
 def recent_page(page: int, per_page: int = 50, subject: str | None = None):
     query = db.select(ActivityEntry).order_by(ActivityEntry.at.desc(), ActivityEntry.id.desc())
     if subject:

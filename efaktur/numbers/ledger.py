@@ -57,10 +57,6 @@ class IssuedNumber:
 class GenerateResult:
     issued: list[IssuedNumber] = field(default_factory=list)
 
-    @property
-    def years(self) -> set[int]:
-        return {item.year for item in self.issued}
-
 
 def _chunks(values: list[int]):
     for i in range(0, len(values), CHUNK):

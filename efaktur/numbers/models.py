@@ -61,10 +61,6 @@ class NumberRange(db.Model):
     def available(self) -> int:
         return self.total - self.held_count
 
-    @property
-    def used(self) -> int:
-        return self.held_count
-
 
 class ReleasedNumber(db.Model):
     """A number below its range's next_number that is back in the pool."""
