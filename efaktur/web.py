@@ -3,7 +3,7 @@ import json
 from datetime import datetime, timezone
 from functools import wraps
 
-from flask import abort, current_app, request
+from flask import abort, current_app, flash, make_response, redirect, render_template, request
 from flask_login import current_user
 
 from . import clock
@@ -47,6 +47,18 @@ def admin_required(view):
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def success_response(message: str, fallback_url: str, events: tuple[str, ...] = (), warning: str | None = None):
+    """After a change: the success pop-up with OK plus events that refresh the page parts
+    (htmx), or, without JavaScript, the message flashed and a 303 back to `fallback_url`."""
+    if is_htmx():
+        response = make_response(render_template("_partials/success_modal.html", message=message, warning=warning))
+        return with_trigger(response, **{event: True for event in events})
+    flash(message)
+    if warning:
+        flash(warning)
+    return redirect(fallback_url, code=303)
 
 
 def with_trigger(response, **events):

@@ -1,7 +1,7 @@
 """Invoices page, New Invoice modal, invoice detail, Generate and Cancel E-Faktur No."""
 import logging
 
-from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, make_response, redirect, render_template, request, url_for
 
 from ..errors import apply_field_errors
 from ..extensions import db
@@ -10,7 +10,7 @@ from ..numbers.views import CHANGED_EVENT as NUMBERS_CHANGED
 from ..settings.alerts import recheck_after_generate
 from ..settings.services import current_settings
 from ..vat import Line
-from ..web import is_htmx, local_today, with_trigger
+from ..web import is_htmx, local_today, success_response, with_trigger
 from .forms import FilterForm, GenerateForm, InvoiceForm, StatusForm
 from .models import STATUS_LABELS, Invoice
 from .queries import PER_PAGE, invoice_query, live_numbers, number_history
@@ -51,13 +51,7 @@ def index():
 
 
 def _success(message: str, warning: str | None = None, *events: str):
-    if is_htmx():
-        response = make_response(render_template("_partials/success_modal.html", message=message, warning=warning))
-        return with_trigger(response, **{event: True for event in events})
-    flash(message)
-    if warning:
-        flash(warning)
-    return redirect(request.referrer or url_for("invoices.index"), code=303)
+    return success_response(message, request.referrer or url_for("invoices.index"), events, warning)
 
 
 def _draft(form: InvoiceForm) -> InvoiceDraft:

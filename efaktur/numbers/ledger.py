@@ -177,6 +177,11 @@ def _check_eligible(invoices, holding: set[int]) -> None:
         raise LedgerRefused("No number was generated: " + "; ".join(problems) + ".")
 
 
+def _available(range_row) -> int:
+    """Available Number of a locked range row (Core row: NumberRange.available is for ORM objects)."""
+    return range_row.end_number - range_row.start_number + 1 - range_row.held_count
+
+
 def _pool(number_range, need: int) -> RangePool:
     # Below next_number every number is either held or released, so the counters tell
     # whether there is anything released to look up at all.
@@ -219,7 +224,7 @@ def generate_numbers(invoice_ids: list[int]) -> GenerateResult:
         for year, year_invoices in sorted(by_year.items()):
             need = len(year_invoices)
             year_ranges = sorted(ranges_by_year[year], key=lambda r: r.start_number)
-            available = sum(r.end_number - r.start_number + 1 - r.held_count for r in year_ranges)
+            available = sum(_available(r) for r in year_ranges)
             if available < need:
                 shortages.append(
                     f"{need:,} invoices dated {year} need a number, "
@@ -231,7 +236,7 @@ def generate_numbers(invoice_ids: list[int]) -> GenerateResult:
                 if remaining <= 0:
                     break
                 pools.append(_pool(number_range, remaining))
-                remaining -= number_range.end_number - number_range.start_number + 1 - number_range.held_count
+                remaining -= _available(number_range)
             plans[year] = plan_take(pools, need)
         if shortages:
             raise LedgerRefused("Not enough numbers, none was generated: " + "; ".join(shortages) + ".")

@@ -1,10 +1,10 @@
 """E-Faktur No page: the range table, and the modal forms that change it."""
-from flask import Blueprint, flash, make_response, redirect, render_template, url_for
+from flask import Blueprint, render_template, url_for
 
 from ..errors import apply_field_errors
 from ..extensions import db
 from ..nsfp import format_nsfp
-from ..web import admin_required, current_year, is_htmx, with_trigger
+from ..web import admin_required, current_year, is_htmx, success_response
 from .forms import ConfirmForm, RangeForm
 from .models import NumberRange
 from .services import (
@@ -47,11 +47,7 @@ def _form_response(form: RangeForm, title: str, action: str, status: int = 200):
 
 
 def _success(message: str):
-    if is_htmx():
-        response = make_response(render_template("_partials/success_modal.html", message=message))
-        return with_trigger(response, **{CHANGED_EVENT: True})
-    flash(message)
-    return redirect(url_for("numbers.index"), code=303)
+    return success_response(message, url_for("numbers.index"), (CHANGED_EVENT,))
 
 
 @bp.route("/new", methods=["GET", "POST"])

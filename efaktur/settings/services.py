@@ -12,11 +12,13 @@ class SettingsRefused(Refused):
     pass
 
 
+def _default_settings() -> CompanySettings:
+    return CompanySettings(id=SETTINGS_ID, company_name="", company_npwp="", threshold_limit=0, threshold_active=False)
+
+
 def current_settings() -> CompanySettings:
     """The settings row as stored now (defaults when nothing was saved yet, not written)."""
-    return db.session.get(CompanySettings, SETTINGS_ID, populate_existing=True) or CompanySettings(
-        id=SETTINGS_ID, company_name="", company_npwp="", threshold_limit=0, threshold_active=False
-    )
+    return db.session.get(CompanySettings, SETTINGS_ID, populate_existing=True) or _default_settings()
 
 
 def _settings_for_update() -> CompanySettings:
@@ -27,7 +29,7 @@ def _settings_for_update() -> CompanySettings:
         .execution_options(populate_existing=True)
     ).first()
     if settings is None:
-        settings = CompanySettings(id=SETTINGS_ID, company_name="", company_npwp="", threshold_limit=0, threshold_active=False)
+        settings = _default_settings()
         db.session.add(settings)
     return settings
 

@@ -1,8 +1,8 @@
 """Billing Settings page and the Setting Threshold modal (admins only)."""
-from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from ..errors import apply_field_errors
-from ..web import admin_required, is_htmx, with_trigger
+from ..web import admin_required, is_htmx, success_response
 from .forms import CompanyForm, RecipientForm, ThresholdForm
 from .services import (
     SettingsRefused,
@@ -35,11 +35,7 @@ def threshold():
             + ("active: an e-mail goes out when this year's available numbers fall to it." if form.active.data
                else "inactive: no e-mail is sent.")
         )
-        if is_htmx():
-            response = make_response(render_template("_partials/success_modal.html", message=message))
-            return with_trigger(response, **{THRESHOLD_SAVED: True})
-        flash(message)
-        return redirect(url_for("numbers.index"), code=303)
+        return success_response(message, url_for("numbers.index"), (THRESHOLD_SAVED,))
     template = "settings/_partials/threshold_form.html" if is_htmx() else "settings/threshold_page.html"
     return render_template(template, form=form), (422 if form.errors else 200)
 
