@@ -5,9 +5,14 @@
 2. Generate E-Faktur No for 10,000 ticked invoices in one request on SQLite (target: < 3 s).
 3. Generate requests per second over HTTP under gunicorn against a trivial logged-in
    page (GET /me) on the same server in the same run (target: at least 0.5x).
+4. Export of 100,000 invoices of 3 lines each, as the desktop CSV and as the Coretax XML,
+   streamed to the client: time and peak memory growth in the same run (targets: at most
+   10 s and 64 MB each), and marking 100,000 invoices Exported in one statement.
 
-Options: --quick (smaller sizes, for a smoke run), --postgres URL (also run 3 on PostgreSQL).
+Options: --quick (smaller sizes, for a smoke run), --postgres URL (also run 3 and 4 on
+PostgreSQL), --only NAME[,NAME] (page, batch, http, export).
 """
+import gc
 import argparse
 import multiprocessing
 import os
@@ -261,21 +266,145 @@ def bench_gunicorn(tmpdir, label, uri, duration, clients, prepare):
     return generate_rps / page_rps
 
 
+# ---- 4. Export -----------------------------------------------------------------------------
+
+def _status_kb(field):
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return None
+
+
+def measure_peak(action):
+    """(seconds, peak memory growth in MB, how it was measured, result) of action().
+
+    Linux: the process's peak resident size is reset (/proc/self/clear_refs) and read back
+    after; elsewhere tracemalloc's peak of Python allocations.
+    """
+    gc.collect()
+    try:
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")
+        before = _status_kb("VmRSS")
+        started = time.perf_counter()
+        result = action()
+        elapsed = time.perf_counter() - started
+        return elapsed, (_status_kb("VmHWM") - before) / 1024, "peak RSS", result
+    except OSError:
+        import tracemalloc
+
+        tracemalloc.start()
+        started = time.perf_counter()
+        result = action()
+        elapsed = time.perf_counter() - started
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return elapsed, peak / 2**20, "tracemalloc", result
+
+
+def seed_export(app, count):
+    """`count` numbered invoices of June 2026 with 3 lines each, amounts computed as the form would."""
+    from decimal import Decimal
+
+    from efaktur.invoices.models import Invoice, InvoiceLine
+    from efaktur.settings.services import save_company
+    from efaktur.vat import Line, compute_vat
+
+    with app.test_request_context():
+        save_company("PT Bench Sejahtera", "012345678901000", "Jl. Benchmark 1, Jakarta", "000000")
+    range_id = add_range(app, 2600000001, 2600000000 + count + 1_000)
+    with app.app_context():
+        first = (db.session.scalar(db.select(db.func.max(Invoice.id))) or 0) + 1
+        for offset in range(0, count, 20_000):
+            invoices, lines = [], []
+            for i in range(offset, min(count, offset + 20_000)):
+                invoice_id = first + i
+                items = [Line(f"Item {k} of invoice {i}", Decimal(k + 1), 10_000 + (i * 37 + k * 101) % 990_000)
+                         for k in range(3)]
+                amounts = compute_vat(date(YEAR, 6, 1 + i % 28), "04", items)
+                invoices.append({
+                    "id": invoice_id, "number": f"INV-{YEAR}-{invoice_id:06d}", "customer_name": f"PT Pelanggan {i % 500}",
+                    "npwp_name": f"PT Pelanggan {i % 500}", "npwp": f"{10**14 + i % 500:015d}",
+                    "address": "Jl. Sudirman 1, Jakarta", "customer_email": "tax@pelanggan.co.id",
+                    "invoice_date": date(YEAR, 6, 1 + i % 28), "due_date": date(YEAR, 7, 1), "transaction_code": "04",
+                    "tax_enabled": True, "dpp": amounts.dpp, "dpp_other": amounts.dpp_other,
+                    "vat_rate": amounts.rate_percent, "ppn": amounts.ppn,
+                })
+                lines += [{"invoice_id": invoice_id, "position": k, "item": line.item, "quantity": line.quantity,
+                           "unit_price": line.unit_price, "total": line.total} for k, line in enumerate(items)]
+            db.session.execute(insert(Invoice), invoices)
+            db.session.execute(insert(InvoiceLine), lines)
+        db.session.commit()
+    bulk_give_out(app, [range_id], list(range(first, first + count)))
+
+
+def _download(client, fmt):
+    response = client.post("/export/download", data={"format": fmt, "scope": "period", "period": f"{YEAR}-06"})
+    assert response.status_code == 200, response.status_code
+    size = 0
+    for chunk in response.iter_encoded():  # read as it comes, as a browser saving to disk would
+        size += len(chunk)
+    response.close()
+    return size
+
+
+def bench_export(label, app, count):
+    from efaktur.exports.services import mark_exported
+    from efaktur.invoices.models import Invoice
+
+    started = time.perf_counter()
+    seed_export(app, count)
+    print(f"[4] Export of {count:,} invoices of 3 lines each on {label} (seeding took {time.perf_counter() - started:.1f} s):")
+    client = logged_in_client(app)
+    for fmt in ("csv", "xml"):
+        seconds, megabytes, how, size = measure_peak(lambda: _download(client, fmt))
+        print(f"      {fmt.upper()}: {seconds:6.2f} s, {size / 2**20:7.1f} MB file, peak memory growth {megabytes:5.1f} MB ({how})"
+              "  (targets <= 10 s, <= 64 MB)")
+    with app.app_context():
+        exported = db.session.scalar(db.select(db.func.count(Invoice.id)).where(Invoice.exported_at.is_not(None)))
+        assert exported == count, exported
+        written = [tuple(row) for row in db.session.execute(db.select(Invoice.id, Invoice.revision))]
+        statements = []
+        from sqlalchemy import event
+
+        listener = lambda *a: statements.append(a[2]) if a[2].lstrip().upper().startswith("UPDATE") else None  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        started = time.perf_counter()
+        marked = mark_exported(written, "bench")
+        db.session.commit()
+        elapsed = time.perf_counter() - started
+        event.remove(db.engine, "before_cursor_execute", listener)
+    print(f"      marking {marked:,} invoices Exported: {elapsed:.2f} s in {len(statements)} statement(s)")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--postgres", default=os.environ.get("EFAKTUR_TEST_POSTGRES_URL"))
+    parser.add_argument("--only", default="page,batch,http,export")
     args = parser.parse_args()
+    only = set(args.only.split(","))
     tmpdir = tempfile.mkdtemp(prefix="efaktur-bench-")
     print(f"efaktur benchmarks on {os.cpu_count()} cores, Python {sys.version.split()[0]}, SQLite in {tmpdir}")
-    bench_page(tmpdir, 100_000 if args.quick else 1_000_000, 50 if args.quick else 200)
-    bench_generate_batch(tmpdir, 1_000 if args.quick else 10_000, 1 if args.quick else 3)
+    if "page" in only:
+        bench_page(tmpdir, 100_000 if args.quick else 1_000_000, 50 if args.quick else 200)
+    if "batch" in only:
+        bench_generate_batch(tmpdir, 1_000 if args.quick else 10_000, 1 if args.quick else 3)
     duration = 2.0 if args.quick else 8.0
-    sqlite_uri = "sqlite:///" + os.path.join(tmpdir, "http.sqlite")
-    bench_gunicorn(tmpdir, "SQLite", sqlite_uri, duration, CLIENTS, lambda: fresh_sqlite(tmpdir, "http.sqlite")[0])
-    if args.postgres:
+    if "http" in only:
+        sqlite_uri = "sqlite:///" + os.path.join(tmpdir, "http.sqlite")
+        bench_gunicorn(tmpdir, "SQLite", sqlite_uri, duration, CLIENTS, lambda: fresh_sqlite(tmpdir, "http.sqlite")[0])
+    export_count = 10_000 if args.quick else 100_000
+    if "export" in only:
+        bench_export("SQLite", fresh_sqlite(tmpdir, "export.sqlite")[0], export_count)
+    if args.postgres and only & {"http", "export"}:
         uri, prepare = _postgres(args.postgres)
-        bench_gunicorn(tmpdir, "PostgreSQL", uri, duration, CLIENTS, prepare)
+        if "http" in only:
+            bench_gunicorn(tmpdir, "PostgreSQL", uri, duration, CLIENTS, prepare)
+        if "export" in only:
+            uri, prepare = _postgres(args.postgres)
+            bench_export("PostgreSQL", prepare(), export_count)
 
 
 def _postgres(url):

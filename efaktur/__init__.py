@@ -78,6 +78,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from .activity.views import bp as activity_bp
     from .auth.views import bp as auth_bp
+    from .exports.views import bp as exports_bp
     from .invoices.views import bp as invoices_bp
     from .numbers.views import bp as numbers_bp
     from .settings.views import bp as settings_bp
@@ -85,6 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(numbers_bp)
     app.register_blueprint(invoices_bp)
+    app.register_blueprint(exports_bp)
     app.register_blueprint(settings_bp)
     app.register_blueprint(activity_bp)
 
@@ -164,9 +166,18 @@ def _register_error_handlers(app: Flask) -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     from . import clock
+    from .goods import LINE_KINDS, UNIT_CODES
+    from .identity import countries
+    from .money import format_quantity
     from .nsfp import format_nsfp
 
     app.jinja_env.filters["nsfp"] = format_nsfp
+    app.jinja_env.filters["quantity"] = format_quantity
+    app.jinja_env.globals.update(
+        line_kinds=LINE_KINDS,
+        units=UNIT_CODES,
+        country_name=lambda code: countries().get(code, code),
+    )
 
     @app.template_filter("localtime")
     def localtime(value, fmt="%d %b %Y %H:%M"):

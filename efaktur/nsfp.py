@@ -17,6 +17,7 @@ SEQUENCE_SPAN = 10**SEQUENCE_DIGITS
 MAX_RANGE_SIZE = 1_000_000
 NSFP_EXAMPLE = "000-26.00000001"
 
+# Codes an E-Faktur No can carry (desktop e-Faktur): the 16-digit number has room for 01-09.
 TRANSACTION_CODES = {
     "01": "01 - To parties that are not VAT collectors",
     "02": "02 - To government treasurer collectors",
@@ -28,6 +29,9 @@ TRANSACTION_CODES = {
     "08": "08 - VAT exempt",
     "09": "09 - Assets (art. 16D)",
 }
+# Code 10 exists only in Coretax (from 2025): such an invoice never takes a number from a range.
+CORETAX_ONLY_CODE = "10"
+INVOICE_TRANSACTION_CODES = {**TRANSACTION_CODES, CORETAX_ONLY_CODE: "10 - Other deliveries (Coretax only)"}
 STATUS_NORMAL = "0"
 STATUS_REPLACEMENT = "1"
 

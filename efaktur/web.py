@@ -9,6 +9,17 @@ from flask_login import current_user
 from . import clock
 
 
+MAX_PAGE = 1_000_000
+
+
+def page_number() -> int:
+    """The ?page= of a list, as a number the database can take; anything that is not one gives page 1."""
+    value = request.args.get("page", "")
+    if value.isascii() and value.isdigit() and len(value) <= 7:
+        return max(1, min(int(value), MAX_PAGE))
+    return 1
+
+
 def is_htmx() -> bool:
     return request.headers.get("HX-Request") == "true"
 

@@ -37,6 +37,106 @@
     table.querySelectorAll("input[type=checkbox][name=" + all.dataset.selectAll + "]").forEach(function (box) {
       if (!box.disabled) box.checked = all.checked;
     });
+    var form = all.closest("form");
+    var banner = form && form.querySelector("[data-scope-banner]");
+    if (banner) {
+      banner.hidden = !all.checked;
+      if (!all.checked) setScope(form, "");
+    }
+  });
+
+  // "Tick all 1,234 of November 2026": the form then stands for every invoice of the period.
+  function setScope(form, scope) {
+    var field = form.querySelector("input[name=scope]");
+    if (field) field.value = scope;
+    var banner = form.querySelector("[data-scope-banner]");
+    if (!banner) return;
+    banner.querySelector("[data-scope-off]").hidden = scope !== "";
+    banner.querySelector("[data-scope-on]").hidden = scope === "";
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-select-scope]");
+    if (!button) return;
+    var form = button.closest("form");
+    setScope(form, button.dataset.selectScope);
+    if (button.dataset.selectScope === "") {
+      form.querySelectorAll("input[type=checkbox]").forEach(function (box) { box.checked = false; });
+      form.querySelector("[data-scope-banner]").hidden = true;
+    }
+  });
+
+  // Unticking one row while "all of the period" is ticked: back to the rows ticked on screen.
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (!box.matches || !box.matches("input[type=checkbox][name=invoice_ids]")) return;
+    var form = box.closest("form");
+    var scope = form && form.querySelector("input[name=scope]");
+    if (!box.checked && scope && scope.value) {
+      setScope(form, "");
+      var all = form.querySelector("[data-select-all]");
+      if (all) all.checked = false;
+      form.querySelector("[data-scope-banner]").hidden = true;
+    }
+  });
+
+  // Buyer identification: the NPWP field for NPWP, the ID Number field for the other IDs.
+  function showBuyerFields(select) {
+    var box = select.closest("[data-buyer-id]");
+    if (!box) return;
+    var npwp = select.value === "tin";
+    box.querySelector(".buyer-npwp").hidden = !npwp;
+    box.querySelector(".buyer-number").hidden = npwp;
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.matches && event.target.matches("[data-buyer-document]")) showBuyerFields(event.target);
+  });
+  document.addEventListener("htmx:load", function (event) {
+    event.detail.elt.querySelectorAll("[data-buyer-document]").forEach(showBuyerFields);
+  });
+
+  // Export CSV / Export XML: fetch the file, save it, then let the table show the rows Exported.
+  // A refusal comes back as the usual message dialog.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var button = event.submitter;
+    if (!form.matches("form[data-download]") || !button || !button.hasAttribute("data-download-format")) return;
+    event.preventDefault();
+    var data = new FormData(form);
+    data.append(button.name, button.value);
+    button.disabled = true;
+    fetch(form.action, { method: "POST", body: data, credentials: "same-origin", headers: { "HX-Request": "true" } })
+      .then(function (response) {
+        if (!response.ok) {
+          return response.text().then(function (body) {
+            if ((response.headers.get("Content-Type") || "").indexOf("text/html") === 0) {
+              var root = document.getElementById("modal-root");
+              root.innerHTML = body;
+              openDialogs(root);
+            } else {
+              toast(body || ("The server answered " + response.status + ". Nothing was exported."));
+            }
+          });
+        }
+        var disposition = response.headers.get("Content-Disposition") || "";
+        var match = /filename="([^"]+)"/.exec(disposition);
+        var count = response.headers.get("X-Efaktur-Invoices");
+        return response.blob().then(function (blob) {
+          var link = document.createElement("a");
+          link.href = URL.createObjectURL(blob);
+          link.download = match ? match[1] : "efaktur-export";
+          document.body.appendChild(link);
+          link.click();
+          link.remove();
+          setTimeout(function () { URL.revokeObjectURL(link.href); }, 10000);
+          toast("Downloaded " + link.download + (count ? " (" + count + " invoice" + (count === "1" ? "" : "s") + ")." : "."));
+          document.body.dispatchEvent(new CustomEvent("exportsChanged", { bubbles: true }));
+        });
+      })
+      .catch(function () {
+        toast("The download failed (the connection broke off). Nothing was marked Exported; try again.");
+      })
+      .finally(function () { button.disabled = false; });
   });
 
   // "+ Add line" in the invoice form: a copy of the <template> row with the next index.

@@ -193,8 +193,7 @@ def make_invoice(app, invoice_date="2026-06-01", tax=True, code="01", status=Non
     from datetime import date
     from decimal import Decimal
 
-    from efaktur.invoices.services import InvoiceDraft, change_status, create_invoice
-    from efaktur.vat import Line
+    from efaktur.invoices.services import DraftLine, InvoiceDraft, change_status, create_invoice
 
     day = date.fromisoformat(invoice_date)
     draft = InvoiceDraft(
@@ -207,7 +206,11 @@ def make_invoice(app, invoice_date="2026-06-01", tax=True, code="01", status=Non
         due_date=date.fromisoformat(fields["due_date"]) if "due_date" in fields else day,
         tax_enabled=tax,
         transaction_code=code,
-        lines=lines or [Line("Consulting", Decimal(1), 1_000_000)],
+        lines=lines or [DraftLine("Consulting", Decimal(1), 1_000_000)],
+        customer_email=fields.get("customer_email", ""),
+        buyer_document=fields.get("buyer_document", "tin"),
+        buyer_document_number=fields.get("buyer_document_number", ""),
+        buyer_country=fields.get("buyer_country", "IDN"),
     )
     with app.test_request_context():
         invoice_id = create_invoice(draft).id

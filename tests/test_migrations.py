@@ -44,3 +44,58 @@ def test_postgresql_upgrade_matches_the_models(postgres_schema_url):
     with app.app_context():
         assert schema_differences(db.engine) == []
         db.engine.dispose()
+
+
+def _case_insensitive_numbers_enforced(engine):
+    """Autogenerate cannot compare expression indexes: check uq_invoice_number_lower by what it does."""
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    insert = text(
+        "INSERT INTO invoice (number, customer_name, npwp_name, npwp, address, invoice_date, due_date, tax_enabled,"
+        " transaction_code, status, dpp, vat_rate, ppn, created_at) VALUES (:number, 'PT A', '', '', '', '2026-01-01',"
+        " '2026-01-01', true, '04', 'unpaid', 0, 0, 0, '2026-01-01 00:00:00')"
+    )
+    with engine.begin() as conn:
+        conn.execute(insert, {"number": "INV-CASE"})
+    with pytest.raises(IntegrityError):
+        with engine.begin() as conn:
+            conn.execute(insert, {"number": "inv-case"})
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM invoice"))
+
+
+def test_migrated_sqlite_has_the_case_insensitive_number_index(migrated_sqlite_app):
+    with migrated_sqlite_app.app_context():
+        _case_insensitive_numbers_enforced(db.engine)
+        downgrade(revision="a8243bb406a8")
+        upgrade()
+        _case_insensitive_numbers_enforced(db.engine)
+
+
+def test_migrated_postgresql_has_the_case_insensitive_number_index(postgres_schema_url):
+    app = create_app(base_config(postgres_schema_url, "/tmp"))
+    with app.app_context():
+        _case_insensitive_numbers_enforced(db.engine)
+        db.engine.dispose()
+
+
+def test_the_upgrade_refuses_numbers_that_differ_only_in_case(tmp_path, capfd):
+    import pytest
+    from sqlalchemy import text
+
+    app = create_app(base_config("sqlite:///" + str(tmp_path / "old.sqlite"), str(tmp_path)))
+    with app.app_context():
+        upgrade(revision="a8243bb406a8")
+        with db.engine.begin() as conn:
+            for number in ("INV-1", "inv-1"):
+                conn.execute(text(
+                    "INSERT INTO invoice (number, customer_name, npwp_name, npwp, address, invoice_date, due_date,"
+                    " tax_enabled, transaction_code, status, dpp, vat_rate, ppn, created_at) VALUES (:n, 'A', '', '',"
+                    " '', '2026-01-01', '2026-01-01', 1, '01', 'unpaid', 0, 0, 0, '2026-01-01 00:00:00')"
+                ), {"n": number})
+        with pytest.raises(SystemExit):  # flask db upgrade exits non-zero, saying why
+            upgrade()
+        assert "differ only in case: inv-1. Rename one of each pair" in capfd.readouterr().err
+        db.engine.dispose()

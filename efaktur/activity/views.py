@@ -1,6 +1,6 @@
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template
 
-from ..web import admin_required
+from ..web import admin_required, page_number
 from .services import recent_page
 
 bp = Blueprint("activity", __name__, url_prefix="/activity")
@@ -9,5 +9,5 @@ bp = Blueprint("activity", __name__, url_prefix="/activity")
 @bp.get("/")
 @admin_required
 def index():
-    page = recent_page(request.args.get("page", 1, type=int))
+    page = recent_page(page_number())
     return render_template("activity/index.html", page=page)

@@ -1,6 +1,8 @@
-import re
-from decimal import Decimal, InvalidOperation
+"""Invoices: the New/Edit Invoice form, status changes, filters.
 
+Every value goes through the project's one parser of its kind (money, identity, goods,
+e-mail, text); the service then applies the rules that need more than one field.
+"""
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -14,70 +16,122 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from ..nsfp import TRANSACTION_CODES
+from ..emails import EmailError, parse_email
+from ..form_validators import not_blank, plain_text
+from ..goods import DEFAULT_UNIT, LINE_KINDS, NO_GOODS_CODE, UNIT_CODES, GoodsError, parse_goods_code
+from ..identity import BUYER_DOCUMENTS, BUYER_TIN, DEFAULT_COUNTRY, IdentityError, countries, parse_buyer_identity
+from ..money import MoneyError, parse_quantity, parse_rupiah
+from ..nsfp import INVOICE_TRANSACTION_CODES
 from .models import STATUS_LABELS, STORED_STATUSES
-
-MAX_LINES = 100
-MAX_UNIT_PRICE = 10**13
-MAX_QUANTITY = Decimal("1000000000")
-
-
-def _ascii_digits(text: str) -> bool:
-    return bool(text) and all("0" <= c <= "9" for c in text)
+from .services import MAX_LINES, invoice_number_problem
 
 
 class LineForm(Form):
-    item = StringField("Item", validators=[InputRequired("Name the item."), Length(max=200)])
+    item = StringField("Item", validators=[not_blank("Name the item."), Length(max=200), plain_text])
+    kind = SelectField("Goods or Services", choices=[SelectChoice(k, v) for k, v in LINE_KINDS.items()], default="A")
+    goods_code = StringField("Code", default=NO_GOODS_CODE)
+    unit = SelectField("Unit", choices=[SelectChoice(k, f"{v} ({k})") for k, v in UNIT_CODES.items()], default=DEFAULT_UNIT)
     quantity = StringField("Quantity", validators=[InputRequired("Enter a quantity.")], default="1")
     unit_price = StringField("Unit Price", validators=[InputRequired("Enter a unit price.")])
 
     def validate_quantity(self, field):
         try:
-            value = Decimal(field.data.strip().replace(",", "."))
-        except (InvalidOperation, AttributeError):
-            raise ValidationError("Enter a number, e.g. 2 or 1.5.")
-        if not value.is_finite() or value <= 0 or value > MAX_QUANTITY or value != value.quantize(Decimal("0.01")):
-            raise ValidationError("Enter a quantity above 0 with at most 2 decimals.")
-        field.parsed = value
+            field.parsed = parse_quantity(field.data)
+        except MoneyError as error:
+            raise ValidationError(str(error))
 
     def validate_unit_price(self, field):
-        digits = field.data.strip().replace(".", "").replace(",", "") if field.data else ""
-        if not _ascii_digits(digits):
-            raise ValidationError("Enter whole rupiah, digits only.")
-        value = int(digits)
-        if value > MAX_UNIT_PRICE:
-            raise ValidationError("That price is too large.")
-        field.parsed = value
+        try:
+            field.parsed = parse_rupiah(field.data, "unit price")
+        except MoneyError as error:
+            raise ValidationError(str(error))
+
+    def validate_goods_code(self, field):
+        try:
+            field.parsed = parse_goods_code(field.data)
+        except GoodsError as error:
+            raise ValidationError(str(error))
+
+
+class LineList(FieldList):
+    """The lines; more than MAX_LINES is an error on the lines, never a silently shorter invoice.
+
+    WTForms drops entries beyond max_entries without a word, so the submitted rows are
+    counted here first.
+    """
+
+    def process(self, formdata, data=None, extra_filters=None):
+        self.submitted = len(set(self._extract_indices(self.name, formdata))) if formdata else 0
+        super().process(formdata, data, extra_filters)
+
+
+def at_most_max_lines(form, field):
+    if getattr(field, "submitted", 0) > MAX_LINES:
+        raise ValidationError(
+            f"An invoice has at most {MAX_LINES} lines; {field.submitted} were sent. Split it into two invoices."
+        )
 
 
 class InvoiceForm(FlaskForm):
     number = StringField("Invoice No", validators=[Optional(), Length(max=40)])
-    customer_name = StringField("Customer Name", validators=[DataRequired("Enter the customer's name."), Length(max=200)])
-    npwp_name = StringField("NPWP Name", validators=[Optional(), Length(max=200)])
+    customer_name = StringField(
+        "Customer Name", validators=[not_blank("Enter the customer's name."), Length(max=200), plain_text]
+    )
+    npwp_name = StringField("NPWP Name", validators=[Optional(), Length(max=200), plain_text])
+    buyer_document = SelectField(
+        "Buyer ID", choices=[SelectChoice(k, v) for k, v in BUYER_DOCUMENTS.items()], default=BUYER_TIN
+    )
     npwp = StringField("NPWP", validators=[Optional(), Length(max=30)])
-    address = TextAreaField("Address", validators=[Optional(), Length(max=1000)])
+    buyer_id_number = StringField("ID Number", validators=[Optional(), Length(max=40)])
+    buyer_country = SelectField("Country", default=DEFAULT_COUNTRY)
+    address = TextAreaField("Address", validators=[Optional(), Length(max=1000), plain_text])
+    customer_email = StringField("Customer Email", validators=[Length(max=254)])
     invoice_date = DateField("Invoice Date", validators=[InputRequired("Enter the invoice date.")])
     due_date = DateField("Due Date", validators=[InputRequired("Enter the due date.")])
     tax_enabled = BooleanField("Invoice Tax", default=True)
     transaction_code = SelectField(
         "Transaction Code",
-        choices=[SelectChoice(code, label) for code, label in TRANSACTION_CODES.items()],
-        default="01",
+        choices=[SelectChoice(code, label) for code, label in INVOICE_TRANSACTION_CODES.items()],
+        default="04",
     )
-    lines = FieldList(FormField(LineForm), min_entries=1, max_entries=MAX_LINES)
+    lines = LineList(FormField(LineForm), validators=[at_most_max_lines], min_entries=1, max_entries=MAX_LINES + 1)
     submit = SubmitField("Save")
 
-    def validate_number(self, field):
-        if field.data and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9/._-]*", field.data.strip()):
-            raise ValidationError("Use letters, digits and / . _ - only.")
+    def __init__(self, *args, number_required: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.buyer_country.choices = [SelectChoice(code, name) for code, name in countries().items()]
+        self.number_required = number_required
 
-    def validate_npwp(self, field):
-        digits = (field.data or "").replace(".", "").replace("-", "").replace(" ", "")
-        if digits and (not _ascii_digits(digits) or len(digits) not in (15, 16)):
-            raise ValidationError("NPWP is 15 or 16 digits; leave it empty for a buyer without NPWP.")
-        field.digits = digits
+    def validate_number(self, field):
+        value = (field.data or "").strip()
+        if not value:
+            if self.number_required:
+                raise ValidationError("Enter the Invoice No.")
+            return
+        problem = invoice_number_problem(value)
+        if problem:
+            raise ValidationError(problem)
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        # The buyer's identification needs two fields at once (which ID, and its number).
+        try:
+            self.buyer = parse_buyer_identity(self.buyer_document.data, self.npwp.data, self.buyer_id_number.data)
+        except IdentityError as error:
+            getattr(self, error.field).errors.append(str(error))
+            valid = False
+        return valid
+
+    def validate_customer_email(self, field):
+        if not (field.data or "").strip():
+            field.parsed = ""
+            return
+        try:
+            field.parsed = parse_email(field.data)
+        except EmailError as error:
+            raise ValidationError(str(error))
 
     def validate_due_date(self, field):
         if self.invoice_date.data and field.data and field.data < self.invoice_date.data:
@@ -94,7 +148,7 @@ class StatusForm(FlaskForm):
 
 
 class GenerateForm(FlaskForm):
-    """The ticked invoices; ids are checked here as numbers, and by the ledger as invoices."""
+    """The ticked invoices; ids are checked by the id parser, and by the ledger as invoices."""
 
     submit = SubmitField("Yes")
 

@@ -1,12 +1,15 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import utc_now
 from ..extensions import db
+from ..goods import DEFAULT_UNIT, GOODS, NO_GOODS_CODE
+from ..identity import BUYER_DOCUMENTS, BUYER_TIN, DEFAULT_COUNTRY, BuyerIdentity
 from ..types import UTCDateTime
+from ..vat import vat_is_charged
 
 STATUS_UNPAID = "unpaid"
 STATUS_PARTIALLY_PAID = "partially_paid"
@@ -30,15 +33,22 @@ class Invoice(db.Model):
             "status IN ('unpaid', 'partially_paid', 'paid', 'cancelled')", name="status"
         ),
         CheckConstraint("due_date >= invoice_date", name="due_after_invoice"),
+        CheckConstraint("buyer_document IN ('tin', 'nik', 'passport', 'other')", name="buyer_document"),
         Index("ix_invoice_date_id", "invoice_date", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[str] = mapped_column(String(40), unique=True)
+    number: Mapped[str] = mapped_column(String(40))
     customer_name: Mapped[str] = mapped_column(String(200))
     npwp_name: Mapped[str] = mapped_column(String(200), default="")
     npwp: Mapped[str] = mapped_column(String(16), default="")
     address: Mapped[str] = mapped_column(Text, default="")
+    customer_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    # How the tax office knows the buyer: its NPWP (above; empty for a buyer without one),
+    # or a NIK, passport or other ID with its number.
+    buyer_document: Mapped[str] = mapped_column(String(10), default=BUYER_TIN, server_default=BUYER_TIN)
+    buyer_document_number: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    buyer_country: Mapped[str] = mapped_column(String(3), default=DEFAULT_COUNTRY, server_default=DEFAULT_COUNTRY)
     invoice_date: Mapped[date] = mapped_column(Date)
     due_date: Mapped[date] = mapped_column(Date)
     tax_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -50,6 +60,13 @@ class Invoice(db.Model):
     ppn: Mapped[int] = mapped_column(BigInteger, default=0)
     # Set when the e-Faktur PDF is uploaded: the number was reported and may never return.
     efaktur_reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Export Status: when the invoice last went into a tax office file, and by whom. Any
+    # edit clears it (the tax office must get the new data).
+    exported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    exported_by: Mapped[str | None] = mapped_column(String(254))
+    # Counts the edits: an export marks an invoice Exported only if it is unchanged since
+    # the file was written.
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
 
     lines: Mapped[list["InvoiceLine"]] = relationship(
@@ -61,12 +78,43 @@ class Invoice(db.Model):
             return STATUS_OVERDUE
         return self.status
 
+    @property
+    def vat_charged(self) -> bool:
+        """Codes 07 and 08 compute the VAT but do not charge it to the buyer."""
+        return self.tax_enabled and vat_is_charged(self.transaction_code)
+
+    @property
+    def grand_total(self) -> int:
+        return self.dpp + (self.ppn if self.vat_charged else 0)
+
+    @property
+    def tax_base(self) -> int:
+        return self.dpp if self.dpp_other is None else self.dpp_other
+
+    @property
+    def buyer_name(self) -> str:
+        """The name on the tax invoice: the NPWP Name when there is one, else the Customer Name."""
+        return self.npwp_name or self.customer_name
+
+    @property
+    def buyer_identity(self) -> BuyerIdentity:
+        return BuyerIdentity(self.buyer_document, self.npwp, self.buyer_document_number)
+
+    @property
+    def buyer_document_label(self) -> str:
+        return BUYER_DOCUMENTS[self.buyer_document]
+
+
+# Invoice numbers are unique whatever their letter case: INV-7 and inv-7 are one number.
+Index("uq_invoice_number_lower", func.lower(Invoice.number), unique=True)
+
 
 class InvoiceLine(db.Model):
     __tablename__ = "invoice_line"
     __table_args__ = (
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("unit_price >= 0", name="unit_price_not_negative"),
+        CheckConstraint("kind IN ('A', 'B')", name="kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -76,5 +124,8 @@ class InvoiceLine(db.Model):
     quantity: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     unit_price: Mapped[int] = mapped_column(BigInteger)
     total: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(1), default=GOODS, server_default=GOODS)  # A goods, B services
+    goods_code: Mapped[str] = mapped_column(String(6), default=NO_GOODS_CODE, server_default=NO_GOODS_CODE)
+    unit: Mapped[str] = mapped_column(String(7), default=DEFAULT_UNIT, server_default=DEFAULT_UNIT)
 
     invoice: Mapped[Invoice] = relationship(back_populates="lines")

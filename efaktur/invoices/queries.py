@@ -18,7 +18,7 @@ def month_bounds(month: str) -> tuple[date, date] | None:
     if not match:
         return None
     year, mon = int(match.group(1)), int(match.group(2))
-    if not 1 <= mon <= 12 or year < 1900:
+    if not 1 <= mon <= 12 or not 1900 <= year <= 9998:
         return None
     start = date(year, mon, 1)
     end = date(year + (mon == 12), mon % 12 + 1, 1)

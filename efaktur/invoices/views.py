@@ -5,16 +5,27 @@ from flask import Blueprint, make_response, redirect, render_template, request, 
 
 from ..errors import apply_field_errors
 from ..extensions import db
-from ..numbers.ledger import LedgerRefused, cancel_number, generate_numbers
+from ..ids import IdsError, parse_ids
+from ..money import format_quantity
+from ..numbers.ledger import MAX_BATCH, LedgerRefused, cancel_number, generate_numbers
 from ..numbers.views import CHANGED_EVENT as NUMBERS_CHANGED
 from ..settings.alerts import recheck_after_generate
 from ..settings.services import current_settings
-from ..vat import Line
-from ..web import is_htmx, local_today, success_response, with_trigger
-from .forms import FilterForm, GenerateForm, InvoiceForm, StatusForm
+from ..vat import default_transaction_code
+from ..web import is_htmx, local_today, page_number, success_response, with_trigger
+from .forms import FilterForm, GenerateForm, InvoiceForm, LineForm, StatusForm
 from .models import STATUS_LABELS, Invoice
 from .queries import PER_PAGE, invoice_query, live_numbers, number_history
-from .services import InvoiceDraft, InvoiceRefused, change_status, create_invoice, is_cancellable_number
+from .services import (
+    DraftLine,
+    InvoiceDraft,
+    InvoiceRefused,
+    change_status,
+    create_invoice,
+    edit_refusal,
+    is_cancellable_number,
+    update_invoice,
+)
 
 bp = Blueprint("invoices", __name__, url_prefix="/invoices")
 log = logging.getLogger(__name__)
@@ -27,7 +38,7 @@ def _list_context():
     filters = FilterForm(request.args)
     page = db.paginate(
         invoice_query(filters.status.data or "", filters.month.data or "", filters.q.data or "", local_today()),
-        page=request.args.get("page", 1, type=int),
+        page=page_number(),
         per_page=PER_PAGE,
         error_out=False,
     )
@@ -59,16 +70,35 @@ def _draft(form: InvoiceForm) -> InvoiceDraft:
         number=(form.number.data or "").strip(),
         customer_name=form.customer_name.data.strip(),
         npwp_name=(form.npwp_name.data or "").strip(),
-        npwp=getattr(form.npwp, "digits", ""),
+        npwp=form.buyer.npwp,
         address=(form.address.data or "").strip(),
+        customer_email=form.customer_email.parsed,
+        buyer_document=form.buyer.document,
+        buyer_document_number=form.buyer.number,
+        buyer_country=form.buyer_country.data,
         invoice_date=form.invoice_date.data,
         due_date=form.due_date.data,
         tax_enabled=form.tax_enabled.data,
         transaction_code=form.transaction_code.data,
         lines=[
-            Line(entry.form.item.data.strip(), entry.form.quantity.parsed, entry.form.unit_price.parsed)
+            DraftLine(
+                entry.form.item.data.strip(),
+                entry.form.quantity.parsed,
+                entry.form.unit_price.parsed,
+                kind=entry.form.kind.data,
+                goods_code=entry.form.goods_code.parsed,
+                unit=entry.form.unit.data,
+            )
             for entry in form.lines
         ],
+    )
+
+
+def _form_response(form: InvoiceForm, title: str, action: str):
+    template = "invoices/_partials/invoice_form.html" if is_htmx() else "invoices/invoice_form_page.html"
+    blank_line = LineForm(prefix="lines-__index__-")  # the row "+ Add line" copies
+    return render_template(template, form=form, title=title, action=action, blank_line=blank_line), (
+        422 if form.errors else 200
     )
 
 
@@ -78,6 +108,7 @@ def new():
     if request.method == "GET":
         form.invoice_date.data = local_today()
         form.due_date.data = local_today()
+        form.transaction_code.data = default_transaction_code(local_today())
     if form.validate_on_submit():
         try:
             invoice = create_invoice(_draft(form))
@@ -85,8 +116,63 @@ def new():
             apply_field_errors(form, refused.errors, "number")
         else:
             return _success(f"Invoice {invoice.number} saved.", None, CHANGED_EVENT)
-    template = "invoices/_partials/invoice_form.html" if is_htmx() else "invoices/invoice_form_page.html"
-    return render_template(template, form=form), (422 if form.errors else 200)
+    return _form_response(form, "New Invoice", url_for("invoices.new"))
+
+
+def _form_data(invoice: Invoice) -> dict:
+    """The invoice as the form shows it."""
+    return {
+        "number": invoice.number,
+        "customer_name": invoice.customer_name,
+        "npwp_name": invoice.npwp_name,
+        "buyer_document": invoice.buyer_document,
+        "npwp": invoice.npwp,
+        "buyer_id_number": invoice.buyer_document_number,
+        "buyer_country": invoice.buyer_country,
+        "address": invoice.address,
+        "customer_email": invoice.customer_email,
+        "invoice_date": invoice.invoice_date,
+        "due_date": invoice.due_date,
+        "tax_enabled": invoice.tax_enabled,
+        "transaction_code": invoice.transaction_code,
+        "lines": [
+            {
+                "item": line.item,
+                "kind": line.kind,
+                "goods_code": line.goods_code,
+                "unit": line.unit,
+                "quantity": format_quantity(line.quantity),
+                "unit_price": str(line.unit_price),
+            }
+            for line in invoice.lines
+        ],
+    }
+
+
+@bp.route("/<int:invoice_id>/edit", methods=["GET", "POST"])
+def edit(invoice_id: int):
+    invoice = db.get_or_404(Invoice, invoice_id)
+    refusal = edit_refusal(invoice)
+    if refusal:
+        return modal_error(refusal, "Edit Invoice")
+    title, action = f"Edit Invoice {invoice.number}", url_for("invoices.edit", invoice_id=invoice_id)
+    if request.method == "GET":
+        return _form_response(InvoiceForm(formdata=None, data=_form_data(invoice), number_required=True), title, action)
+    form = InvoiceForm(number_required=True)
+    if form.validate_on_submit():
+        try:
+            invoice, changes = update_invoice(invoice_id, _draft(form))
+        except InvoiceRefused as refused:
+            apply_field_errors(form, refused.errors, "number")
+        else:
+            if not changes:
+                return _success(f"Nothing changed on invoice {invoice.number}.", None)
+            return _success(
+                f"Invoice {invoice.number} saved. Its Export Status is Not Exported until it is exported again.",
+                None,
+                CHANGED_EVENT,
+            )
+    return _form_response(form, title, action)
 
 
 def _detail_context(invoice: Invoice, status_form=None, error=None):
@@ -98,6 +184,7 @@ def _detail_context(invoice: Invoice, status_form=None, error=None):
         "history": number_history(invoice.id),
         "status_form": form,
         "can_cancel_number": is_cancellable_number(invoice, live),
+        "edit_refusal": edit_refusal(invoice),
         "today": local_today(),
         "labels": STATUS_LABELS,
         "error": error,
@@ -132,15 +219,15 @@ def status(invoice_id: int):
     return render_template("invoices/_partials/detail_body.html" if is_htmx() else "invoices/detail.html", **context), 422
 
 
-def _ticked_ids() -> list[int]:
-    """The ticked invoice ids; anything that is not a whole number is tampering."""
-    raw = request.form.getlist("invoice_ids")
-    if not all(value.isascii() and value.isdigit() and len(value) <= 12 for value in raw):
-        raise LedgerRefused("The selection was not understood; reload the page and tick the invoices again.")
-    return sorted({int(value) for value in raw})
+def ticked_ids() -> list[int]:
+    """The ticked invoice ids (one per value, or joined by commas); anything else is refused."""
+    try:
+        return parse_ids(request.form.getlist("invoice_ids"), MAX_BATCH)
+    except IdsError as error:
+        raise LedgerRefused(str(error)) from None
 
 
-def _modal_error(message: str, title: str = "Generate E-Faktur No"):
+def modal_error(message: str, title: str = "Generate E-Faktur No"):
     template = "_partials/message_modal.html" if is_htmx() else "errors/error.html"
     return render_template(template, title=title, message=message, status=422), 422
 
@@ -149,11 +236,11 @@ def _modal_error(message: str, title: str = "Generate E-Faktur No"):
 def generate_confirm():
     """The Yes/No question before numbers go out; carries the ticked ids on to /generate."""
     try:
-        ids = _ticked_ids()
+        ids = ticked_ids()
     except LedgerRefused as refused:
-        return _modal_error(str(refused))
+        return modal_error(str(refused))
     if not ids:
-        return _modal_error("Tick at least one invoice whose E-Faktur No is (Not Set).")
+        return modal_error("Tick at least one invoice whose E-Faktur No is (Not Set).")
     return render_template("invoices/_partials/confirm_generate.html", ids=ids, form=GenerateForm())
 
 
@@ -162,9 +249,9 @@ def generate():
     # CSRFProtect has checked the token before this view runs, as for every POST.
     threshold = current_settings()  # the threshold as set; the count is read after the commit
     try:
-        result = generate_numbers(_ticked_ids())
+        result = generate_numbers(ticked_ids())
     except LedgerRefused as refused:
-        return _modal_error(str(refused))
+        return modal_error(str(refused))
     # The numbers are committed; from here on nothing may take them back.
     try:
         alert = recheck_after_generate(threshold)
@@ -194,11 +281,11 @@ def cancel_number_view(invoice_id: int):
     form = GenerateForm()
     if request.method == "POST":
         if not form.validate_on_submit():
-            return _modal_error("The form expired; reload the page and try again.", "Cancel E-Faktur No")
+            return modal_error("The form expired; reload the page and try again.", "Cancel E-Faktur No")
         try:
             released = cancel_number(invoice_id)
         except LedgerRefused as refused:
-            return _modal_error(str(refused), "Cancel E-Faktur No")
+            return modal_error(str(refused), "Cancel E-Faktur No")
         return _success(
             f"E-Faktur No {released.efaktur_no} cancelled; the number is available again.",
             None,
@@ -206,7 +293,7 @@ def cancel_number_view(invoice_id: int):
             NUMBERS_CHANGED,
         )
     if not is_cancellable_number(invoice, live):
-        return _modal_error(
+        return modal_error(
             "Cancel E-Faktur No is offered only for a Cancelled invoice with Invoice Tax on whose number "
             "was not reported.",
             "Cancel E-Faktur No",

@@ -31,7 +31,7 @@ from ..clock import utc_now
 from ..database import is_postgresql, write_transaction
 from ..extensions import db
 from ..invoices.models import STATUS_CANCELLED, Invoice
-from ..nsfp import STATUS_NORMAL, format_efaktur_no
+from ..nsfp import CORETAX_ONLY_CODE, STATUS_NORMAL, TRANSACTION_CODES, format_efaktur_no
 from .allocation import RangePool, plan_take
 from .models import NumberAssignment, NumberRange, ReleasedNumber
 
@@ -170,6 +170,10 @@ def _check_eligible(invoices, holding: set[int]) -> None:
         ("have Invoice Tax switched off", [i.number for i in invoices if not i.tax_enabled]),
         ("are cancelled", [i.number for i in invoices if i.status == STATUS_CANCELLED]),
         ("already have an E-Faktur No", [i.number for i in invoices if i.id in holding]),
+        (
+            "have transaction code 10, which exists only in Coretax and takes no E-Faktur No from a range",
+            [i.number for i in invoices if i.transaction_code == CORETAX_ONLY_CODE],
+        ),
     ):
         if bad:
             problems.append(f"{len(bad):,} {label} ({_names(bad)})")
@@ -364,11 +368,7 @@ def cancel_number(invoice_id: int) -> NumberAssignment:
         ).first()
         if invoice is None:
             raise LedgerRefused("This invoice no longer exists.")
-        assignment = db.session.scalars(
-            db.select(NumberAssignment)
-            .where(NumberAssignment.invoice_id == invoice_id, NumberAssignment.released_at.is_(None))
-            .execution_options(populate_existing=True)
-        ).first()
+        assignment = live_number_of(invoice_id)
         if assignment is None:
             raise LedgerRefused("This invoice has no E-Faktur No to cancel.")
         number_range = None
@@ -388,6 +388,9 @@ def cancel_number(invoice_id: int) -> NumberAssignment:
 
         assignment.released_at = utc_now()
         assignment.released_by = actor
+        # The number that went into any export file is gone: the invoice is Not Exported again.
+        invoice.exported_at, invoice.exported_by = None, None
+        invoice.revision += 1
         if number_range is not None:
             number_range.held_count = number_range.held_count - 1
             db.session.add(ReleasedNumber(number=assignment.number, range_id=number_range.id))
@@ -397,3 +400,26 @@ def cancel_number(invoice_id: int) -> NumberAssignment:
             subject=f"invoice:{invoice.id}",
         )
     return assignment
+
+
+def live_number_of(invoice_id: int) -> NumberAssignment | None:
+    """The number an invoice holds now; inside a write transaction, after the invoice is locked."""
+    return db.session.scalars(
+        db.select(NumberAssignment)
+        .where(NumberAssignment.invoice_id == invoice_id, NumberAssignment.released_at.is_(None))
+        .execution_options(populate_existing=True)
+    ).first()
+
+
+def change_live_code(invoice_id: int, transaction_code: str) -> None:
+    """An edited invoice's new transaction code becomes its E-Faktur No's code (the NSFP stays).
+
+    Called inside the edit's write transaction, with the invoice locked.
+    """
+    if transaction_code not in TRANSACTION_CODES:
+        raise LedgerRefused(f"Transaction code {transaction_code} cannot be part of an E-Faktur No.")
+    db.session.execute(
+        db.update(NumberAssignment)
+        .where(NumberAssignment.invoice_id == invoice_id, NumberAssignment.released_at.is_(None))
+        .values(transaction_code=transaction_code)
+    )

@@ -1,7 +1,10 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms import BooleanField, EmailField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from ..emails import EmailError, parse_email
+from ..identity import IdentityError, parse_location_code, parse_npwp
+from ..form_validators import plain_text
 from ..threshold import ThresholdLimitError, parse_threshold_limit
 
 
@@ -20,21 +23,33 @@ class ThresholdForm(FlaskForm):
 
 
 class RecipientForm(FlaskForm):
-    email = EmailField(
-        "Notification Email",
-        filters=[lambda value: value.strip() if isinstance(value, str) else value],
-        validators=[DataRequired("Enter an e-mail address."), Length(max=254), Email("Enter a valid e-mail address.")],
-    )
+    email = EmailField("Notification Email")
     submit = SubmitField("Add")
+
+    def validate_email(self, field):
+        try:
+            field.parsed = parse_email(field.data)
+        except EmailError as error:
+            raise ValidationError(str(error))
 
 
 class CompanyForm(FlaskForm):
-    company_name = StringField("Company Name", validators=[DataRequired("Enter the company's name."), Length(max=200)])
-    company_npwp = StringField("Company NPWP", validators=[Optional(), Length(max=30)])
+    company_name = StringField(
+        "Company Name", validators=[DataRequired("Enter the company's name."), Length(max=200), plain_text]
+    )
+    company_npwp = StringField("Company NPWP", validators=[Length(max=30)])
+    company_address = TextAreaField("Company Address", validators=[Optional(), Length(max=1000), plain_text])
+    business_location_code = StringField("Business Location Code", validators=[Length(max=10)], default="000000")
     submit = SubmitField("Save")
 
     def validate_company_npwp(self, field):
-        digits = (field.data or "").replace(".", "").replace("-", "").replace(" ", "")
-        if digits and (not all("0" <= c <= "9" for c in digits) or len(digits) not in (15, 16)):
-            raise ValidationError("NPWP is 15 or 16 digits.")
-        field.digits = digits
+        try:
+            field.digits = parse_npwp(field.data)
+        except IdentityError as error:
+            raise ValidationError(str(error).replace("; leave it empty for a buyer without NPWP", ""))
+
+    def validate_business_location_code(self, field):
+        try:
+            field.parsed = parse_location_code(field.data)
+        except IdentityError as error:
+            raise ValidationError(str(error))

@@ -22,6 +22,9 @@ class CompanySettings(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     company_name: Mapped[str] = mapped_column(String(200), default="")
     company_npwp: Mapped[str] = mapped_column(String(16), default="")
+    company_address: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The 6 digits after the NPWP in the seller's NITKU (SellerIDTKU); 000000 is the head office.
+    business_location_code: Mapped[str] = mapped_column(String(6), default="000000", server_default="000000")
     threshold_limit: Mapped[int] = mapped_column(Integer, default=0)
     threshold_active: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now, onupdate=utc_now)

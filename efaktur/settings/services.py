@@ -1,9 +1,8 @@
 """Company settings, the threshold and the notification addresses."""
-from email_validator import EmailNotValidError, validate_email
-
 from ..activity.services import record
 from ..errors import Refused
 from ..database import write_transaction
+from ..emails import EmailError, parse_email
 from ..extensions import db
 from .models import SETTINGS_ID, CompanySettings, NotificationRecipient, ThresholdAlert
 
@@ -13,7 +12,10 @@ class SettingsRefused(Refused):
 
 
 def _default_settings() -> CompanySettings:
-    return CompanySettings(id=SETTINGS_ID, company_name="", company_npwp="", threshold_limit=0, threshold_active=False)
+    return CompanySettings(
+        id=SETTINGS_ID, company_name="", company_npwp="", company_address="", business_location_code="000000",
+        threshold_limit=0, threshold_active=False,
+    )
 
 
 def current_settings() -> CompanySettings:
@@ -48,11 +50,16 @@ def save_threshold(limit: int, active: bool) -> CompanySettings:
     return settings
 
 
-def save_company(name: str, npwp: str) -> CompanySettings:
+def save_company(name: str, npwp: str, address: str = "", location_code: str = "000000") -> CompanySettings:
     with write_transaction():
         settings = _settings_for_update()
         settings.company_name, settings.company_npwp = name, npwp
-        record("company.saved", f"Company details set to {name} (NPWP {npwp or 'none'}).", subject="settings")
+        settings.company_address, settings.business_location_code = address, location_code
+        record(
+            "company.saved",
+            f"Company details set to {name} (NPWP {npwp or 'none'}, business location {location_code}).",
+            subject="settings",
+        )
     return settings
 
 
@@ -62,9 +69,9 @@ def recipients() -> list[NotificationRecipient]:
 
 def add_recipient(email: str) -> NotificationRecipient:
     try:
-        normalized = validate_email(email.strip(), check_deliverability=False).normalized
-    except EmailNotValidError as error:
-        raise SettingsRefused({"email": f"Enter a valid e-mail address ({error})."})
+        normalized = parse_email(email)
+    except EmailError as error:
+        raise SettingsRefused({"email": str(error)})
     key = normalized.lower()
     with write_transaction():
         if db.session.scalar(db.select(NotificationRecipient.id).where(NotificationRecipient.email_key == key)):

@@ -43,7 +43,13 @@ def threshold():
 def _billing_context(recipient_form=None, company_form=None):
     settings = current_settings()
     if company_form is None:
-        company_form = CompanyForm(formdata=None, company_name=settings.company_name, company_npwp=settings.company_npwp)
+        company_form = CompanyForm(
+            formdata=None,
+            company_name=settings.company_name,
+            company_npwp=settings.company_npwp,
+            company_address=settings.company_address,
+            business_location_code=settings.business_location_code,
+        )
     return {
         "settings": settings,
         "recipients": recipients(),
@@ -94,7 +100,12 @@ def remove_recipient_view(recipient_id: int):
 def company():
     form = CompanyForm()
     if form.validate_on_submit():
-        save_company(form.company_name.data.strip(), getattr(form.company_npwp, "digits", ""))
+        save_company(
+            form.company_name.data.strip(),
+            form.company_npwp.digits,
+            (form.company_address.data or "").strip(),
+            form.business_location_code.parsed,
+        )
         if not is_htmx():
             flash("Company details saved.")
             return redirect(url_for("settings.billing"), code=303)

@@ -37,10 +37,10 @@ def test_create_generate_cancel_and_return_the_number(logged_in_page, live_serve
     page.get_by_role("button", name="Generate E-Faktur No").click()
     page.locator("dialog#generate-modal").get_by_role("button", name="Yes").click()
     success = page.locator("dialog#success-modal")
-    expect(success).to_contain_text("010.000-26.00000001")
+    expect(success).to_contain_text("040.000-26.00000001")
     screenshot(page, "generated")
     success.get_by_role("button", name="OK").click()
-    expect(row.locator("[data-col=efaktur-no]")).to_have_text("010.000-26.00000001")
+    expect(row.locator("[data-col=efaktur-no]")).to_have_text("040.000-26.00000001")
     screenshot(page, "invoices-page", full_page=True)
     assert available_this_year(page, live_server) == "9"
 
@@ -55,7 +55,7 @@ def test_create_generate_cancel_and_return_the_number(logged_in_page, live_serve
     expect(success).to_contain_text("available again")
     success.get_by_role("button", name="OK").click()
     expect(page.locator("#detail-efaktur-no")).to_have_text("(Not Set)")
-    expect(page.locator("#number-history")).to_contain_text("010.000-26.00000001")
+    expect(page.locator("#number-history")).to_contain_text("040.000-26.00000001")
     screenshot(page, "invoice-detail", full_page=True)
     assert available_this_year(page, live_server) == "10"
 

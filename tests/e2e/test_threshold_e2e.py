@@ -55,7 +55,7 @@ def test_guide_example_threshold_email(page, live_server_factory, smtp_server):
     expect(success).to_contain_text("010.000-26.00000001")
     expect(success).to_contain_text("threshold e-mail went to 2 address(es)")
     success.get_by_role("button", name="OK").click()
-    page.get_by_role("link", name="E-Faktur No").click()
+    page.get_by_role("link", name="E-Faktur", exact=True).click()
     expect(page.locator("#available-this-year")).to_have_text("4")
 
     ((recipients, message),) = smtp_server.parsed()

@@ -1,0 +1,22 @@
+"""Plain text typed into forms: what may not be in it. Pure: no Flask.
+
+Names and addresses end up in the tax office's files and e-mails: control characters
+(NUL, escape, ...) break them, and bidirectional overrides can make a name read
+differently from what it is.
+"""
+import unicodedata
+
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
+_LINE_BREAKS = frozenset("\n\r\t")
+
+
+def text_problem(value: str | None, multiline: bool = False) -> str | None:
+    """Why this text cannot be stored, or None."""
+    for char in value or "":
+        if multiline and char in _LINE_BREAKS:
+            continue
+        if char in _BIDI_CONTROLS:
+            return "Remove the invisible text-direction characters."
+        if unicodedata.category(char) in ("Cc", "Cs") or char in "\u2028\u2029":
+            return "Remove the control characters (e.g. line breaks or NUL) from this field."
+    return None
