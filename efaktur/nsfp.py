@@ -32,6 +32,11 @@ TRANSACTION_CODES = {
 # Code 10 exists only in Coretax (from 2025): such an invoice never takes a number from a range.
 CORETAX_ONLY_CODE = "10"
 INVOICE_TRANSACTION_CODES = {**TRANSACTION_CODES, CORETAX_ONLY_CODE: "10 - Other deliveries (Coretax only)"}
+
+
+def takes_range_number(transaction_code: str) -> bool:
+    """Whether an invoice of this code is numbered from the NSFP ranges (every code but 10)."""
+    return transaction_code != CORETAX_ONLY_CODE
 STATUS_NORMAL = "0"
 STATUS_REPLACEMENT = "1"
 

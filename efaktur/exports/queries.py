@@ -9,6 +9,7 @@ from ..database import id_in
 from ..extensions import db
 from ..invoices.models import STATUS_CANCELLED, Invoice, InvoiceLine
 from ..invoices.queries import month_bounds
+from ..nsfp import takes_range_number
 from ..numbers.models import NumberAssignment
 
 EXPORTED = "exported"
@@ -87,6 +88,21 @@ class Candidate:
     status: str
     transaction_code: str
     holds_number: bool
+
+    @property
+    def waits_for_number(self) -> bool:
+        """Shown as (Not Set): Generate E-Faktur No would number it."""
+        return (
+            self.tax_enabled
+            and self.status != STATUS_CANCELLED
+            and not self.holds_number
+            and takes_range_number(self.transaction_code)
+        )
+
+    @property
+    def lacks_number(self) -> bool:
+        """Needs an E-Faktur No for any file, and has none (code 10 invoices need none)."""
+        return not self.holds_number and takes_range_number(self.transaction_code)
 
 
 _CANDIDATE_COLUMNS = (

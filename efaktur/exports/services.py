@@ -24,10 +24,11 @@ from ..formats import coretax_xml, efaktur_csv
 from ..formats.records import ExportInvoice, ExportLine, Seller
 from ..identity import BuyerIdentity
 from ..invoices.models import STATUS_CANCELLED
-from ..nsfp import CORETAX_ONLY_CODE
+from ..nsfp import takes_range_number
 from ..settings.services import current_settings
 from ..types import UTCDateTime
 from ..vat import RATE_12_FROM
+from ..wording import SHOWN, some_of
 from .queries import Candidate, Period, file_invoices, file_lines
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,6 @@ FORMATS = {
     XML: {"label": "Coretax XML", "suffix": "Coretax-XML.xml", "media_type": coretax_xml.MEDIA_TYPE},
 }
 READ_CHUNK = 1000
-NAMES_SHOWN = 5
 MAX_EXPORT = 200_000
 
 
@@ -54,39 +54,24 @@ class ExportChanged(RuntimeError):
     """An invoice stopped being exportable while its file was written: the download is broken off."""
 
 
-def _names(numbers: list[str], total: int | None = None) -> str:
-    """The first few invoice numbers, and how many more there are of `total`."""
-    total = len(numbers) if total is None else total
-    shown = ", ".join(numbers[:NAMES_SHOWN])
-    more = total - min(len(numbers), NAMES_SHOWN)
-    return shown + (f" and {more:,} more" if more > 0 else "")
-
-
-# Each problem: (one invoice ..., several invoices ..., what to do), and which invoices have it.
-_NO_NUMBER = ("has no E-Faktur No", "have no E-Faktur No", "generate their numbers first, or untick them")
-_PROBLEMS = {
-    CSV: (
-        (("has Invoice Tax switched off", "have Invoice Tax switched off", ""), lambda c: not c.tax_enabled),
-        (("is cancelled", "are cancelled", ""), lambda c: c.status == STATUS_CANCELLED),
-        (
-            ("has transaction code 10, which exists only in Coretax",
-             "have transaction code 10, which exists only in Coretax", "export them as XML"),
-            lambda c: c.transaction_code == CORETAX_ONLY_CODE,
-        ),
-        (_NO_NUMBER, lambda c: not c.holds_number and c.transaction_code != CORETAX_ONLY_CODE),
-    ),
-    XML: (
-        (("has Invoice Tax switched off", "have Invoice Tax switched off", ""), lambda c: not c.tax_enabled),
-        (("is cancelled", "are cancelled", ""), lambda c: c.status == STATUS_CANCELLED),
-        (
-            ("is dated before 2025, which Coretax does not take",
-             "are dated before 2025, which Coretax does not take", "export them as CSV"),
-            lambda c: c.invoice_date < RATE_12_FROM,
-        ),
-        # Code 10 exists only in Coretax: it never takes a range number, and needs none here.
-        (_NO_NUMBER, lambda c: not c.holds_number and c.transaction_code != CORETAX_ONLY_CODE),
-    ),
-}
+# Each problem: (said of one invoice, said of several, what to do), and which invoices have it.
+_TAX_OFF = (("has Invoice Tax switched off", "have Invoice Tax switched off", ""), lambda c: not c.tax_enabled)
+_CANCELLED = (("is cancelled", "are cancelled", ""), lambda c: c.status == STATUS_CANCELLED)
+_NO_NUMBER = (
+    ("has no E-Faktur No", "have no E-Faktur No", "generate their numbers first, or untick them"),
+    lambda c: c.lacks_number,
+)
+_CORETAX_ONLY = (
+    ("has transaction code 10, which exists only in Coretax", "have transaction code 10, which exists only in Coretax",
+     "export them as XML"),
+    lambda c: not takes_range_number(c.transaction_code),
+)
+_BEFORE_CORETAX = (
+    ("is dated before 2025, which Coretax does not take", "are dated before 2025, which Coretax does not take",
+     "export them as CSV"),
+    lambda c: c.invoice_date < RATE_12_FROM,
+)
+_PROBLEMS = {CSV: (_TAX_OFF, _CANCELLED, _CORETAX_ONLY, _NO_NUMBER), XML: (_TAX_OFF, _CANCELLED, _BEFORE_CORETAX, _NO_NUMBER)}
 
 
 def refusals(fmt: str, candidates: list[Candidate]) -> list[str]:
@@ -96,7 +81,7 @@ def refusals(fmt: str, candidates: list[Candidate]) -> list[str]:
         numbers = [c.number for c in candidates if has_problem(c)]
         if numbers:
             words = f"1 invoice {one}" if len(numbers) == 1 else f"{len(numbers):,} invoices {several}"
-            sentences.append(f"{words} ({_names(numbers)})" + (f": {advice}" if advice else ""))
+            sentences.append(f"{words} ({some_of(numbers)})" + (f": {advice}" if advice else ""))
     return sentences
 
 
@@ -149,7 +134,7 @@ def plan_export(fmt: str, candidates: list[Candidate], missing_ids: list[int] = 
         raise ExportRefused("Choose Export CSV or Export XML.")
     company = seller()
     if missing_ids:
-        raise ExportRefused(f"Nothing was exported: unknown invoice id {_names([str(i) for i in missing_ids])}.")
+        raise ExportRefused(f"Nothing was exported: unknown invoice id {some_of([str(i) for i in missing_ids])}.")
     if not candidates:
         raise ExportRefused("Tick at least one invoice to export.")
     if len(candidates) > MAX_EXPORT:
@@ -178,7 +163,7 @@ def _records(invoices, lines, order: list[int], fmt: str, written: list[tuple[in
             _, revision, number, invoice_date, status, tax_enabled, code, customer_name, npwp_name, npwp, address,
             email, document, document_number, country, dpp, dpp_other, vat_rate, ppn, nsfp, status_digit,
         ) = head
-        if not tax_enabled or status == STATUS_CANCELLED or (nsfp is None and not (fmt == XML and code == CORETAX_ONLY_CODE)):
+        if not tax_enabled or status == STATUS_CANCELLED or (nsfp is None and (fmt == CSV or takes_range_number(code))):
             raise ExportChanged(f"invoice {number} stopped being exportable while its file was written")
         written.append((invoice_id, revision))
         yield ExportInvoice(
@@ -241,7 +226,7 @@ def _summary(plan: ExportPlan, first_numbers: list[str], marked: int) -> str:
     count = len(plan.invoice_ids)
     summary = (
         f"Exported {count:,} invoice{'' if count == 1 else 's'} of {plan.period_label} as {FORMATS[plan.fmt]['label']} "
-        f"({plan.file_name}): {_names(first_numbers, count)}."
+        f"({plan.file_name}): {some_of(first_numbers, count)}."
     )
     if marked < count:
         summary += f" {count - marked:,} changed while the file was written and stay Not Exported."
@@ -257,7 +242,7 @@ def stream_export(plan: ExportPlan) -> Iterator[str]:
 
     def recorded(records):
         for rec in records:
-            if len(numbers) < NAMES_SHOWN:
+            if len(numbers) < SHOWN:
                 numbers.append(rec.invoice_number)
             yield rec
 

@@ -3,7 +3,7 @@ from flask import Blueprint, Response, render_template, request, stream_with_con
 
 from ..ids import IdsError, parse_ids
 from ..invoices.forms import GenerateForm
-from ..invoices.models import STATUS_CANCELLED, STATUS_LABELS
+from ..invoices.models import STATUS_LABELS
 from ..invoices.queries import live_numbers
 from ..invoices.views import modal_error
 from ..nsfp import CORETAX_ONLY_CODE
@@ -110,10 +110,7 @@ def generate_confirm():
         return modal_error(str(refused))
     if missing:
         return modal_error("The selection was not understood; reload the page and tick the invoices again.")
-    waiting = [
-        c for c in candidates
-        if c.tax_enabled and c.status != STATUS_CANCELLED and not c.holds_number and c.transaction_code != CORETAX_ONLY_CODE
-    ]
+    waiting = [c for c in candidates if c.waits_for_number]
     if not waiting:
         return modal_error("None of the ticked invoices is waiting for an E-Faktur No: tick rows that show (Not Set).")
     if len(waiting) > MAX_BATCH:

@@ -31,14 +31,14 @@ from ..clock import utc_now
 from ..database import is_postgresql, write_transaction
 from ..extensions import db
 from ..invoices.models import STATUS_CANCELLED, Invoice
-from ..nsfp import CORETAX_ONLY_CODE, STATUS_NORMAL, TRANSACTION_CODES, format_efaktur_no
+from ..nsfp import STATUS_NORMAL, TRANSACTION_CODES, format_efaktur_no, takes_range_number
+from ..wording import some_of
 from .allocation import RangePool, plan_take
 from .models import NumberAssignment, NumberRange, ReleasedNumber
 
 # Bind-parameter lists are cut to this size (SQLite and PostgreSQL limits are far above).
 CHUNK = 5000
 MAX_BATCH = 20_000
-MESSAGE_LIST_LIMIT = 5
 
 
 class LedgerRefused(ValueError):
@@ -61,12 +61,6 @@ class GenerateResult:
 def _chunks(values: list[int]):
     for i in range(0, len(values), CHUNK):
         yield values[i : i + CHUNK]
-
-
-def _names(numbers: list[str]) -> str:
-    shown = ", ".join(numbers[:MESSAGE_LIST_LIMIT])
-    more = len(numbers) - MESSAGE_LIST_LIMIT
-    return shown + (f" and {more:,} more" if more > 0 else "")
 
 
 # The hot path below speaks Core to the tables on the transaction's connection: the ORM
@@ -172,11 +166,11 @@ def _check_eligible(invoices, holding: set[int]) -> None:
         ("already have an E-Faktur No", [i.number for i in invoices if i.id in holding]),
         (
             "have transaction code 10, which exists only in Coretax and takes no E-Faktur No from a range",
-            [i.number for i in invoices if i.transaction_code == CORETAX_ONLY_CODE],
+            [i.number for i in invoices if not takes_range_number(i.transaction_code)],
         ),
     ):
         if bad:
-            problems.append(f"{len(bad):,} {label} ({_names(bad)})")
+            problems.append(f"{len(bad):,} {label} ({some_of(bad)})")
     if problems:
         raise LedgerRefused("No number was generated: " + "; ".join(problems) + ".")
 
@@ -213,7 +207,7 @@ def generate_numbers(invoice_ids: list[int]) -> GenerateResult:
         invoices = _lock_invoices(invoice_ids)
         if len(invoices) != len(invoice_ids):
             missing = sorted(set(invoice_ids) - {i.id for i in invoices})
-            raise LedgerRefused(f"No number was generated: unknown invoice id {_names([str(m) for m in missing])}.")
+            raise LedgerRefused(f"No number was generated: unknown invoice id {some_of([str(m) for m in missing])}.")
         ranges, holding = _lock_ranges_and_holding({i.invoice_date.year for i in invoices}, invoice_ids)
         _check_eligible(invoices, holding)
 

@@ -1,0 +1,11 @@
+"""Small pieces of the sentences the app says to people. Pure: no Flask."""
+
+SHOWN = 5
+
+
+def some_of(names: list[str], total: int | None = None, shown: int = SHOWN) -> str:
+    """"INV-1, INV-2, INV-3, INV-4, INV-5 and 7 more": the first few names and how many more of `total`."""
+    total = len(names) if total is None else total
+    listed = names[:shown]
+    more = total - len(listed)
+    return ", ".join(listed) + (f" and {more:,} more" if more > 0 else "")
