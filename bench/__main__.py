@@ -9,8 +9,13 @@
    streamed to the client: time and peak memory growth in the same run (targets: at most
    10 s and 64 MB each), and marking 100,000 invoices Exported in one statement.
 
-Options: --quick (smaller sizes, for a smoke run), --postgres URL (also run 3 and 4 on
-PostgreSQL), --only NAME[,NAME] (page, batch, http, export).
+5. E-Faktur Files: an upload of a zip holding 2,000 PDFs of 20 KB each over HTTP to a
+   gunicorn worker, matched and stored (targets: at most 10 s, and at most 64 MB peak memory
+   growth of the worker), then e-mailing 200 customers their PDF through a local SMTP server
+   (target: at most 10 s).
+
+Options: --quick (smaller sizes, for a smoke run), --postgres URL (also run 3, 4 and 5 on
+PostgreSQL), --only NAME[,NAME] (page, batch, http, export, files).
 """
 import gc
 import argparse
@@ -231,27 +236,8 @@ def bench_gunicorn(tmpdir, label, uri, duration, clients, prepare):
     app = prepare()
     add_range(app, 2600000001, 2600000000 + 400_000)
     ids = bulk_invoices(app, 120_000)
-    port = _free_port()
-    env = {**os.environ, "FLASK_SECRET_KEY": "bench-secret-key-long-enough-xx", "FLASK_SQLALCHEMY_DATABASE_URI": uri,
-           "FLASK_WTF_CSRF_ENABLED": "false", "FLASK_SESSION_COOKIE_SECURE": "false", "FLASK_EFAKTUR_FIXED_NOW": f'"{NOW}"'}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+    server, port, cookie = _start_gunicorn(uri, WORKERS)
     try:
-        import http.client
-
-        for _ in range(100):
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                conn.request("POST", "/login", body=f"email={ADMIN}&password={PASSWORD}",
-                             headers={"Content-Type": "application/x-www-form-urlencoded"})
-                response = conn.getresponse()
-                response.read()
-                cookie = response.getheader("Set-Cookie").split(";")[0]
-                break
-            except (OSError, AttributeError):
-                time.sleep(0.1)
         slices = [ids[i::clients] for i in range(clients)]
         _measure(port, cookie, "page", [[]] * clients, 1.0)  # warm-up
         page_rps, page_errors = _measure(port, cookie, "page", [[]] * clients, duration)
@@ -269,11 +255,7 @@ def bench_gunicorn(tmpdir, label, uri, duration, clients, prepare):
 # ---- 4. Export -----------------------------------------------------------------------------
 
 def _status_kb(field):
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    return None
+    return _proc_kb("self", field)
 
 
 def measure_peak(action):
@@ -378,11 +360,153 @@ def bench_export(label, app, count):
     print(f"      marking {marked:,} invoices Exported: {elapsed:.2f} s in {len(statements)} statement(s)")
 
 
+# ---- 5. E-Faktur Files ---------------------------------------------------------------------
+
+def _proc_kb(pid, field):
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return None
+
+
+def _children(pid):
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    if int(stat.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                pass
+    return found
+
+
+def _start_gunicorn(uri, workers=1):
+    port = _free_port()
+    env = {**os.environ, "FLASK_SECRET_KEY": "bench-secret-key-long-enough-xx", "FLASK_SQLALCHEMY_DATABASE_URI": uri,
+           "FLASK_WTF_CSRF_ENABLED": "false", "FLASK_SESSION_COOKIE_SECURE": "false", "FLASK_EFAKTUR_FIXED_NOW": f'"{NOW}"'}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--timeout", "120", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    import http.client
+
+    for _ in range(200):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("POST", "/login", body=f"email={ADMIN}&password={PASSWORD}",
+                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+            response = conn.getresponse()
+            response.read()
+            return server, port, response.getheader("Set-Cookie").split(";")[0]
+        except (OSError, AttributeError):
+            time.sleep(0.1)
+    raise RuntimeError("gunicorn did not start")
+
+
+def _post_file(port, cookie, path, field="files"):
+    """A multipart upload streamed from disk, as a browser sends it."""
+    import http.client
+
+    boundary = "efaktur-bench-boundary"
+    head = (f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{os.path.basename(path)}"\r\n'
+            "Content-Type: application/zip\r\n\r\n").encode()
+    tail = f"\r\n--{boundary}--\r\n".encode()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    conn.putrequest("POST", "/files/upload")
+    for name, value in (("Cookie", cookie), ("HX-Request", "true"), ("Content-Type", f"multipart/form-data; boundary={boundary}"),
+                        ("Content-Length", str(len(head) + os.path.getsize(path) + len(tail)))):
+        conn.putheader(name, value)
+    conn.endheaders()
+    conn.send(head)
+    with open(path, "rb") as upload:
+        while chunk := upload.read(2**20):
+            conn.send(chunk)
+    conn.send(tail)
+    response = conn.getresponse()
+    return response.status, response.read().decode("utf-8", "replace")
+
+
+def bench_files(tmpdir, label, prepare, uri, count, pdf_size, emails):
+    import zipfile
+
+    from efaktur.invoices.models import Invoice
+
+    app = prepare()
+    range_id = add_range(app, 2600000001, 2600000000 + count + 100)
+    ids = bulk_invoices(app, count, prefix="F")
+    bulk_give_out(app, [range_id], ids)
+    with app.app_context():
+        db.session.execute(update(Invoice).values(customer_email=Invoice.number + "@customer.example.com"))
+        db.session.commit()
+    path = os.path.join(tmpdir, f"faktur-{label}.zip")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for n in range(1, count + 1):
+            body = b"%PDF-1.4\n" + os.urandom(pdf_size - 20) + b"\n%%EOF\n"  # approved PDFs hardly compress
+            archive.writestr(f"012345678901000-01000026{n:08d}-026015362054000-20260610120000.pdf", body)
+    server, port, cookie = _start_gunicorn(uri)
+    try:
+        (worker,) = _children(server.pid)
+        with open(f"/proc/{worker}/clear_refs", "w") as refs:
+            refs.write("5")
+        before = _proc_kb(worker, "VmRSS")
+        started = time.perf_counter()
+        status, body = _post_file(port, cookie, path)
+        elapsed = time.perf_counter() - started
+        growth = (_proc_kb(worker, "VmHWM") - before) / 1024
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    assert status == 200 and f"{count:,} files matched and stored" in body, (status, body[:300])
+    print(f"[5] E-Faktur Files on {label}:")
+    print(f"      upload of a zip of {count:,} PDFs of {pdf_size // 1000} KB ({os.path.getsize(path) / 2**20:.0f} MB) over HTTP,"
+          f" matched and stored: {elapsed:.2f} s, worker peak memory growth {growth:.1f} MB  (targets <= 10 s, <= 64 MB)")
+    bench_emails(app, emails)
+
+
+def bench_emails(app, count):
+    from aiosmtpd.controller import Controller
+
+    from efaktur.extensions import mail
+    from efaktur.files.models import EfakturFile
+
+    received = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            received.append(len(envelope.content))
+            return "250 OK"
+
+    port = _free_port()
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_SUPPRESS_SEND=False, MAIL_TIMEOUT=10)
+        mail.init_app(app)
+        with app.app_context():
+            file_ids = list(db.session.scalars(db.select(EfakturFile.id).order_by(EfakturFile.id).limit(count)))
+        client = logged_in_client(app)
+        data = {"file_ids": ",".join(map(str, file_ids))}
+        started = time.perf_counter()
+        response = client.post("/files/send", data=data, headers={"HX-Request": "true"})
+        rounds = 0
+        while "/files/send/next" in response.get_data(as_text=True):
+            response = client.post("/files/send/next", data=data, headers={"HX-Request": "true"})
+            rounds += 1
+        elapsed = time.perf_counter() - started
+    finally:
+        controller.stop()
+    assert len(received) == count, (len(received), response.get_data(as_text=True)[-300:])
+    print(f"      e-mailing {count} customers their PDF (local SMTP, {rounds} slices): {elapsed:.2f} s  (target <= 10 s)")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--postgres", default=os.environ.get("EFAKTUR_TEST_POSTGRES_URL"))
-    parser.add_argument("--only", default="page,batch,http,export")
+    parser.add_argument("--only", default="page,batch,http,export,files")
     args = parser.parse_args()
     only = set(args.only.split(","))
     tmpdir = tempfile.mkdtemp(prefix="efaktur-bench-")
@@ -398,13 +522,21 @@ def main():
     export_count = 10_000 if args.quick else 100_000
     if "export" in only:
         bench_export("SQLite", fresh_sqlite(tmpdir, "export.sqlite")[0], export_count)
-    if args.postgres and only & {"http", "export"}:
+    files_count = 200 if args.quick else 2_000
+    if "files" in only:
+        files_uri = "sqlite:///" + os.path.join(tmpdir, "files.sqlite")
+        bench_files(tmpdir, "SQLite", lambda: fresh_sqlite(tmpdir, "files.sqlite")[0], files_uri, files_count, 20_000,
+                    min(200, files_count))
+    if args.postgres and only & {"http", "export", "files"}:
         uri, prepare = _postgres(args.postgres)
         if "http" in only:
             bench_gunicorn(tmpdir, "PostgreSQL", uri, duration, CLIENTS, prepare)
         if "export" in only:
             uri, prepare = _postgres(args.postgres)
             bench_export("PostgreSQL", prepare(), export_count)
+        if "files" in only:
+            uri, prepare = _postgres(args.postgres)
+            bench_files(tmpdir, "PostgreSQL", prepare, uri, files_count, 20_000, min(200, files_count))
 
 
 def _postgres(url):

@@ -5,10 +5,12 @@ import os
 from flask import Flask, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.routing import IntegerConverter
 
 from .config import DefaultConfig, check_production_config, default_database_uri
 from .database import WriterQueueTimeout, configure_engine
 from .extensions import csrf, db, login_manager, mail, migrate
+from .ids import MAX_ID
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -33,6 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = default_database_uri(app.instance_path)
     check_production_config(app.config)
+    app.url_map.converters["int"] = RecordId
 
     _init_extensions(app)
     _register_blueprints(app)
@@ -45,7 +48,18 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
+class RecordId(IntegerConverter):
+    """`<int:...>` in every route: only numbers that can be a record's id match; the rest are 404."""
+
+    def __init__(self, url_map, **kwargs):
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, **kwargs)
+
+
 def _init_extensions(app: Flask) -> None:
+    # Before CSRFProtect's hook, which reads the form: the upload's own, larger size limits.
+    app.before_request(_request_limits)
     db.init_app(app)
     with app.app_context():
         for engine in db.engines.values():
@@ -75,10 +89,19 @@ def _init_extensions(app: Flask) -> None:
         return redirect(login_url)
 
 
+def _request_limits():
+    """The E-Faktur Files upload may be far larger than any other request, and hold many files."""
+    if request.endpoint == "files.upload" and request.method == "POST":
+        config = current_app.config
+        request.max_content_length = int(config["EFAKTUR_MAX_UPLOAD_BYTES"]) + 2**20  # + the form around the files
+        request.max_form_parts = int(config["EFAKTUR_MAX_UPLOAD_FILES"]) + 100
+
+
 def _register_blueprints(app: Flask) -> None:
     from .activity.views import bp as activity_bp
     from .auth.views import bp as auth_bp
     from .exports.views import bp as exports_bp
+    from .files.views import bp as files_bp
     from .invoices.views import bp as invoices_bp
     from .numbers.views import bp as numbers_bp
     from .settings.views import bp as settings_bp
@@ -87,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(numbers_bp)
     app.register_blueprint(invoices_bp)
     app.register_blueprint(exports_bp)
+    app.register_blueprint(files_bp)
     app.register_blueprint(settings_bp)
     app.register_blueprint(activity_bp)
 
@@ -148,6 +172,15 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(404)
     def not_found(error):
         return _error(404, "Not found", "That page or record does not exist (any more).")
+
+    @app.errorhandler(413)
+    def too_large(error):
+        if request.endpoint == "files.upload":
+            from .uploads import megabytes
+
+            limit = megabytes(int(app.config["EFAKTUR_MAX_UPLOAD_BYTES"]))
+            return _error(413, "Too large", f"The upload is too large: at most {limit} in all. Nothing was stored.")
+        return _error(413, "Too large", "What was sent is too large. Nothing was changed.")
 
     @app.errorhandler(405)
     def method_not_allowed(error):

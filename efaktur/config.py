@@ -24,11 +24,17 @@ class DefaultConfig:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = True
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
+    # Request bodies: a few MB is far above any form; the E-Faktur Files upload has its own limit.
+    MAX_CONTENT_LENGTH = 4 * 2**20
     MAIL_SERVER = None  # no mail server: threshold alerts are recorded as not sent
     MAIL_PORT = 25
     MAIL_TIMEOUT = 10
     MAIL_DEFAULT_SENDER = "efaktur@localhost"
     EFAKTUR_PUBLIC_URL = None  # base of links in e-mails; the request's host when unset
+    # E-Faktur Files: the approved PDFs live in the database, within these limits.
+    EFAKTUR_MAX_PDF_BYTES = 5 * 2**20
+    EFAKTUR_MAX_UPLOAD_BYTES = 200 * 2**20
+    EFAKTUR_MAX_UPLOAD_FILES = 10_000
 
 
 def default_database_uri(instance_path: str) -> str:

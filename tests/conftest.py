@@ -237,7 +237,7 @@ def free_port() -> int:
 class SmtpSink:
     """A real SMTP server (aiosmtpd) on a loopback port that keeps what it receives."""
 
-    def __init__(self, reject_with=None, deny_login=False):
+    def __init__(self, reject_with=None, deny_login=False, refuse_recipient=lambda address: False):
         import asyncio  # noqa: F401  (aiosmtpd runs its own loop in a thread)
 
         from aiosmtpd.controller import Controller
@@ -247,6 +247,12 @@ class SmtpSink:
         sink = self
 
         class Handler:
+            async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+                if refuse_recipient(address):
+                    return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
+                envelope.rcpt_tos.append(address)
+                return "250 OK"
+
             async def handle_DATA(self, server, session, envelope):
                 if reject_with:
                     return reject_with

@@ -345,3 +345,18 @@ def test_nik_buyer_and_lines_reach_the_files(admin_client, app, range_2026, comp
     ]
     assert doc.findtext("ListOfTaxInvoice/TaxInvoice/BuyerDocument") == "National ID"
     assert date(2026, 6, 1) <= date.fromisoformat(doc.findtext("ListOfTaxInvoice/TaxInvoice/TaxInvoiceDate"))
+
+
+def test_an_invoice_with_a_coretax_number_is_in_coretax_already(admin_client, app, company):
+    from efaktur.files.services import record_coretax_number
+
+    invoice_id = make_invoice(app, code="04", number="INV-IN-CORETAX")
+    with app.test_request_context():
+        record_coretax_number(invoice_id, "04002600000000077")
+    response = export(admin_client, "xml", [invoice_id])
+    assert response.status_code == 422
+    assert "1 invoice holds a Coretax number, so it is in Coretax already (INV-IN-CORETAX)" in response.get_data(as_text=True)
+    page = listed(admin_client)
+    assert "04002600000000077" in page and "(Not Set)" not in page
+    confirm = admin_client.post("/export/generate/confirm", data={"invoice_ids": str(invoice_id)}, headers=HTMX)
+    assert confirm.status_code == 422

@@ -102,3 +102,14 @@ def test_security_headers(admin_client):
     response = admin_client.get("/numbers/")
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/invoices/9223372036854775808", "/invoices/2147483648", "/invoices/0", "/files/99999999999999999999/pdf",
+     "/numbers/2147483648/edit", "/invoices/2147483648/edit"],
+)
+def test_ids_beyond_any_record_are_404(sqlite_app, url):
+    client = sqlite_app.test_client()
+    client.post("/login", data={"email": ADMIN_EMAIL, "password": PASSWORD})
+    assert client.get(url).status_code == 404

@@ -87,6 +87,7 @@ class Candidate:
     tax_enabled: bool
     status: str
     transaction_code: str
+    coretax_number: str | None
     holds_number: bool
 
     @property
@@ -96,6 +97,7 @@ class Candidate:
             self.tax_enabled
             and self.status != STATUS_CANCELLED
             and not self.holds_number
+            and not self.coretax_number
             and takes_range_number(self.transaction_code)
         )
 
@@ -112,6 +114,7 @@ _CANDIDATE_COLUMNS = (
     Invoice.tax_enabled,
     Invoice.status,
     Invoice.transaction_code,
+    Invoice.coretax_number,
     NumberAssignment.id.is_not(None).label("holds_number"),
 )
 

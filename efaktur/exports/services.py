@@ -40,7 +40,7 @@ FORMATS = {
     XML: {"label": "Coretax XML", "suffix": "Coretax-XML.xml", "media_type": coretax_xml.MEDIA_TYPE},
 }
 READ_CHUNK = 1000
-MAX_EXPORT = 200_000
+MAX_EXPORT = 200_000  # one file; ticked one by one, at most MAX_BATCH (the rest: tick all of the period)
 
 
 class ExportRefused(Refused):
@@ -71,7 +71,14 @@ _BEFORE_CORETAX = (
      "export them as CSV"),
     lambda c: c.invoice_date < RATE_12_FROM,
 )
-_PROBLEMS = {CSV: (_TAX_OFF, _CANCELLED, _CORETAX_ONLY, _NO_NUMBER), XML: (_TAX_OFF, _CANCELLED, _BEFORE_CORETAX, _NO_NUMBER)}
+_IN_CORETAX = (
+    ("holds a Coretax number, so it is in Coretax already", "hold a Coretax number, so they are in Coretax already", ""),
+    lambda c: bool(c.coretax_number),
+)
+_PROBLEMS = {
+    CSV: (_TAX_OFF, _CANCELLED, _CORETAX_ONLY, _NO_NUMBER),
+    XML: (_TAX_OFF, _CANCELLED, _BEFORE_CORETAX, _IN_CORETAX, _NO_NUMBER),
+}
 
 
 def refusals(fmt: str, candidates: list[Candidate]) -> list[str]:

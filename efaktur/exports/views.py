@@ -17,7 +17,7 @@ from .queries import (
     candidates_of_period,
     period_page,
 )
-from .services import FORMATS, MAX_EXPORT, ExportRefused, plan_export, stream_export
+from .services import FORMATS, ExportRefused, plan_export, stream_export
 
 bp = Blueprint("exports", __name__, url_prefix="/export")
 
@@ -74,7 +74,7 @@ def _selection():
         status = form.export_status.data if form.export_status.data in EXPORT_STATUS_LABELS else ""
         return candidates_of_period(period, status), []
     try:
-        ids = parse_ids(request.form.getlist("invoice_ids"), MAX_EXPORT)
+        ids = parse_ids(request.form.getlist("invoice_ids"), MAX_BATCH)
     except IdsError as error:
         raise ExportRefused(str(error)) from None
     candidates = candidates_by_ids(ids)

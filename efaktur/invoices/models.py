@@ -60,6 +60,8 @@ class Invoice(db.Model):
     ppn: Mapped[int] = mapped_column(BigInteger, default=0)
     # Set when the e-Faktur PDF is uploaded: the number was reported and may never return.
     efaktur_reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The 17-digit number DJP assigned in Coretax (stored as received, never allocated here).
+    coretax_number: Mapped[str | None] = mapped_column(String(17), unique=True)
     # Export Status: when the invoice last went into a tax office file, and by whom. Any
     # edit clears it (the tax office must get the new data).
     exported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

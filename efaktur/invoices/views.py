@@ -3,8 +3,11 @@ import logging
 
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 
-from ..errors import apply_field_errors
+from ..errors import Refused, apply_field_errors
 from ..extensions import db
+from ..files.forms import CoretaxForm
+from ..files.queries import invoice_files
+from ..files.services import record_coretax_number
 from ..ids import IdsError, parse_ids
 from ..money import format_quantity
 from ..numbers.ledger import MAX_BATCH, LedgerRefused, cancel_number, generate_numbers
@@ -175,10 +178,12 @@ def edit(invoice_id: int):
     return _form_response(form, title, action)
 
 
-def _detail_context(invoice: Invoice, status_form=None, error=None):
+def _detail_context(invoice: Invoice, status_form=None, error=None, coretax_form=None):
     live = live_numbers([invoice.id]).get(invoice.id)
     form = status_form or StatusForm(formdata=None, status=invoice.status)
     return {
+        "files": invoice_files(invoice.id),
+        "coretax_form": coretax_form or CoretaxForm(formdata=None, coretax_number=invoice.coretax_number or ""),
         "invoice": invoice,
         "live": live,
         "history": number_history(invoice.id),
@@ -200,23 +205,34 @@ def detail(invoice_id: int):
     return render_template("invoices/detail.html", **context)
 
 
-@bp.post("/<int:invoice_id>/status")
-def status(invoice_id: int):
+def _detail_form(invoice_id: int, form, field: str, change):
+    """A form on the invoice's page: `change(value)` runs the service; the page part comes back
+    updated (htmx) or the page again after a 303, and with the error on `field` (422) when refused."""
     invoice = db.get_or_404(Invoice, invoice_id)
-    form = StatusForm()
     if form.validate_on_submit():
         try:
-            invoice = change_status(invoice_id, form.status.data)
-        except InvoiceRefused as refused:
-            apply_field_errors(form, refused.errors, "status")
+            invoice = change(form[field].data)
+        except Refused as refused:
+            apply_field_errors(form, refused.errors, field)
         else:
             if not is_htmx():
                 return redirect(url_for("invoices.detail", invoice_id=invoice_id), code=303)
             response = make_response(render_template("invoices/_partials/detail_body.html", **_detail_context(invoice)))
             return with_trigger(response, **{CHANGED_EVENT: True})
     db.session.refresh(invoice)
-    context = _detail_context(invoice, status_form=form)
+    context = _detail_context(invoice, **{("coretax_form" if field == "coretax_number" else "status_form"): form})
     return render_template("invoices/_partials/detail_body.html" if is_htmx() else "invoices/detail.html", **context), 422
+
+
+@bp.post("/<int:invoice_id>/coretax-number")
+def coretax_number(invoice_id: int):
+    """Record the 17-digit number DJP assigned the invoice in Coretax (or clear it)."""
+    return _detail_form(invoice_id, CoretaxForm(), "coretax_number", lambda value: record_coretax_number(invoice_id, value))
+
+
+@bp.post("/<int:invoice_id>/status")
+def status(invoice_id: int):
+    return _detail_form(invoice_id, StatusForm(), "status", lambda value: change_status(invoice_id, value))
 
 
 def ticked_ids() -> list[int]:

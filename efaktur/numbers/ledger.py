@@ -31,7 +31,7 @@ from ..clock import utc_now
 from ..database import is_postgresql, write_transaction
 from ..extensions import db
 from ..invoices.models import STATUS_CANCELLED, Invoice
-from ..nsfp import STATUS_NORMAL, TRANSACTION_CODES, format_efaktur_no, takes_range_number
+from ..nsfp import STATUS_NORMAL, STATUS_REPLACEMENT, TRANSACTION_CODES, format_efaktur_no, takes_range_number
 from ..wording import some_of
 from .allocation import RangePool, plan_take
 from .models import NumberAssignment, NumberRange, ReleasedNumber
@@ -84,7 +84,7 @@ def _statements() -> SimpleNamespace:
         .where(r.year.in_(bindparam("years", expanding=True)))
         .order_by(r.id)
         .with_for_update(),
-        lock_invoices=db.select(i.id, i.number, i.invoice_date, i.tax_enabled, i.status, i.transaction_code)
+        lock_invoices=db.select(i.id, i.number, i.invoice_date, i.tax_enabled, i.status, i.transaction_code, i.coretax_number)
         .where(i.id.in_(bindparam("ids", expanding=True)))
         .order_by(i.id)
         .with_for_update(),
@@ -167,6 +167,10 @@ def _check_eligible(invoices, holding: set[int]) -> None:
         (
             "have transaction code 10, which exists only in Coretax and takes no E-Faktur No from a range",
             [i.number for i in invoices if not takes_range_number(i.transaction_code)],
+        ),
+        (
+            "hold a Coretax number already, so they take no E-Faktur No from a range",
+            [i.number for i in invoices if i.coretax_number],
         ),
     ):
         if bad:
@@ -416,4 +420,19 @@ def change_live_code(invoice_id: int, transaction_code: str) -> None:
         db.update(NumberAssignment)
         .where(NumberAssignment.invoice_id == invoice_id, NumberAssignment.released_at.is_(None))
         .values(transaction_code=transaction_code)
+    )
+
+
+def mark_replacement(invoice_id: int, status_digit: str) -> None:
+    """The tax office approved a replacement of this invoice's E-Faktur No: same NSFP, status digit 1.
+
+    Called inside the upload's write transaction, with the invoice locked. The number stays
+    held; from now on the files carry FG_PENGGANTI 1.
+    """
+    if status_digit != STATUS_REPLACEMENT:
+        raise ValueError(f"not a replacement status digit: {status_digit!r}")
+    db.session.execute(
+        db.update(NumberAssignment)
+        .where(NumberAssignment.invoice_id == invoice_id, NumberAssignment.released_at.is_(None))
+        .values(status_digit=status_digit)
     )

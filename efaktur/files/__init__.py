@@ -1,0 +1,1 @@
+"""E-Faktur Files tab: the approved PDFs, reported invoices, e-mails to customers."""

@@ -1,0 +1,239 @@
+"""E-mailing each customer its e-Faktur PDF: claimed, sent once, outcome recorded per file.
+
+Sending many is driven by the browser a slice at a time (the Send dialog asks for the next
+slice until none is left), so it works on plain gunicorn workers and shows its progress:
+- a file is claimed before it is sent (Ready to Send -> Sending) by one UPDATE that only
+  takes rows still Ready: two people pressing Send at once, or a repeated request, never
+  send one file twice;
+- each message goes out on its own, within MAIL_TIMEOUT, and its outcome (Sent, or Failed
+  with the server's reason) is committed at once; one bad address fails alone;
+- a closed browser stops asking for slices: what was sent stays Sent, what was not claimed
+  stays Ready to Send. A file left Sending by a worker that died is shown Failed after a while
+  ("interrupted: it may have gone out"), and can be sent again with Resend.
+"""
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from flask import current_app, render_template
+from flask_mail import Message
+
+from ..activity.services import record
+from ..clock import utc_now
+from ..database import write_transaction
+from ..errors import Refused
+from ..extensions import db, mail
+from ..formats.pdf_names import DESKTOP
+from ..invoices.models import Invoice
+from ..invoices.queries import live_numbers
+from ..settings.services import current_settings
+from ..wording import some_of
+from .models import EMAIL_FAILED, EMAIL_READY, EMAIL_SENDING, EMAIL_SENT, EfakturFile, EfakturFileContent
+
+log = logging.getLogger(__name__)
+
+SLICE_FILES = 20  # at most this many messages per request
+SLICE_SECONDS = 3.0  # and no new message after this long, so each request answers quickly
+INTERRUPTED = (
+    "The sending was interrupted (the server stopped while sending): it may or may not have gone out. "
+    "Check with the customer, then Resend."
+)
+
+
+class SendRefused(Refused):
+    def __init__(self, message: str):
+        super().__init__({"file_ids": message})
+
+
+def _stale_before():
+    return utc_now() - timedelta(seconds=2 * float(current_app.config.get("MAIL_TIMEOUT", 10)) + 60)
+
+
+def sweep_interrupted() -> int:
+    """Files left Sending by a request that died: Failed, with what that means."""
+    with write_transaction():
+        return db.session.execute(
+            db.update(EfakturFile)
+            .where(EfakturFile.email_status == EMAIL_SENDING, EfakturFile.email_at < _stale_before())
+            .values(email_status=EMAIL_FAILED, email_error=INTERRUPTED, email_claim=None)
+        ).rowcount
+
+
+@dataclass
+class SendPlan:
+    file_ids: list[int]
+
+
+def _current_files(file_ids: list[int]):
+    return db.session.execute(
+        db.select(EfakturFile.id, EfakturFile.email_status, Invoice.number, Invoice.customer_email)
+        .join(Invoice, Invoice.id == EfakturFile.invoice_id)
+        .where(EfakturFile.id.in_(file_ids), EfakturFile.superseded_at.is_(None))
+    ).all()
+
+
+def plan_send(file_ids: list[int], resend: bool = False) -> SendPlan:
+    """Check the ticked files before anything goes out; Resend puts Sent and Failed ones back to Ready."""
+    if not current_app.config.get("MAIL_SERVER"):
+        raise SendRefused("No mail server is set up, so no e-mail can go out. Ask your admin to set one up.")
+    if not file_ids:
+        raise SendRefused("Tick at least one file to send.")
+    sweep_interrupted()
+    rows = _current_files(file_ids)
+    if len(rows) != len(set(file_ids)):
+        raise SendRefused("Some ticked files were replaced by a newer upload; reload the page and tick them again.")
+    no_address = [number for _, _, number, email in rows if not email]
+    if no_address:
+        raise SendRefused(
+            f"{len(no_address):,} invoice{' has' if len(no_address) == 1 else 's have'} no Customer Email "
+            f"({some_of(no_address)}): add it on the invoice, or untick {'it' if len(no_address) == 1 else 'them'}."
+        )
+    if resend:
+        unsent = [number for _, status, number, _ in rows if status == EMAIL_READY]
+        sending = [number for _, status, number, _ in rows if status == EMAIL_SENDING]
+        if sending:
+            raise SendRefused(f"Being sent right now: {some_of(sending)}. Wait until it is done.")
+        with write_transaction():
+            again = db.session.execute(
+                db.update(EfakturFile)
+                .where(EfakturFile.id.in_(file_ids), EfakturFile.email_status.in_((EMAIL_SENT, EMAIL_FAILED)))
+                .values(email_status=EMAIL_READY, email_error=None, email_claim=None)
+            ).rowcount
+            if again:
+                record("files.resend", f"Queued {again:,} e-Faktur e-mail(s) to be sent again.", subject="files")
+        if unsent and not again:
+            raise SendRefused(f"Nothing to resend: {some_of(unsent)} {'was' if len(unsent) == 1 else 'were'} never sent; use Send Email.")
+    else:
+        done = [number for _, status, number, _ in rows if status != EMAIL_READY]
+        if done:
+            raise SendRefused(
+                f"{len(done):,} of the ticked files {'is' if len(done) == 1 else 'are'} not Ready to Send "
+                f"({some_of(done)}): use Resend for them, or untick them."
+            )
+    return SendPlan(sorted(set(file_ids)))
+
+
+def ready_file_ids() -> list[int]:
+    """Every current file that is Ready to Send (Send all Ready to Send)."""
+    return list(
+        db.session.scalars(
+            db.select(EfakturFile.id)
+            .where(EfakturFile.superseded_at.is_(None), EfakturFile.email_status == EMAIL_READY)
+            .order_by(EfakturFile.id)
+        )
+    )
+
+
+def _claim(file_ids: list[int], limit: int, claim: str) -> list[int]:
+    """Take up to `limit` of these files that are still Ready; only this request will send them."""
+    with write_transaction():
+        candidates = db.select(EfakturFile.id).where(
+            EfakturFile.id.in_(file_ids), EfakturFile.email_status == EMAIL_READY, EfakturFile.superseded_at.is_(None)
+        ).order_by(EfakturFile.id).limit(limit)
+        # The status is tested again by the UPDATE itself: on PostgreSQL a row another request
+        # claimed meanwhile is re-read after its lock and no longer matches.
+        claimed = db.session.scalars(
+            db.update(EfakturFile)
+            .where(EfakturFile.id.in_(candidates.scalar_subquery()), EfakturFile.email_status == EMAIL_READY)
+            .values(email_status=EMAIL_SENDING, email_claim=claim, email_at=utc_now())
+            .returning(EfakturFile.id)
+        ).all()
+    return sorted(claimed)
+
+
+def _message(file_id: int, company: str) -> tuple[Message, str, str]:
+    stored, invoice = db.session.execute(
+        db.select(EfakturFile, Invoice).join(Invoice, Invoice.id == EfakturFile.invoice_id).where(EfakturFile.id == file_id)
+    ).one()
+    data = db.session.scalar(db.select(EfakturFileContent.data).where(EfakturFileContent.file_id == file_id))
+    live = live_numbers([invoice.id]).get(invoice.id)
+    number = live.efaktur_no if (stored.kind == DESKTOP and live) else (invoice.coretax_number or stored.number)
+    context = {"company": company, "invoice": invoice, "efaktur_no": number, "file_name": stored.file_name}
+    message = Message(
+        subject=f"e-Faktur {number} for invoice {invoice.number}" + (f" from {company}" if company else ""),
+        recipients=[invoice.customer_email],
+        body=render_template("email/efaktur.txt", **context),
+        html=render_template("email/efaktur.html", **context),
+    )
+    message.attach(stored.file_name, "application/pdf", data)
+    return message, invoice.customer_email, invoice.number
+
+
+@dataclass
+class SliceResult:
+    sent: list[str] = field(default_factory=list)  # invoice numbers
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (invoice number, reason)
+
+
+def send_slice(file_ids: list[int]) -> SliceResult:
+    """Claim and send the next few of these files; returns what happened to each."""
+    claim = uuid.uuid4().hex
+    claimed = _claim(file_ids, SLICE_FILES, claim)
+    result = SliceResult()
+    company = current_settings().company_name
+    started = time.monotonic()
+    for position, file_id in enumerate(claimed):
+        if position and time.monotonic() - started > SLICE_SECONDS:
+            # Past this request's time: hand the rest back, the next slice takes them.
+            with write_transaction():
+                db.session.execute(
+                    db.update(EfakturFile)
+                    .where(EfakturFile.id.in_(claimed[position:]), EfakturFile.email_claim == claim)
+                    .values(email_status=EMAIL_READY, email_claim=None)
+                )
+            break
+        message, address, invoice_number = _message(file_id, company)
+        try:
+            mail.send_within_deadline(message)
+        except Exception as error:  # refused, rejected, timed out: this file's outcome, not the request's
+            status, detail = EMAIL_FAILED, f"{type(error).__name__}: {error}"
+            result.failed.append((invoice_number, detail))
+            log.warning("e-Faktur e-mail for %s to %s failed: %s", invoice_number, address, detail)
+        else:
+            status, detail = EMAIL_SENT, None
+            result.sent.append(invoice_number)
+        with write_transaction():
+            db.session.execute(
+                db.update(EfakturFile)
+                .where(EfakturFile.id == file_id, EfakturFile.email_claim == claim)
+                .values(email_status=status, email_error=detail, email_to=address, email_at=utc_now(), email_claim=None)
+            )
+    if result.sent or result.failed:
+        with write_transaction():
+            summary = f"E-mailed the e-Faktur of {len(result.sent):,} invoice(s)"
+            if result.sent:
+                summary += f" ({some_of(result.sent)})"
+            if result.failed:
+                summary += f"; {len(result.failed):,} failed ({some_of([f'{n}: {d}' for n, d in result.failed])})"
+            record("files.emailed", summary + ".", subject="files")
+    return result
+
+
+@dataclass(frozen=True)
+class Progress:
+    total: int
+    sent: int
+    failed: int
+    waiting: int  # Ready or Sending
+
+    @property
+    def done(self) -> bool:
+        return self.waiting == 0
+
+
+def progress(file_ids: list[int]) -> Progress:
+    counts = dict(
+        db.session.execute(
+            db.select(EfakturFile.email_status, db.func.count())
+            .where(EfakturFile.id.in_(file_ids))
+            .group_by(EfakturFile.email_status)
+        ).all()
+    )
+    return Progress(
+        total=len(file_ids),
+        sent=counts.get(EMAIL_SENT, 0),
+        failed=counts.get(EMAIL_FAILED, 0),
+        waiting=counts.get(EMAIL_READY, 0) + counts.get(EMAIL_SENDING, 0),
+    )

@@ -1,0 +1,78 @@
+"""Approved e-Faktur PDFs, kept in the database so every worker on every machine sees them.
+
+One row per uploaded file (`EfakturFile`), its bytes in a table of their own
+(`EfakturFileContent`) so that lists never read them. An invoice's current file is the
+one not superseded; a later upload for the same number supersedes it and both stay in
+the invoice's history. The current file carries the e-mail to the customer: Ready to
+Send, Sending (claimed by one request), Sent, Failed.
+"""
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text, text
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+
+from ..clock import utc_now
+from ..extensions import db
+from ..invoices.models import Invoice
+from ..types import UTCDateTime
+
+EMAIL_READY = "ready"
+EMAIL_SENDING = "sending"
+EMAIL_SENT = "sent"
+EMAIL_FAILED = "failed"
+EMAIL_STATUS_LABELS = {EMAIL_READY: "Ready to Send", EMAIL_SENDING: "Sending", EMAIL_SENT: "Sent", EMAIL_FAILED: "Failed"}
+
+
+class EfakturFile(db.Model):
+    __tablename__ = "efaktur_file"
+    __table_args__ = (
+        CheckConstraint("kind IN ('desktop', 'coretax')", name="kind"),
+        CheckConstraint("email_status IN ('ready', 'sending', 'sent', 'failed')", name="email_status"),
+        # One current file per invoice; superseded ones are its history.
+        Index(
+            "uq_efaktur_file_current",
+            "invoice_id",
+            unique=True,
+            sqlite_where=text("superseded_at IS NULL"),
+            postgresql_where=text("superseded_at IS NULL"),
+        ),
+        Index("ix_efaktur_file_email_status", "email_status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id", ondelete="RESTRICT"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # desktop (16-digit E-Faktur No) or coretax (17 digits)
+    number: Mapped[str] = mapped_column(String(17))  # the digits in the file name
+    replacement: Mapped[bool] = mapped_column(Boolean, default=False)
+    file_name: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    uploaded_by: Mapped[str] = mapped_column(String(254))
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    email_status: Mapped[str] = mapped_column(String(10), default=EMAIL_READY)
+    email_to: Mapped[str | None] = mapped_column(String(254))
+    email_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # sent, failed, or claimed (while sending)
+    email_error: Mapped[str | None] = mapped_column(Text)
+    email_claim: Mapped[str | None] = mapped_column(String(40))  # the request that sends it now
+
+    content: Mapped["EfakturFileContent"] = relationship(cascade="all, delete-orphan", lazy="raise")
+    invoice: Mapped["Invoice"] = relationship(lazy="raise")
+
+    @property
+    def email_status_label(self) -> str:
+        return EMAIL_STATUS_LABELS[self.email_status]
+
+    @property
+    def number_label(self) -> str:
+        """As the PDF names it: 010.000-26.00000001 (e-Faktur) or the 17 digits (Coretax)."""
+        from ..formats.pdf_names import desktop_number
+
+        return desktop_number(self.number).label if self.kind == "desktop" else self.number
+
+
+class EfakturFileContent(db.Model):
+    __tablename__ = "efaktur_file_content"
+
+    file_id: Mapped[int] = mapped_column(ForeignKey("efaktur_file.id", ondelete="CASCADE"), primary_key=True)
+    data: Mapped[bytes] = deferred(mapped_column(LargeBinary))

@@ -1,0 +1,94 @@
+"""The number inside the name of an approved e-Faktur PDF. Pure: no Flask, no database.
+
+Desktop e-Faktur names its PDFs ``NPWPseller-EFakturNo-NPWPbuyer-AppTimestamp.pdf``
+(``022732101075000-0110072225610008-026015362054000-20221103160012.pdf``): the second part
+is the 16-digit E-Faktur No (transaction code, status digit, NSFP). Either NPWP may have
+15 or 16 digits, so a 16-digit run alone says nothing: the position does. Coretax names
+them ``OutputTaxInvoice-<uuid>-<sellerNPWP16>-<17-digit number>-...pdf``: the one run of
+exactly 17 digits is the number. A name that is only the number (``010.000-26.00000001.pdf``
+or ``0100002600000001.pdf``) is accepted too.
+"""
+import re
+from dataclasses import dataclass
+
+from ..nsfp import INVOICE_TRANSACTION_CODES, STATUS_NORMAL, STATUS_REPLACEMENT, TRANSACTION_CODES, format_efaktur_no
+
+DESKTOP = "desktop"
+CORETAX = "coretax"
+CORETAX_NORMAL_STATUS = "00"
+
+_SEVENTEEN = re.compile(r"(?<!\d)\d{17}(?!\d)")
+_SEPARATORS = re.compile(r"[.\-\s_]")
+
+
+class NameProblem(ValueError):
+    """Why no E-Faktur number could be read from a file name, for the user."""
+
+
+@dataclass(frozen=True)
+class PdfNumber:
+    kind: str  # DESKTOP (16 digits) or CORETAX (17 digits)
+    digits: str
+    transaction_code: str
+    status: str  # desktop: "0" normal, "1" replacement; Coretax: "00" normal, anything else a replacement
+    serial: str  # desktop: the 13-digit NSFP; Coretax: the 13-digit serial
+
+    @property
+    def replacement(self) -> bool:
+        return self.status not in (STATUS_NORMAL, CORETAX_NORMAL_STATUS)
+
+    @property
+    def nsfp(self) -> int:
+        if self.kind != DESKTOP:
+            raise ValueError("a Coretax number has no NSFP")
+        return int(self.serial)
+
+    @property
+    def label(self) -> str:
+        """As people read it: 010.000-26.00000001, or the 17 Coretax digits."""
+        if self.kind == DESKTOP:
+            return format_efaktur_no(self.transaction_code, self.status, self.nsfp)
+        return self.digits
+
+
+def desktop_number(digits: str) -> PdfNumber:
+    """A 16-digit E-Faktur No: code 01-09, status digit 0 or 1, the NSFP."""
+    if len(digits) != 16 or not digits.isdigit() or not digits.isascii():
+        raise NameProblem("An E-Faktur No has 16 digits.")
+    code, status = digits[:2], digits[2]
+    if code not in TRANSACTION_CODES:
+        raise NameProblem(f"{digits} starts with {code}, which is no transaction code of an E-Faktur No.")
+    if status not in (STATUS_NORMAL, STATUS_REPLACEMENT):
+        raise NameProblem(f"The status digit of {digits} is {status}; it is 0 (normal) or 1 (replacement).")
+    return PdfNumber(DESKTOP, digits, code, status, digits[3:])
+
+
+def coretax_number(digits: str) -> PdfNumber:
+    """A 17-digit Coretax number: code 01-10, 2-digit status, 13-digit serial (year first)."""
+    digits = (digits or "").strip()
+    if len(digits) != 17 or not digits.isdigit() or not digits.isascii():
+        raise NameProblem("A Coretax number has 17 digits, e.g. 04002500037469724.")
+    code = digits[:2]
+    if code not in INVOICE_TRANSACTION_CODES:
+        raise NameProblem(f"{digits} starts with {code}, which is no transaction code.")
+    return PdfNumber(CORETAX, digits, code, digits[2:4], digits[4:])
+
+
+def number_in_name(name: str) -> PdfNumber:
+    """The E-Faktur No (desktop) or Coretax number in a PDF's file name; raises NameProblem."""
+    base = re.split(r"[\\/]", name)[-1]
+    if base.lower().endswith(".pdf"):
+        base = base[:-4]
+    seventeen = set(_SEVENTEEN.findall(base))
+    if len(seventeen) > 1:
+        raise NameProblem("the name holds more than one 17-digit number")
+    if seventeen:
+        return coretax_number(seventeen.pop())
+    parts = base.split("-")
+    if len(parts) >= 3 and all(p.isascii() and p.isdigit() for p in parts[:3]) and len(parts[0]) in (15, 16):
+        if len(parts[1]) == 16:
+            return desktop_number(parts[1])
+    only_digits = _SEPARATORS.sub("", base)
+    if len(only_digits) == 16 and only_digits.isascii() and only_digits.isdigit():
+        return desktop_number(only_digits)
+    raise NameProblem("the name holds no E-Faktur No")
