@@ -31,14 +31,17 @@ migrate: install instance/config.py
 	$(FLASK) db upgrade
 
 admin: migrate
-	@$(FLASK) users ensure-admin
+	@$(FLASK) users ensure-admin --url http://$(HOST):$(PORT)
 
 reset-admin-password: migrate
 	$(FLASK) users set-password admin@example.com
 
+# Threaded workers: a Generate waiting on a slow mail server holds one thread, not the whole app.
+# E-mail links and the trusted host follow where it is served, unless FLASK_EFAKTUR_PUBLIC_URL says otherwise.
+run: export FLASK_EFAKTUR_PUBLIC_URL ?= http://$(HOST):$(PORT)
 run: admin
 	@echo "Serving on http://$(HOST):$(PORT) (Ctrl-C stops)"
-	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+	$(BIN)/gunicorn --workers 2 --worker-class gthread --threads 4 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 # Browser tests need Debian's Chromium; install it when we are root and it is missing.
 browser:

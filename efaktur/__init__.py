@@ -1,10 +1,13 @@
 """efaktur: tax-invoice serial numbers (NSFP) for small Indonesian finance teams."""
 import logging
 import os
+import time
+from urllib.parse import urlsplit
 
-from flask import Flask, current_app, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import Flask, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from .config import DefaultConfig, check_production_config, default_database_uri
@@ -35,7 +38,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = default_database_uri(app.instance_path)
     check_production_config(app.config)
+    _trust_hosts(app)
     app.url_map.converters["int"] = RecordId
+    hops = int(app.config.get("EFAKTUR_PROXY_HOPS") or 0)
+    if hops:
+        # Behind that many reverse proxies: the client's address and scheme come from their headers.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     _init_extensions(app)
     _register_blueprints(app)
@@ -48,6 +56,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
+def _trust_hosts(app: Flask) -> None:
+    """Answer only for the host the app is published under (a forged Host header gets a 400).
+
+    TRUSTED_HOSTS, when not set, is the host of EFAKTUR_PUBLIC_URL, plus the loopback names
+    (the machine itself, e.g. a health check or `make run`).
+    """
+    if app.config.get("TRUSTED_HOSTS") or not app.config.get("EFAKTUR_PUBLIC_URL"):
+        return
+    host = urlsplit(app.config["EFAKTUR_PUBLIC_URL"]).hostname
+    if host:
+        app.config["TRUSTED_HOSTS"] = sorted({host, "localhost", "127.0.0.1"})
+
+
 class RecordId(IntegerConverter):
     """`<int:...>` in every route: only numbers that can be a record's id match; the rest are 404."""
 
@@ -58,8 +79,8 @@ class RecordId(IntegerConverter):
 
 
 def _init_extensions(app: Flask) -> None:
-    # Before CSRFProtect's hook, which reads the form: the upload's own, larger size limits.
-    app.before_request(_request_limits)
+    # Before CSRFProtect's hook, which reads the form: what kind of body, and how large.
+    app.before_request(_request_body)
     db.init_app(app)
     with app.app_context():
         for engine in db.engines.values():
@@ -75,8 +96,15 @@ def _init_extensions(app: Flask) -> None:
     from .auth.models import User
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    def load_user(session_id: str):
+        # "<id>:<session version>": a raised version (log out, new password, deactivated) ends the session.
+        user_id, _, version = session_id.partition(":")
+        if not (user_id.isdigit() and version.isdigit()) or len(user_id) > 10:
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or not user.active or str(user.session_version) != version:
+            return None
+        return user
 
     @login_manager.unauthorized_handler
     def unauthorized():
@@ -89,12 +117,23 @@ def _init_extensions(app: Flask) -> None:
         return redirect(login_url)
 
 
-def _request_limits():
-    """The E-Faktur Files upload may be far larger than any other request, and hold many files."""
-    if request.endpoint == "files.upload" and request.method == "POST":
+FORM_BODIES = {"application/x-www-form-urlencoded", "multipart/form-data"}
+
+
+def _request_body():
+    """Form views take forms: anything else (JSON, XML, ...) is a 415, before any view reads it.
+
+    The E-Faktur Files upload may be far larger than any other request, and hold many files.
+    """
+    if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
+        return None
+    if request.mimetype and request.mimetype not in FORM_BODIES:
+        abort(415)
+    if request.endpoint == "files.upload":
         config = current_app.config
         request.max_content_length = int(config["EFAKTUR_MAX_UPLOAD_BYTES"]) + 2**20  # + the form around the files
         request.max_form_parts = int(config["EFAKTUR_MAX_UPLOAD_FILES"]) + 100
+    return None
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -136,6 +175,16 @@ def _register_request_hooks(app: Flask) -> None:
             return None
         if not current_user.is_authenticated:
             return current_app.login_manager.unauthorized()
+        # A session with no request for EFAKTUR_SESSION_IDLE_MINUTES ends.
+        now, seen = int(time.time()), session.get("seen")
+        idle = int(current_app.config["EFAKTUR_SESSION_IDLE_MINUTES"]) * 60
+        if isinstance(seen, int) and now - seen > idle:
+            logout_user()
+            session.clear()
+            flash(f"You were logged out after {idle // 60} minutes without activity. Please log in again.")
+            return current_app.login_manager.unauthorized()
+        if not isinstance(seen, int) or now - seen >= 30:  # not a new cookie on every click
+            session["seen"] = now
         return None
 
     @app.after_request
@@ -150,16 +199,20 @@ def _register_request_hooks(app: Flask) -> None:
         )
         if request.headers.get("HX-Request") == "true":
             response.vary.add("HX-Request")
+        if request.endpoint != "static" and current_user.is_authenticated:
+            # Invoices and customers' details must not stay in a shared computer's cache.
+            response.headers.setdefault("Cache-Control", "no-store")
         return response
 
 
 def _register_error_handlers(app: Flask) -> None:
     from .web import is_htmx
 
-    def _error(status: int, title: str, message: str):
+    def _error(status: int, title: str, message: str, headers: dict | None = None):
+        headers = dict(headers or {})
         if is_htmx():
-            return message, status, {"Content-Type": "text/plain; charset=utf-8"}
-        return render_template("errors/error.html", status=status, title=title, message=message), status
+            return message, status, {"Content-Type": "text/plain; charset=utf-8", **headers}
+        return render_template("errors/error.html", status=status, title=title, message=message), status, headers
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
@@ -184,7 +237,16 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(405)
     def method_not_allowed(error):
-        return _error(405, "Not allowed", "That action is not available here.")
+        allow = ", ".join(sorted(error.valid_methods or ()))
+        return _error(405, "Not allowed", "That action is not available here.", {"Allow": allow} if allow else None)
+
+    @app.errorhandler(415)
+    def unsupported_media_type(error):
+        return _error(415, "Not a form", "This page takes forms only (not JSON or other data). Nothing was changed.")
+
+    @app.errorhandler(429)
+    def too_many_requests(error):
+        return _error(429, "Too many attempts", error.description or "Too many attempts; wait a little and try again.")
 
     @app.errorhandler(WriterQueueTimeout)
     def database_busy(error):

@@ -24,13 +24,23 @@ class DefaultConfig:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = True
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
+    EFAKTUR_SESSION_IDLE_MINUTES = 60  # a session with no request for this long ends
+    # Failed logins: free within the window per account / per client address, then growing locks.
+    EFAKTUR_LOGIN_FAILURES_PER_ACCOUNT = 5
+    EFAKTUR_LOGIN_FAILURES_PER_ADDRESS = 20
+    EFAKTUR_LOGIN_WINDOW_MINUTES = 15
+    # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto/-Host (0: none, trust nothing).
+    EFAKTUR_PROXY_HOPS = 0
+    TRUSTED_HOSTS = None  # set from EFAKTUR_PUBLIC_URL when unset (see create_app)
     # Request bodies: a few MB is far above any form; the E-Faktur Files upload has its own limit.
     MAX_CONTENT_LENGTH = 4 * 2**20
     MAIL_SERVER = None  # no mail server: threshold alerts are recorded as not sent
     MAIL_PORT = 25
     MAIL_TIMEOUT = 10
     MAIL_DEFAULT_SENDER = "efaktur@localhost"
-    EFAKTUR_PUBLIC_URL = None  # base of links in e-mails; the request's host when unset
+    # Whether the mail server takes SMTPUTF8 (addresses with non-ASCII before the @).
+    EFAKTUR_SMTPUTF8 = False
+    EFAKTUR_PUBLIC_URL = None  # where people open the app: links in e-mails, trusted host; required with a mail server
     # E-Faktur Files: the approved PDFs live in the database, within these limits.
     EFAKTUR_MAX_PDF_BYTES = 5 * 2**20
     EFAKTUR_MAX_UPLOAD_BYTES = 200 * 2**20
@@ -46,9 +56,14 @@ class InsecureConfigError(RuntimeError):
 
 
 def check_production_config(config) -> None:
-    """Refuse to serve real users with a guessable secret key."""
+    """Refuse to serve real users with a guessable secret key, or e-mails with links to a guessed host."""
     if config.get("TESTING") or config.get("DEBUG"):
         return
+    if config.get("MAIL_SERVER") and not config.get("EFAKTUR_PUBLIC_URL"):
+        raise InsecureConfigError(
+            "A mail server is set (MAIL_SERVER) but not EFAKTUR_PUBLIC_URL, the address people open the app at "
+            "(e.g. https://efaktur.example.co.id). E-mails link to it; it is never taken from a request."
+        )
     key = config.get("SECRET_KEY") or ""
     if isinstance(key, bytes):
         key = key.decode("utf-8", "replace")

@@ -22,6 +22,21 @@ from .extensions import db
 _SQLITE_BEGIN_OPTION = "efaktur_sqlite_begin"
 
 
+def _owner_only(database_path: str | None) -> None:
+    """The database holds invoices and customers: readable by its owner only.
+
+    SQLite creates the -wal and -shm files with the database file's permissions.
+    """
+    if not database_path or database_path == ":memory:" or database_path.startswith("file:"):
+        return
+    for path in (database_path, database_path + "-wal", database_path + "-shm"):
+        try:
+            if os.stat(path).st_mode & 0o077:
+                os.chmod(path, 0o600)
+        except OSError:
+            pass  # not there (yet), or not ours to change
+
+
 def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
     if engine.dialect.name != "sqlite":
         return
@@ -36,6 +51,7 @@ def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
+        _owner_only(engine.url.database)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):

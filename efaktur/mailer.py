@@ -5,6 +5,9 @@ accepts the connection and then never answers would hold the request for ever. H
 every socket operation times out after MAIL_TIMEOUT seconds, and the whole send runs
 against a deadline of MAIL_TIMEOUT: the caller waits at most that long and then
 reports a failure, whatever the server does.
+
+`send_each_within_deadline` sends several messages over one connection, each failing
+on its own: one refused address does not silence the others.
 """
 import smtplib
 import threading
@@ -71,3 +74,35 @@ class TimeoutMail(Mail):
             raise MailTimeout(f"timed out: the mail server did not answer within {deadline:g} seconds")
         if "error" in outcome:
             raise outcome["error"]
+
+    def send_each_within_deadline(self, messages: list[Message]) -> list[BaseException | None]:
+        """Send every message over one connection; per message None (sent) or what went wrong.
+
+        A message the server refuses fails alone; a connection that fails, or the deadline of
+        MAIL_TIMEOUT for all of them, fails those not sent yet.
+        """
+        app = current_app._get_current_object()
+        deadline = float(app.config.get("MAIL_TIMEOUT", 10))
+        outcomes: list[BaseException | None] = [None] * len(messages)
+        finished = [False] * len(messages)
+
+        def send():
+            try:
+                with app.app_context(), self.connect() as connection:
+                    for i, message in enumerate(messages):
+                        try:
+                            connection.send(message)
+                        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPNotSupportedError,
+                                smtplib.SMTPSenderRefused, UnicodeError) as error:
+                            outcomes[i] = error  # this address only; the connection goes on
+                        finished[i] = True
+            except BaseException as error:  # the connection itself: every message not sent yet fails with it
+                for i, done in enumerate(finished):
+                    if not done:
+                        outcomes[i], finished[i] = error, True
+
+        worker = threading.Thread(target=send, name="efaktur-mail", daemon=True)
+        worker.start()
+        worker.join(deadline)
+        late = MailTimeout(f"timed out: the mail server did not answer within {deadline:g} seconds")
+        return [outcome if finished[i] else late for i, outcome in enumerate(outcomes)]

@@ -20,6 +20,8 @@ def parse_threshold_limit(text: str | None) -> int:
         if text.startswith("-") and text[1:].isdigit():
             raise ThresholdLimitError("The Threshold Limit cannot be negative.")
         raise ThresholdLimitError("Use digits 0-9 only: a whole number, 0 or more, without signs, decimals or exponents.")
+    if len(text.lstrip("0")) > len(str(MAX_THRESHOLD_LIMIT)):
+        raise ThresholdLimitError(f"The Threshold Limit can be at most {MAX_THRESHOLD_LIMIT:,}.")
     value = int(text)
     if value > MAX_THRESHOLD_LIMIT:
         raise ThresholdLimitError(f"The Threshold Limit can be at most {MAX_THRESHOLD_LIMIT:,}.")

@@ -81,7 +81,9 @@ class UploadedFile:
 
 
 def _base_name(name: str) -> str:
-    return name.replace("\\", "/").rsplit("/", 1)[-1]
+    """The file's own name, without folders and without characters no file name should hold."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    return "".join(c for c in base if c.isprintable())[:255]
 
 
 def _zip_members(name: str, stream: BinaryIO, limits: UploadLimits) -> list[UploadedFile]:

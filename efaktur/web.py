@@ -2,6 +2,7 @@
 import json
 from datetime import datetime, timezone
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, make_response, redirect, render_template, request
 from flask_login import current_user
@@ -58,6 +59,30 @@ def admin_required(view):
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def safe_local_url(target: str | None, fallback: str) -> str:
+    """`target` when it is a path on this site (e.g. ?next= or the Referer of our own page), else `fallback`.
+
+    Never another host: not //evil.example, not https://evil.example/, not a Referer from elsewhere.
+    """
+    if not target:
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        if parts.scheme in ("http", "https") and parts.netloc == request.host:
+            target = parts.path + (f"?{parts.query}" if parts.query else "")
+        else:
+            return fallback
+    if not target.startswith("/") or target.startswith("//") or "\\" in target or not target.isprintable():
+        return fallback
+    return target
+
+
+def modal_error(message: str, title: str):
+    """A refusal in the message dialog (htmx), or on the error page; always 422."""
+    template = "_partials/message_modal.html" if is_htmx() else "errors/error.html"
+    return render_template(template, title=title, message=message, status=422), 422
 
 
 def success_response(message: str, fallback_url: str, events: tuple[str, ...] = (), warning: str | None = None):

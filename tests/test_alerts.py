@@ -52,14 +52,15 @@ def five_left(app):
 
 # ---- the cases of the issue, with Flask-Mail's outbox (unit level) -----------------------
 
-def test_count_equal_to_the_limit_sends_one_email_to_all_addresses(admin_client, app, five_left):
+def test_count_equal_to_the_limit_sends_the_email_to_every_address_on_its_own(admin_client, app, five_left):
     set_threshold(app, 4, emails=TWO)
     with mail.record_messages() as outbox:
         response = post_generate(admin_client, [make_invoice(app)])
     assert response.status_code == 200
-    assert len(outbox) == 1
-    assert sorted(outbox[0].recipients) == sorted(TWO)
-    assert "Available number reached threshold limit: 4 left for 2026 (limit 4)" in outbox[0].subject
+    assert len(outbox) == 2  # one message per address: nobody sees the others
+    assert sorted(r for message in outbox for r in message.recipients) == sorted(TWO)
+    assert all(len(message.recipients) == 1 and not message.cc and not message.bcc for message in outbox)
+    assert all("Available number reached threshold limit: 4 left for 2026 (limit 4)" in m.subject for m in outbox)
     assert alerts(app) == [("sent", 4, 4, "")]
     assert "threshold e-mail went to 2 address(es)" in response.get_data(as_text=True)
 
@@ -84,7 +85,8 @@ def test_below_the_limit_sends_on_every_generate_request_one_email_each(admin_cl
         post_generate(admin_client, [make_invoice(app)])  # 4 left
         post_generate(admin_client, [make_invoice(app), make_invoice(app)])  # 2 left: one e-mail, not two
         post_generate(admin_client, [make_invoice(app)])  # 1 left
-    assert [m.subject.split(":")[1].strip().split()[0] for m in outbox] == ["4", "2", "1"]
+    # one alert per request, and each alert one message per address
+    assert [m.subject.split(":")[1].strip().split()[0] for m in outbox] == ["4", "4", "2", "2", "1", "1"]
     assert [a[1] for a in alerts(app)] == [4, 2, 1]
 
 
@@ -121,7 +123,7 @@ def test_current_year_is_the_jakarta_year(admin_client, app):
     set_threshold(app, 2, emails=TWO)
     with mail.record_messages() as outbox:
         post_generate(admin_client, [make_invoice(app, invoice_date="2027-01-01")])
-    assert len(outbox) == 1 and "2 left for 2027" in outbox[0].subject
+    assert len(outbox) == len(TWO) and all("2 left for 2027" in m.subject for m in outbox)
 
 
 def test_no_mail_server_records_not_sent_and_nothing_fails(app, tmp_path, database_uri):
@@ -164,8 +166,11 @@ def test_the_email_arrives_with_recipients_subject_and_content(tmp_path, smtp_se
     set_threshold(app, 6, emails=TWO)
     response = post_generate(logged_in(app), [make_invoice(app)])
     assert response.status_code == 200
-    ((rcpt_tos, message),) = smtp_server.parsed()
-    assert sorted(rcpt_tos) == sorted(TWO)
+    received = smtp_server.parsed()
+    assert sorted(r for rcpt_tos, _ in received for r in rcpt_tos) == sorted(TWO)
+    assert all(len(rcpt_tos) == 1 for rcpt_tos, _ in received)  # nobody sees the other addresses
+    (_, message), _ = received
+    assert message["To"] in TWO and "," not in message["To"]
     assert message["Subject"].strip() == "Available number reached threshold limit: 6 left for 2026 (limit 6)"
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
@@ -271,5 +276,5 @@ def test_two_concurrent_generate_requests_each_recheck_after_their_own_commit(ap
     # Each saw at most what its own commit left (4 after the first, 3 after the second);
     # the later one always sees both commits.
     assert seen[0] == 3 and seen[1] in (3, 4)
-    assert len(smtp_server.messages) == 2
+    assert len(smtp_server.messages) == 2 * len(TWO)  # two alerts, each to both addresses
     assert sorted(a[1] for a in alerts(app)) == seen

@@ -76,7 +76,7 @@ def test_navigation_names_the_number_page(admin_client):
 
 
 def test_cli_creates_users_with_roles(app, runner):
-    result = runner.invoke(args=["users", "create", "Budi@Example.com", "--role", "staff", "--password", "s3cret-pass"])
+    result = runner.invoke(args=["users", "create", "Budi@Example.com", "--role", "staff"], input="s3cret-pass\ns3cret-pass\n")
     assert result.exit_code == 0, result.output
     with app.app_context():
         user = db.session.scalar(db.select(User).filter_by(email="budi@example.com"))
@@ -91,15 +91,19 @@ def test_cli_prompts_for_the_password(app, runner):
 
 
 @pytest.mark.parametrize(
-    "args, message",
+    "args, password, message",
     [
-        (["users", "create", STAFF_EMAIL, "--role", "staff", "--password", "long-enough"], "exists already"),
-        (["users", "create", "x@example.com", "--role", "staff", "--password", "short"], "at least 8"),
-        (["users", "create", "x@example.com", "--role", "boss", "--password", "long-enough"], "Invalid value"),
+        (["users", "create", STAFF_EMAIL, "--role", "staff"], "long-enough", "exists already"),
+        (["users", "create", "x@example.com", "--role", "staff"], "short", "at least 8"),
+        (["users", "create", "x@example.com", "--role", "staff"], " " * 12, "spaces alone"),
+        (["users", "create", "x@example.com", "--role", "boss"], "long-enough", "Invalid value"),
+        (["users", "create", "not-an-address", "--role", "staff"], "long-enough", "valid e-mail"),
+        (["users", "set-password", "nobody@example.com"], "long-enough", "No account"),
+        (["users", "set-password", STAFF_EMAIL], "       ", "spaces alone"),
     ],
 )
-def test_cli_refuses_bad_accounts(runner, args, message):
-    result = runner.invoke(args=args)
+def test_cli_refuses_bad_accounts(runner, args, password, message):
+    result = runner.invoke(args=args, input=f"{password}\n{password}\n")
     assert result.exit_code != 0
     assert message in result.output
 

@@ -63,7 +63,7 @@ def _case_insensitive_numbers_enforced(engine):
         with engine.begin() as conn:
             conn.execute(insert, {"number": "inv-case"})
     with engine.begin() as conn:
-        conn.execute(text("DELETE FROM invoice"))
+        conn.execute(text("DELETE FROM invoice WHERE number = 'INV-CASE'"))
 
 
 def test_migrated_sqlite_has_the_case_insensitive_number_index(migrated_sqlite_app):

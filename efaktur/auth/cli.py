@@ -1,58 +1,85 @@
-"""`flask --app efaktur users ...`: account management from the shell."""
+"""`flask --app efaktur users ...`: account management from the shell.
+
+The same rules as the Users page and the login form (efaktur/accounts.py): what the shell
+creates can log in, and what the login form would refuse is refused here too. Passwords
+are read from a prompt (hidden, asked twice); --generate-password makes one and prints it once.
+"""
 import click
 from flask.cli import AppGroup
 
-from .models import ROLE_ADMIN, ROLES, User, normalise_email
-from .services import AccountError, any_admin, create_user, new_password
-from ..extensions import db
+from ..accounts import generate_password
+from .models import ROLE_ADMIN, ROLES
+from .services import AccountRefused, any_admin, create_user, set_password
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 
 DEFAULT_ADMIN_EMAIL = "admin@example.com"
 
 
+def _fail(refused: AccountRefused):
+    raise click.ClickException("; ".join(refused.errors.values()))
+
+
+def _password_option(function):
+    function = click.option(
+        "--generate-password", is_flag=True, help="Make a random password and print it once, instead of asking."
+    )(function)
+    return function
+
+
+def _read_password(generate: bool) -> tuple[str, bool]:
+    if generate:
+        return generate_password(), True
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True), False
+
+
 @users_cli.command("create")
 @click.argument("email")
 @click.option("--role", type=click.Choice(ROLES), required=True)
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-def create(email, role, password):
-    """Create an account with the given role."""
+@_password_option
+def create(email, role, generate_password):
+    """Create an account with the given role (the password is asked for)."""
+    password, generated = _read_password(generate_password)
     try:
-        user = create_user(email, role, password)
-    except AccountError as error:
-        raise click.ClickException(str(error))
+        user, _ = create_user(email, role, password)
+    except AccountRefused as refused:
+        _fail(refused)
     click.echo(f"Created {user.role} {user.email}.")
+    if generated:
+        click.echo(f"Password (shown once): {password}")
 
 
 @users_cli.command("set-password")
 @click.argument("email")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-def set_password(email, password):
-    """Set a new password for an account."""
-    user = db.session.scalar(db.select(User).filter_by(email=normalise_email(email)))
-    if user is None:
-        raise click.ClickException(f"No account for {email}.")
-    user.set_password(password)
-    db.session.commit()
-    click.echo(f"Password of {user.email} changed.")
+@_password_option
+def set_password_command(email, generate_password):
+    """Set a new password for an account (asked for); every session of the account ends."""
+    password, generated = _read_password(generate_password)
+    try:
+        user = set_password(email, password)
+    except AccountRefused as refused:
+        _fail(refused)
+    click.echo(f"Password of {user.email} changed; its sessions have ended.")
+    if generated:
+        click.echo(f"Password (shown once): {password}")
 
 
 @users_cli.command("ensure-admin")
-def ensure_admin():
+@click.option("--url", default="http://127.0.0.1:5000", show_default=True, help="Where the app is served, for the message.")
+def ensure_admin(url):
     """Create an admin account with a random password unless one exists; say how to log in."""
     admin = any_admin()
     if admin is not None:
         click.echo(
-            f"Log in at http://127.0.0.1:5000 as {admin.email} with the password you set. "
+            f"Log in at {url} as {admin.email} with the password you set. "
             f"Forgot it? make reset-admin-password (or flask --app efaktur users set-password {admin.email})."
         )
         return
-    password = new_password()
-    user = create_user(DEFAULT_ADMIN_EMAIL, ROLE_ADMIN, password)
+    user, password = create_user(DEFAULT_ADMIN_EMAIL, ROLE_ADMIN)
     click.echo("=" * 64)
-    click.echo("An admin account was created. Log in at http://127.0.0.1:5000 with")
+    click.echo(f"An admin account was created. Log in at {url} with")
     click.echo(f"  Email:    {user.email}")
     click.echo(f"  Password: {password}")
-    click.echo("This password is shown once; change it with")
+    click.echo("This password is shown once; change it under your account (Change Password), or with")
     click.echo(f"  .venv/bin/flask --app efaktur users set-password {user.email}")
     click.echo("=" * 64)

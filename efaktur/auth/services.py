@@ -1,43 +1,195 @@
-"""Creating accounts and checking credentials."""
-import secrets
+"""Accounts: creating them, roles, activation, passwords, and checking credentials.
 
+Rules kept here once: the e-mail and password rules of accounts.py for every way in
+(Users page, command line); the last active admin is never deactivated or demoted; a
+password change or reset and a deactivation end every session of the account at once.
+"""
+from functools import cache
+
+from sqlalchemy import func, text
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..accounts import AccountError, check_new_password, generate_password, parse_account_email
+from ..activity.services import record
+from ..clock import utc_now
+from ..database import is_postgresql, write_transaction
+from ..errors import Refused
 from ..extensions import db
-from .models import ROLE_ADMIN, ROLES, User, normalise_email
-
-MIN_PASSWORD_LENGTH = 8
+from .models import ROLE_ADMIN, ROLE_LABELS, ROLES, User, normalise_email
 
 
-class AccountError(ValueError):
+class AccountRefused(Refused):
     pass
 
 
-def create_user(email: str, role: str, password: str) -> User:
-    email = normalise_email(email)
-    if role not in ROLES:
-        raise AccountError(f"Role must be one of {', '.join(ROLES)}.")
-    if "@" not in email:
-        raise AccountError("Enter an e-mail address.")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
-    if db.session.scalar(db.select(User).filter_by(email=email)):
-        raise AccountError(f"An account for {email} exists already.")
-    user = User(email=email, role=role)
-    user.set_password(password)
-    db.session.add(user)
-    db.session.commit()
+def _refuse(error: AccountError):
+    raise AccountRefused({error.field: str(error)}) from None
+
+
+def _lock_accounts() -> None:
+    """Account changes one at a time, so two admins cannot both demote the other last admin.
+
+    SQLite: the write transaction holds the database lock already.
+    """
+    if is_postgresql():
+        db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext('efaktur.accounts'))"))
+
+
+def _locked_user(user_id: int) -> User:
+    user = db.session.scalars(
+        db.select(User).where(User.id == user_id).with_for_update().execution_options(populate_existing=True)
+    ).first()
+    if user is None:
+        raise AccountRefused({"email": "This account no longer exists."})
     return user
+
+
+def _other_active_admins(user_id: int) -> int:
+    return db.session.scalar(
+        db.select(func.count(User.id)).where(User.role == ROLE_ADMIN, User.active.is_(True), User.id != user_id)
+    )
+
+
+def create_user(email: str, role: str, password: str | None = None) -> tuple[User, str | None]:
+    """A new account; with no password a generated one, returned to be shown once."""
+    try:
+        email = parse_account_email(email)
+        generated = None
+        if password is None or password == "":
+            password = generated = generate_password()
+        check_new_password(password)
+    except AccountError as error:
+        _refuse(error)
+    if role not in ROLES:
+        raise AccountRefused({"role": f"Choose a role: {', '.join(ROLE_LABELS.values())}."})
+    with write_transaction():
+        _lock_accounts()
+        if db.session.scalar(db.select(User.id).where(User.email == email)):
+            raise AccountRefused({"email": f"An account for {email} exists already."})
+        user = User(email=email, role=role, active=True, session_version=1)
+        user.set_password(password)
+        db.session.add(user)
+        db.session.flush()
+        record("user.created", f"Added the {ROLE_LABELS[role].lower()} account {email}.", subject=f"user:{user.id}")
+    return user, generated
+
+
+def change_role(user_id: int, role: str) -> User:
+    if role not in ROLES:
+        raise AccountRefused({"role": f"Choose a role: {', '.join(ROLE_LABELS.values())}."})
+    with write_transaction():
+        _lock_accounts()
+        user = _locked_user(user_id)
+        if user.role == role:
+            return user
+        if user.role == ROLE_ADMIN and user.active and not _other_active_admins(user.id):
+            raise AccountRefused({"role": f"{user.email} is the last active admin; make another admin first."})
+        before = user.role
+        user.role = role
+        record(
+            "user.role",
+            f"{user.email}: {ROLE_LABELS[before]} to {ROLE_LABELS[role]}.",
+            subject=f"user:{user.id}",
+        )
+    return user
+
+
+def set_active(user_id: int, active: bool) -> User:
+    with write_transaction():
+        _lock_accounts()
+        user = _locked_user(user_id)
+        if user.active == active:
+            return user
+        if not active and user.role == ROLE_ADMIN and not _other_active_admins(user.id):
+            raise AccountRefused({"email": f"{user.email} is the last active admin and cannot be deactivated."})
+        user.active = active
+        if not active:
+            user.end_sessions()
+        record(
+            "user.activated" if active else "user.deactivated",
+            f"{'Activated' if active else 'Deactivated'} the account {user.email}"
+            + ("." if active else "; its sessions ended."),
+            subject=f"user:{user.id}",
+        )
+    return user
+
+
+def reset_password(user_id: int) -> tuple[User, str]:
+    """A generated password for the account (shown once); its sessions end."""
+    password = generate_password()
+    with write_transaction():
+        user = _locked_user(user_id)
+        user.set_password(password)
+        user.end_sessions()
+        record("user.password_reset", f"Reset the password of {user.email}; its sessions ended.", subject=f"user:{user.id}")
+    return user, password
+
+
+def change_password(user_id: int, current: str, new: str, confirmation: str) -> User:
+    """The user's own change: the current password first. Every session ends, this one too."""
+    try:
+        check_new_password(new, "new_password")
+    except AccountError as error:
+        _refuse(error)
+    if new != confirmation:
+        raise AccountRefused({"confirm_password": "The two new passwords differ."})
+    with write_transaction():
+        user = _locked_user(user_id)
+        if not user.check_password(current or ""):
+            raise AccountRefused({"current_password": "That is not your current password."})
+        user.set_password(new)
+        user.end_sessions()
+        record("user.password_changed", f"{user.email} changed their password.", subject=f"user:{user.id}")
+    return user
+
+
+def set_password(email: str, password: str) -> User:
+    """The command line's `users set-password`: same rules as the forms; every session ends."""
+    try:
+        check_new_password(password)
+    except AccountError as error:
+        _refuse(error)
+    with write_transaction():
+        user = db.session.scalar(db.select(User).where(User.email == normalise_email(email)).with_for_update())
+        if user is None:
+            raise AccountRefused({"email": f"No account for {email}."})
+        user.set_password(password)
+        user.end_sessions()
+        record("user.password_reset", f"Set a new password for {user.email}; its sessions ended.", subject=f"user:{user.id}")
+    return user
+
+
+@cache
+def _timing_hash() -> str:
+    """A hash of the same kind and cost as the real ones, checked when the account does not exist."""
+    return generate_password_hash("an account that does not exist")
 
 
 def authenticate(email: str, password: str) -> User | None:
-    user = db.session.scalar(db.select(User).filter_by(email=normalise_email(email)))
-    if user is None or not user.check_password(password):
+    """The account these credentials open, or None. An unknown e-mail costs as much as a wrong password."""
+    user = db.session.scalar(db.select(User).filter_by(email=normalise_email(email or "")))
+    if user is None:
+        check_password_hash(_timing_hash(), password or "")
         return None
-    return user
+    return user if user.check_password(password or "") else None
+
+
+def record_login(user_id: int) -> None:
+    with write_transaction():
+        db.session.execute(db.update(User).where(User.id == user_id).values(last_login_at=utc_now()))
+
+
+def end_sessions(user_id: int) -> None:
+    """Log out everywhere: every session cookie of this account stops working."""
+    with write_transaction():
+        db.session.execute(db.update(User).where(User.id == user_id).values(session_version=User.session_version + 1))
 
 
 def any_admin() -> User | None:
-    return db.session.scalar(db.select(User).filter_by(role=ROLE_ADMIN).order_by(User.id))
+    return db.session.scalar(
+        db.select(User).filter_by(role=ROLE_ADMIN, active=True).order_by(User.id)
+    )
 
 
-def new_password() -> str:
-    return secrets.token_urlsafe(12)
+def all_users() -> list[User]:
+    return list(db.session.scalars(db.select(User).order_by(User.email)))

@@ -1,37 +1,182 @@
-from urllib.parse import urlsplit
+"""Log in and out, the Users page (admins) and Change Password (everyone)."""
+import logging
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import login_required, login_user, logout_user
+from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
 
-from .forms import LoginForm
-from .services import authenticate
+from ..clock import utc_now
+from ..errors import apply_field_errors
+from ..extensions import db
+from ..web import admin_required, is_htmx, modal_error, safe_local_url, with_trigger
+from . import throttle
+from .forms import ConfirmForm, LoginForm, PasswordForm, RoleForm, UserForm
+from .models import ROLE_LABELS, User
+from .services import (
+    AccountRefused,
+    all_users,
+    authenticate,
+    change_password,
+    change_role,
+    create_user,
+    end_sessions,
+    record_login,
+    reset_password,
+    set_active,
+)
 
 bp = Blueprint("auth", __name__)
+log = logging.getLogger(__name__)
+
+USERS_CHANGED = "usersChanged"
 
 
-def _safe_next(target: str | None) -> str:
-    # Only local paths: never redirect to another host after login.
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
-        return target
-    return url_for("numbers.index")
+def client_address() -> str:
+    return request.remote_addr or "unknown"
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     form = LoginForm()
+    status = 200
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
-        if user is not None:
-            login_user(user)
-            return redirect(_safe_next(request.args.get("next")), code=303)
-        form.password.errors.append("Wrong e-mail or password.")
-    status = 422 if form.errors else 200
+        keys = throttle.keys_for(form.email.parsed, client_address())
+        lock = throttle.current_lock(keys)
+        if lock is None:
+            user = authenticate(form.email.parsed, form.password.data)
+            if user is not None and user.active:
+                throttle.clear(keys[0])
+                session.clear()  # nothing of the session from before carries over, the CSRF token neither
+                login_user(user)
+                record_login(user.id)
+                return redirect(safe_local_url(request.args.get("next"), url_for("numbers.index")), code=303)
+            if user is not None:
+                form.email.errors.append("This account is deactivated. Ask an admin to activate it.")
+            else:
+                log.warning("failed login for %s from %s", form.email.parsed, client_address())
+                lock = throttle.record_failure(keys)
+                if lock is None:
+                    form.password.errors.append("Wrong e-mail or password.")
+        if lock is not None:
+            log.warning("login locked for %s from %s until %s", form.email.parsed, client_address(), lock.until)
+            form.password.errors.append(lock.message(utc_now()))
+            status = 429
+    if form.errors and status == 200:
+        status = 422
     return render_template("auth/login.html", form=form), status
 
 
 @bp.post("/logout")
 @login_required
 def logout():
+    """Log out everywhere: every session of this account ends, not only this browser's."""
+    end_sessions(current_user.id)
     logout_user()
+    session.clear()
     flash("You are logged out.")
     return redirect(url_for("auth.login"), code=303)
+
+
+def _users_context(**forms):
+    return {"users": all_users(), "role_labels": ROLE_LABELS, "role_form": RoleForm(formdata=None), **forms}
+
+
+@bp.get("/users/")
+@admin_required
+def users():
+    context = _users_context()
+    if is_htmx() and request.headers.get("HX-Target") == "users-list":
+        return render_template("auth/_partials/users_table.html", **context)
+    return render_template("auth/users.html", **context)
+
+
+def _users_success(message: str, shown_password: str | None = None):
+    if is_htmx():
+        response = make_response(render_template("auth/_partials/password_shown.html", message=message, password=shown_password))
+        return with_trigger(response, **{USERS_CHANGED: True})
+    flash(message)
+    if shown_password:
+        flash(f"The password, shown this once: {shown_password}")
+    return redirect(url_for("auth.users"), code=303)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@admin_required
+def new_user():
+    form = UserForm()
+    if form.validate_on_submit():
+        try:
+            user, generated = create_user(form.email.parsed, form.role.data, form.password.data or None)
+        except AccountRefused as refused:
+            apply_field_errors(form, refused.errors, "email")
+        else:
+            return _users_success(f"Added {user.email} ({ROLE_LABELS[user.role]}).", generated)
+    template = "auth/_partials/user_form.html" if is_htmx() else "auth/user_form_page.html"
+    return render_template(template, form=form), (422 if form.errors else 200)
+
+
+def _refused(refused: AccountRefused, title: str):
+    return modal_error("; ".join(refused.errors.values()), title)
+
+
+@bp.post("/users/<int:user_id>/role")
+@admin_required
+def user_role(user_id: int):
+    db.get_or_404(User, user_id)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        return _refused(AccountRefused({"role": "Choose a role from the list."}), "Change role")
+    try:
+        user = change_role(user_id, form.role.data)
+    except AccountRefused as refused:
+        return _refused(refused, "Change role")
+    return _users_success(f"{user.email} is {ROLE_LABELS[user.role]} now.")
+
+
+_ACCOUNT_ACTIONS = {
+    "deactivate": ("Deactivate", "Deactivate {email}? Its sessions end now, and it cannot log in until activated again."),
+    "activate": ("Activate", "Activate {email}? It can log in again with its password."),
+    "reset-password": ("Reset Password", "Give {email} a new, generated password? Its sessions end now; the password is shown once."),
+}
+
+
+@bp.route("/users/<int:user_id>/<any(deactivate, activate, 'reset-password'):action>", methods=["GET", "POST"])
+@admin_required
+def account_action(user_id: int, action: str):
+    user = db.get_or_404(User, user_id)
+    title, question = _ACCOUNT_ACTIONS[action]
+    form = ConfirmForm()
+    if request.method == "GET":
+        template = "auth/_partials/confirm_action.html" if is_htmx() else "auth/confirm_action_page.html"
+        return render_template(template, form=form, title=title, question=question.format(email=user.email),
+                               action=url_for("auth.account_action", user_id=user_id, action=action))
+    if not form.validate_on_submit():
+        return _refused(AccountRefused({"email": "The form expired; reload the page and try again."}), title)
+    try:
+        if action == "reset-password":
+            user, password = reset_password(user_id)
+            return _users_success(f"New password for {user.email}.", password)
+        user = set_active(user_id, action == "activate")
+    except AccountRefused as refused:
+        return _refused(refused, title)
+    return _users_success(f"{user.email} is {'active' if user.active else 'deactivated'}.")
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def account_password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            change_password(current_user.id, form.current_password.data, form.new_password.data,
+                            form.confirm_password.data)
+        except AccountRefused as refused:
+            apply_field_errors(form, refused.errors, "current_password")
+        else:
+            logout_user()
+            session.clear()
+            flash("Your password is changed and every session of your account has ended. Log in with the new password.")
+            if is_htmx():
+                return "", 204, {"HX-Redirect": url_for("auth.login")}
+            return redirect(url_for("auth.login"), code=303)
+    template = "auth/_partials/password_form.html" if is_htmx() else "auth/password_page.html"
+    return render_template(template, form=form), (422 if form.errors else 200)

@@ -3,12 +3,12 @@ from flask import Blueprint, Response, render_template, request, stream_with_con
 
 from ..ids import IdsError, parse_ids
 from ..invoices.forms import GenerateForm
+from ..invoices.views import GENERATE_TITLE
 from ..invoices.models import STATUS_LABELS
 from ..invoices.queries import live_numbers
-from ..invoices.views import modal_error
 from ..nsfp import CORETAX_ONLY_CODE
 from ..numbers.ledger import MAX_BATCH
-from ..web import is_htmx, local_today, page_number
+from ..web import is_htmx, local_today, modal_error, page_number
 from .forms import ExportForm, PeriodFilterForm
 from .queries import (
     EXPORT_STATUS_LABELS,
@@ -107,14 +107,14 @@ def generate_confirm():
     try:
         candidates, missing = _selection()
     except ExportRefused as refused:
-        return modal_error(str(refused))
+        return modal_error(str(refused), GENERATE_TITLE)
     if missing:
-        return modal_error("The selection was not understood; reload the page and tick the invoices again.")
+        return modal_error("The selection was not understood; reload the page and tick the invoices again.", GENERATE_TITLE)
     waiting = [c for c in candidates if c.waits_for_number]
     if not waiting:
-        return modal_error("None of the ticked invoices is waiting for an E-Faktur No: tick rows that show (Not Set).")
+        return modal_error("None of the ticked invoices is waiting for an E-Faktur No: tick rows that show (Not Set).", GENERATE_TITLE)
     if len(waiting) > MAX_BATCH:
-        return modal_error(f"At most {MAX_BATCH:,} invoices at once; tick fewer.")
+        return modal_error(f"At most {MAX_BATCH:,} invoices at once; tick fewer.", GENERATE_TITLE)
     skipped = len(candidates) - len(waiting)
     note = (
         f"{skipped:,} of the ticked invoices already hold a number (or take none) and are left as they are."

@@ -3,9 +3,8 @@ from flask import Blueprint, Response, current_app, make_response, render_templa
 
 from ..extensions import db
 from ..ids import IdsError, parse_ids
-from ..invoices.views import modal_error
 from ..uploads import UploadRefused, megabytes
-from ..web import is_htmx, page_number, with_trigger
+from ..web import is_htmx, modal_error, page_number, with_trigger
 from .forms import EFAKTUR_FILTER, EMAIL_FILTER, FilesFilterForm, SendForm, UploadForm
 from .mailing import SendRefused, plan_send, progress, ready_file_ids, send_slice
 from .models import EfakturFile, EfakturFileContent

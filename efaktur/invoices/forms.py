@@ -3,6 +3,7 @@
 Every value goes through the project's one parser of its kind (money, identity, goods,
 e-mail, text); the service then applies the rules that need more than one field.
 """
+from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -129,7 +130,7 @@ class InvoiceForm(FlaskForm):
             field.parsed = ""
             return
         try:
-            field.parsed = parse_email(field.data)
+            field.parsed = parse_email(field.data, smtputf8=current_app.config["EFAKTUR_SMTPUTF8"])
         except EmailError as error:
             raise ValidationError(str(error))
 

@@ -40,9 +40,13 @@ def invoice_query(status: str = "", month: str = "", search: str = "", today: da
     bounds = month_bounds(month)
     if bounds:
         query = query.where(Invoice.invoice_date >= bounds[0], Invoice.invoice_date < bounds[1])
-    search = (search or "").strip()
+    # What is typed is searched for as it is: % and _ are letters here, control characters nothing.
+    search = "".join(c for c in (search or "") if c.isprintable())[:100].strip()
     if search:
-        conditions = [Invoice.number.ilike(f"%{search}%"), Invoice.customer_name.ilike(f"%{search}%")]
+        conditions = [
+            Invoice.number.icontains(search, autoescape=True),
+            Invoice.customer_name.icontains(search, autoescape=True),
+        ]
         digits = "".join(_DIGITS.findall(search))
         if len(digits) >= 13:
             # An E-Faktur No (16 digits) or NSFP (13): the NSFP is the last 13 digits.

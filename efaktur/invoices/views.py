@@ -2,6 +2,7 @@
 import logging
 
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from ..errors import Refused, apply_field_errors
 from ..extensions import db
@@ -15,7 +16,7 @@ from ..numbers.views import CHANGED_EVENT as NUMBERS_CHANGED
 from ..settings.alerts import recheck_after_generate
 from ..settings.services import current_settings
 from ..vat import default_transaction_code
-from ..web import is_htmx, local_today, page_number, success_response, with_trigger
+from ..web import is_htmx, local_today, modal_error, page_number, safe_local_url, success_response, with_trigger
 from .forms import FilterForm, GenerateForm, InvoiceForm, LineForm, StatusForm
 from .models import STATUS_LABELS, Invoice
 from .queries import PER_PAGE, invoice_query, live_numbers, number_history
@@ -34,13 +35,15 @@ bp = Blueprint("invoices", __name__, url_prefix="/invoices")
 log = logging.getLogger(__name__)
 
 CHANGED_EVENT = "invoicesChanged"
+GENERATE_TITLE = "Generate E-Faktur No"
 SHOWN_NUMBERS = 10
 
 
 def _list_context():
     filters = FilterForm(request.args)
+    status = filters.status.data if filters.status.data in STATUS_LABELS else ""
     page = db.paginate(
-        invoice_query(filters.status.data or "", filters.month.data or "", filters.q.data or "", local_today()),
+        invoice_query(status, filters.month.data or "", filters.q.data or "", local_today()),
         page=page_number(),
         per_page=PER_PAGE,
         error_out=False,
@@ -65,7 +68,7 @@ def index():
 
 
 def _success(message: str, warning: str | None = None, *events: str):
-    return success_response(message, request.referrer or url_for("invoices.index"), events, warning)
+    return success_response(message, safe_local_url(request.referrer, url_for("invoices.index")), events, warning)
 
 
 def _draft(form: InvoiceForm) -> InvoiceDraft:
@@ -243,20 +246,15 @@ def ticked_ids() -> list[int]:
         raise LedgerRefused(str(error)) from None
 
 
-def modal_error(message: str, title: str = "Generate E-Faktur No"):
-    template = "_partials/message_modal.html" if is_htmx() else "errors/error.html"
-    return render_template(template, title=title, message=message, status=422), 422
-
-
 @bp.post("/generate/confirm")
 def generate_confirm():
     """The Yes/No question before numbers go out; carries the ticked ids on to /generate."""
     try:
         ids = ticked_ids()
     except LedgerRefused as refused:
-        return modal_error(str(refused))
+        return modal_error(str(refused), GENERATE_TITLE)
     if not ids:
-        return modal_error("Tick at least one invoice whose E-Faktur No is (Not Set).")
+        return modal_error("Tick at least one invoice whose E-Faktur No is (Not Set).", GENERATE_TITLE)
     return render_template("invoices/_partials/confirm_generate.html", ids=ids, form=GenerateForm())
 
 
@@ -267,7 +265,7 @@ def generate():
     try:
         result = generate_numbers(ticked_ids())
     except LedgerRefused as refused:
-        return modal_error(str(refused))
+        return modal_error(str(refused), GENERATE_TITLE)
     # The numbers are committed; from here on nothing may take them back.
     try:
         alert = recheck_after_generate(threshold)
@@ -275,7 +273,7 @@ def generate():
         log.exception("threshold recheck failed after generating numbers")
         alert_note = "The numbers are generated, but the threshold check failed; see the server log."
     else:
-        alert_note = alert.user_message() if alert else None
+        alert_note = alert.user_message(for_admin=current_user.is_admin) if alert else None
     return _generated_response(result, alert_note)
 
 

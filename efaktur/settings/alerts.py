@@ -19,13 +19,14 @@ from ..numbers.models import NumberAssignment, NumberRange
 from ..numbers.services import year_count
 from ..threshold import PACE_WINDOW_DAYS, estimate_run_out, threshold_reached
 from ..web import current_year, local_today, now
-from .models import OUTCOME_FAILED, OUTCOME_NOT_SENT, OUTCOME_SENT, ThresholdAlert
+from .models import OUTCOME_FAILED, OUTCOME_NOT_SENT, OUTCOME_PARTIAL, OUTCOME_SENT, ThresholdAlert
 from .services import current_settings, recipients
 
 log = logging.getLogger(__name__)
 
 NO_RECIPIENTS = "No Notification Email is listed on Billing Settings."
 NO_MAIL_SERVER = "No mail server is configured (set MAIL_SERVER)."
+STAFF_FAILURE = "The threshold e-mail could not be delivered to every address; an admin can see why on Billing Settings."
 
 
 @dataclass(frozen=True)
@@ -41,9 +42,14 @@ class AlertReport:
     def failed(self) -> bool:
         return self.outcome == OUTCOME_FAILED
 
-    def user_message(self) -> str:
+    def user_message(self, for_admin: bool = True) -> str:
+        """The sentence for the person who generated; the mail server's own words for admins only."""
         if self.outcome == OUTCOME_SENT:
             return f"Available numbers for {self.year} are at {self.available:,} (limit {self.limit:,}): the threshold e-mail went to {len(self.recipients)} address(es)."
+        if self.outcome in (OUTCOME_FAILED, OUTCOME_PARTIAL) and not for_admin:
+            return f"The numbers are generated. {STAFF_FAILURE}"
+        if self.outcome == OUTCOME_PARTIAL:
+            return f"The numbers are generated; the threshold e-mail reached some addresses but not all: {self.detail}"
         if self.outcome == OUTCOME_FAILED:
             return f"The numbers are generated, but the threshold alert e-mail failed: {self.detail}"
         return f"Available numbers for {self.year} are at {self.available:,} (limit {self.limit:,}); no e-mail was sent: {self.detail}"
@@ -69,10 +75,16 @@ def recheck_after_generate(settings=None) -> AlertReport | None:
     elif not current_app.config.get("MAIL_SERVER"):
         outcome, detail = OUTCOME_NOT_SENT, NO_MAIL_SERVER
     else:
-        try:
-            mail.send_within_deadline(_message(settings, year, available, emails))
-        except Exception as error:  # refused, rejected, timed out: reported, never raised
-            outcome, detail = OUTCOME_FAILED, f"{type(error).__name__}: {error}"
+        # One message per address: nobody sees the others, and a refused address fails alone.
+        results = mail.send_each_within_deadline(_messages(settings, year, available, emails))
+        failures = [(email, error) for email, error in zip(emails, results) if error is not None]
+        if failures:
+            reasons = {f"{type(error).__name__}: {error}" for _, error in failures}
+            if len(failures) == len(emails) and len(reasons) == 1:
+                outcome, detail = OUTCOME_FAILED, reasons.pop()
+            else:
+                outcome = OUTCOME_FAILED if len(failures) == len(emails) else OUTCOME_PARTIAL
+                detail = "; ".join(f"{email}: {type(error).__name__}: {error}" for email, error in failures)
     report = AlertReport(outcome, detail, emails, year, available, settings.threshold_limit)
     _record(report)
     return report
@@ -108,14 +120,14 @@ def _pace(year: int) -> int:
     )
 
 
-def _page_url() -> str:
+def _page_url() -> str | None:
+    """The E-Faktur No page at the configured public address; never from the request's Host header."""
     base = current_app.config.get("EFAKTUR_PUBLIC_URL")
-    if base:
-        return base.rstrip("/") + url_for("numbers.index")
-    return url_for("numbers.index", _external=True)
+    return base.rstrip("/") + url_for("numbers.index") if base else None
 
 
-def _message(settings, year: int, available: int, emails: list[str]) -> Message:
+def _messages(settings, year: int, available: int, emails: list[str]) -> list[Message]:
+    """One message per address, from one rendering."""
     today = local_today()
     ranges = list(
         db.session.scalars(db.select(NumberRange).where(NumberRange.year == year).order_by(NumberRange.start_number))
@@ -130,9 +142,6 @@ def _message(settings, year: int, available: int, emails: list[str]) -> Message:
         "estimate": estimate.describe(date(year, 12, 31)),
         "page_url": _page_url(),
     }
-    return Message(
-        subject=f"Available number reached threshold limit: {available:,} left for {year} (limit {settings.threshold_limit:,})",
-        recipients=emails,
-        body=render_template("email/threshold.txt", **context),
-        html=render_template("email/threshold.html", **context),
-    )
+    subject = f"Available number reached threshold limit: {available:,} left for {year} (limit {settings.threshold_limit:,})"
+    body, html = render_template("email/threshold.txt", **context), render_template("email/threshold.html", **context)
+    return [Message(subject=subject, recipients=[email], body=body, html=html) for email in emails]

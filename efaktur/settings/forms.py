@@ -1,3 +1,4 @@
+from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
@@ -28,7 +29,7 @@ class RecipientForm(FlaskForm):
 
     def validate_email(self, field):
         try:
-            field.parsed = parse_email(field.data)
+            field.parsed = parse_email(field.data, smtputf8=current_app.config["EFAKTUR_SMTPUTF8"])
         except EmailError as error:
             raise ValidationError(str(error))
 

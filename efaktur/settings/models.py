@@ -43,6 +43,7 @@ class NotificationRecipient(db.Model):
 
 
 OUTCOME_SENT = "sent"
+OUTCOME_PARTIAL = "partial"  # some addresses got it, the server refused others
 OUTCOME_FAILED = "failed"
 OUTCOME_NOT_SENT = "not_sent"
 
@@ -51,7 +52,7 @@ class ThresholdAlert(db.Model):
     """One threshold check that called for an e-mail, and what became of it."""
 
     __tablename__ = "threshold_alert"
-    __table_args__ = (CheckConstraint("outcome IN ('sent', 'failed', 'not_sent')", name="outcome"),)
+    __table_args__ = (CheckConstraint("outcome IN ('sent', 'partial', 'failed', 'not_sent')", name="outcome"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now, index=True)

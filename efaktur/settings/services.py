@@ -1,4 +1,6 @@
 """Company settings, the threshold and the notification addresses."""
+from flask import current_app
+
 from ..activity.services import record
 from ..errors import Refused
 from ..database import write_transaction
@@ -69,7 +71,7 @@ def recipients() -> list[NotificationRecipient]:
 
 def add_recipient(email: str) -> NotificationRecipient:
     try:
-        normalized = parse_email(email)
+        normalized = parse_email(email, smtputf8=current_app.config["EFAKTUR_SMTPUTF8"])
     except EmailError as error:
         raise SettingsRefused({"email": str(error)})
     key = normalized.lower()

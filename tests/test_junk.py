@@ -1,0 +1,255 @@
+"""Property-based: junk posted to every state-changing route, as admin and as staff, never gets a 5xx,
+and when the answer is an error the database is exactly as it was. Junk in every page's query
+string never gets a 5xx either. Runs on SQLite and on PostgreSQL (which refuses NUL bytes)."""
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import text
+
+from efaktur import create_app
+from efaktur.extensions import db
+from tests.conftest import ADMIN_EMAIL, PASSWORD, STAFF_EMAIL, add_range, base_config, generate, make_invoice
+
+# Every field name the app's forms know, and some they do not.
+FIELDS = [
+    "number", "customer_name", "npwp_name", "npwp", "address", "customer_email", "buyer_document", "buyer_id_number",
+    "buyer_country", "invoice_date", "due_date", "tax_enabled", "transaction_code", "lines-0-item", "lines-0-kind",
+    "lines-0-goods_code", "lines-0-unit", "lines-0-quantity", "lines-0-unit_price", "lines-99999-item", "status",
+    "invoice_ids", "file_ids", "scope", "period", "export_status", "format", "resend", "title", "year", "start_number",
+    "end_number", "threshold_limit", "active", "email", "password", "role", "company_name", "company_npwp",
+    "company_address", "business_location_code", "coretax_number", "current_password", "new_password",
+    "confirm_password", "submit", "csrf_token", "q", "month", "page", "next", "unknown",
+]
+JUNK = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(["", " ", "\x00", "\u202e", "9" * 5000, "-1", "0", "1", "2", "2147483648", "9223372036854775808",
+                     "1e309", "NaN", "1,2,3", "2026-06", "2026-13-45", "9999-12", "04", "10", "csv", "xml", "period",
+                     "ready", "admin", "staff", "y", "tin", "nik", "UM.0018", "000-26.00000001", "<script>", "' OR 1=1 --",
+                     "x" * 3000, "١٢٣", "１２３", "04002600000000001", "2147483647"]),
+)
+FORMS = st.dictionaries(st.sampled_from(FIELDS), JUNK, max_size=8)
+IDS = st.sampled_from([1, 2, 3, 4, 2147483647])
+# Tables whose change after an error is the point of the request (a failed login is counted).
+CHANGES_ON_ERROR = {"login_throttle"}
+
+
+def seed(app):
+    from efaktur.settings.services import add_recipient, save_company
+
+    add_range(app, 2026, "000-26.00000001", "000-26.00000050")
+    numbered = make_invoice(app, customer_email="a@example.com")
+    generate(app, [numbered])
+    make_invoice(app)
+    make_invoice(app, status="cancelled")
+    with app.test_request_context():
+        save_company("PT Junk", "012345678901000")
+        add_recipient("finance@example.com")
+
+
+def snapshot(app):
+    with app.app_context(), db.engine.connect() as conn:
+        return {
+            table.name: sorted(map(repr, conn.execute(text(f'SELECT * FROM "{table.name}"')).all()))
+            for table in db.metadata.sorted_tables
+            if table.name not in CHANGES_ON_ERROR
+        }
+
+
+def post_rules(app):
+    return sorted(
+        (rule for rule in app.url_map.iter_rules() if "POST" in rule.methods and rule.endpoint not in ("static", "auth.logout")),
+        key=lambda rule: rule.rule,
+    )
+
+
+def build_url(app, rule, data):
+    values = {}
+    for name in rule.arguments:
+        converter = rule._converters[name]
+        if hasattr(converter, "items"):  # any(...)
+            values[name] = data.draw(st.sampled_from(sorted(converter.items)))
+        else:
+            values[name] = data.draw(IDS)
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(rule.endpoint, **values)
+
+
+def fixed_url(app, rule, record_id: int) -> str:
+    """The rule's URL with `record_id` for every id and the first choice of every any(...)."""
+    values = {
+        name: sorted(rule._converters[name].items)[0] if hasattr(rule._converters[name], "items") else record_id
+        for name in rule.arguments
+    }
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(rule.endpoint, **values)
+
+
+@pytest.fixture
+def junk_app(app):
+    seed(app)
+    return app
+
+
+def _logged_in(app, email):
+    client = app.test_client()
+    assert client.post("/login", data={"email": email, "password": PASSWORD}).status_code == 303
+    return client
+
+
+ENDPOINTS = sorted(rule.endpoint for rule in post_rules(create_app(base_config("sqlite://", "/tmp"))))
+
+
+@pytest.mark.parametrize("who", [ADMIN_EMAIL, STAFF_EMAIL])
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_junk_posted_to_every_state_changing_route(junk_app, who, endpoint):
+    app = junk_app
+    client = _logged_in(app, who)
+    (rule,) = [r for r in post_rules(app) if r.endpoint == endpoint]
+
+    @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+    @given(data=st.data(), form=FORMS, htmx=st.booleans())
+    def check(data, form, htmx):
+        url = build_url(app, rule, data)
+        before = snapshot(app)
+        response = client.post(url, data=form, headers={"HX-Request": "true"} if htmx else {})
+        response.get_data()
+        assert response.status_code < 500, (url, form, response.status_code)
+        if response.status_code >= 400:
+            assert snapshot(app) == before, (url, form, response.status_code)
+
+    check()
+
+
+def get_rules(app):
+    return sorted(
+        (r for r in app.url_map.iter_rules() if "GET" in r.methods and r.endpoint != "static"), key=lambda r: r.rule
+    )
+
+
+@pytest.mark.parametrize("who", [ADMIN_EMAIL, STAFF_EMAIL])
+def test_junk_in_the_query_string_of_every_page(junk_app, who):
+    app = junk_app
+    client = _logged_in(app, who)
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+    @given(data=st.data(), query=FORMS, htmx=st.booleans())
+    def check(data, query, htmx):
+        rule = data.draw(st.sampled_from(get_rules(app)))
+        url = build_url(app, rule, data)
+        response = client.get(url, query_string=query, headers={"HX-Request": "true"} if htmx else {})
+        response.get_data()
+        assert response.status_code < 500, (url, query, response.status_code)
+
+    check()
+
+
+# The query fields each page reads; every page must be named here, so a new one cannot slip past.
+QUERY_FIELDS = {
+    "activity.index": ["page"],
+    "auth.account_action": [],
+    "auth.account_password": [],
+    "auth.login": ["next"],
+    "auth.new_user": [],
+    "auth.users": [],
+    "exports.index": ["period", "export_status", "page"],
+    "files.index": ["email_status", "efaktur_status", "page"],
+    "files.pdf": [],
+    "files.upload": [],
+    "health": [],
+    "home": [],
+    "invoices.cancel_number_view": [],
+    "invoices.detail": [],
+    "invoices.edit": [],
+    "invoices.index": ["status", "month", "q", "page"],
+    "invoices.new": [],
+    "me": [],
+    "numbers.delete": [],
+    "numbers.edit": [],
+    "numbers.index": [],
+    "numbers.new": [],
+    "numbers.overview": [],
+    "settings.billing": [],
+    "settings.threshold": [],
+}
+NASTIEST = ["\x00", "9" * 5000, "2147483648", "9223372036854775808", "\u202e", "-1", "", "%", "_", "9999-12", "0000-00",
+            "<x>", "x" * 3000]
+
+
+def test_every_page_is_in_the_query_field_map():
+    app = create_app(base_config("sqlite://", "/tmp"))
+    assert sorted(r.endpoint for r in get_rules(app)) == sorted(QUERY_FIELDS)
+
+
+@pytest.mark.parametrize("who", [ADMIN_EMAIL, STAFF_EMAIL])
+def test_every_query_field_of_every_page_takes_the_nastiest_values(junk_app, who):
+    app = junk_app
+    client = _logged_in(app, who)
+    for rule in get_rules(app):
+        url = fixed_url(app, rule, record_id=1)
+        for field in QUERY_FIELDS[rule.endpoint] + ["unknown"]:
+            for value in NASTIEST:
+                for headers in ({}, {"HX-Request": "true"}):
+                    response = client.get(url, query_string={field: value}, headers=headers)
+                    response.get_data()
+                    assert response.status_code < 500, (url, field, value, response.status_code)
+
+
+_INVOICE = {
+    "number": "INV-SWEEP", "customer_name": "PT Sweep", "npwp_name": "PT Sweep", "npwp": "012345678901000",
+    "buyer_document": "tin", "buyer_id_number": "", "buyer_country": "IDN", "address": "Jl. 1", "customer_email": "",
+    "invoice_date": "2026-06-10", "due_date": "2026-06-20", "tax_enabled": "y", "transaction_code": "04",
+    "lines-0-item": "Jasa", "lines-0-kind": "B", "lines-0-goods_code": "000000", "lines-0-unit": "UM.0018",
+    "lines-0-quantity": "1", "lines-0-unit_price": "1000",
+}
+_RANGE = {"year": "2026", "start_number": "000-26.00000100", "end_number": "000-26.00000110"}
+# Each state-changing route: a valid form, every field of which is replaced in turn by each nasty value.
+POST_FIELDS = {
+    "auth.login": {"email": ADMIN_EMAIL, "password": "wrong-password"},
+    "auth.new_user": {"email": "sweep@example.com", "role": "staff", "password": "sweep-pass-1"},
+    "auth.user_role": {"role": "staff"},
+    "auth.account_action": {},
+    "auth.account_password": {"current_password": "wrong", "new_password": "new-pass-12", "confirm_password": "new-pass-12"},
+    "exports.download": {"format": "csv", "scope": "", "period": "2026-06", "export_status": "", "invoice_ids": "1"},
+    "exports.generate_confirm": {"scope": "period", "period": "2026-06", "export_status": "", "invoice_ids": "2"},
+    "files.upload": {"files": "x"},
+    "files.send": {"file_ids": "1", "scope": "", "resend": "1"},
+    "files.send_next": {"file_ids": "1", "title": "Send Email"},
+    "invoices.new": _INVOICE,
+    "invoices.edit": _INVOICE,
+    "invoices.status": {"status": "paid"},
+    "invoices.coretax_number": {"coretax_number": "04002600000000001"},
+    "invoices.generate_confirm": {"invoice_ids": "2"},
+    "invoices.generate": {"invoice_ids": "2"},
+    "invoices.cancel_number_view": {},
+    "numbers.new": _RANGE,
+    "numbers.edit": _RANGE,
+    "numbers.delete": {},
+    "settings.threshold": {"threshold_limit": "10", "active": "y"},
+    "settings.add_recipient_view": {"email": "sweep@example.com"},
+    "settings.remove_recipient_view": {},
+    "settings.company": {"company_name": "PT Sweep", "company_npwp": "012345678901000", "company_address": "Jl. 2",
+                         "business_location_code": "000000"},
+}
+NASTIEST_FORM_VALUES = ["\x00", "A\x00B", "9" * 5000, "2147483648", "\u202e", "x" * 3000, ""]
+
+
+def test_every_state_changing_route_is_in_the_form_map():
+    assert sorted(POST_FIELDS) == ENDPOINTS
+
+
+@pytest.mark.parametrize("who", [ADMIN_EMAIL, STAFF_EMAIL])
+def test_every_field_of_every_form_takes_the_nastiest_values(junk_app, who):
+    app = junk_app
+    client = _logged_in(app, who)
+    for rule in post_rules(app):
+        url = fixed_url(app, rule, record_id=3)
+        base = POST_FIELDS[rule.endpoint]
+        for field in list(base) + ["unknown"]:
+            for value in NASTIEST_FORM_VALUES:
+                response = client.post(url, data={**base, field: value}, headers={"HX-Request": "true"})
+                response.get_data()
+                assert response.status_code < 500, (url, field, value, response.status_code)
