@@ -14,8 +14,12 @@
    growth of the worker), then e-mailing 200 customers their PDF through a local SMTP server
    (target: at most 10 s).
 
-Options: --quick (smaller sizes, for a smoke run), --postgres URL (also run 3, 4 and 5 on
-PostgreSQL), --only NAME[,NAME] (page, batch, http, export, files).
+6. The JSON API under gunicorn: Generate E-Faktur No for one invoice per request
+   (POST /api/v1/invoices/ID/efaktur-number, bearer token) against GET /api/v1/stock on the
+   same server in the same run (target: at least 0.5x).
+
+Options: --quick (smaller sizes, for a smoke run), --postgres URL (also run 3, 4, 5 and 6 on
+PostgreSQL), --only NAME[,NAME] (page, batch, http, export, files, api).
 """
 import gc
 import argparse
@@ -193,34 +197,43 @@ def _free_port():
         return sock.getsockname()[1]
 
 
-def _client_loop(port, cookie, kind, ids, duration, queue):
+# What each kind of client asks, with what it counts as done.
+REQUESTS = {
+    "page": lambda i: ("GET", "/me", None, 200),
+    "generate": lambda i: ("POST", "/invoices/generate", f"invoice_ids={i}", 200),
+    "api-stock": lambda i: ("GET", "/api/v1/stock", None, 200),
+    "api-generate": lambda i: ("POST", f"/api/v1/invoices/{i}/efaktur-number", None, 201),
+}
+
+
+def _client_loop(port, auth, kind, ids, duration, queue):
     import http.client
 
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     done, errors, deadline = 0, 0, time.perf_counter() + duration
     ids = list(ids)
+    needs_id = kind in ("generate", "api-generate")
     while time.perf_counter() < deadline:
-        headers = {"Cookie": cookie, "HX-Request": "true"}
-        if kind == "page":
-            conn.request("GET", "/me", headers=headers)
-        else:
-            if not ids:
-                break
+        if needs_id and not ids:
+            break
+        method, path, body, ok = REQUESTS[kind](ids.pop() if needs_id else None)
+        headers = dict(auth)
+        if body is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-            conn.request("POST", "/invoices/generate", body=f"invoice_ids={ids.pop()}", headers=headers)
+        conn.request(method, path, body=body, headers=headers)
         response = conn.getresponse()
         response.read()
-        if response.status == 200:
+        if response.status == ok:
             done += 1
         else:
             errors += 1
     queue.put((done, errors))
 
 
-def _measure(port, cookie, kind, id_slices, duration):
+def _measure(port, auth, kind, id_slices, duration):
     ctx = multiprocessing.get_context("fork")
     queue = ctx.Queue()
-    procs = [ctx.Process(target=_client_loop, args=(port, cookie, kind, ids, duration, queue)) for ids in id_slices]
+    procs = [ctx.Process(target=_client_loop, args=(port, auth, kind, ids, duration, queue)) for ids in id_slices]
     started = time.perf_counter()
     for p in procs:
         p.start()
@@ -232,24 +245,53 @@ def _measure(port, cookie, kind, id_slices, duration):
     return done / elapsed, errors
 
 
-def bench_gunicorn(tmpdir, label, uri, duration, clients, prepare):
-    app = prepare()
-    add_range(app, 2600000001, 2600000000 + 400_000)
-    ids = bulk_invoices(app, 120_000)
+def _race(uri, auth, baseline, measured, ids, duration, clients):
+    """Requests per second (and errors) of `baseline`, then of `measured`, on one gunicorn in one run.
+    Without `auth` the clients use the logged-in admin's session cookie."""
     server, port, cookie = _start_gunicorn(uri, WORKERS)
+    auth = auth or {"Cookie": cookie, "HX-Request": "true"}
     try:
-        slices = [ids[i::clients] for i in range(clients)]
-        _measure(port, cookie, "page", [[]] * clients, 1.0)  # warm-up
-        page_rps, page_errors = _measure(port, cookie, "page", [[]] * clients, duration)
-        generate_rps, generate_errors = _measure(port, cookie, "generate", slices, duration)
+        _measure(port, auth, baseline, [[]] * clients, 1.0)  # warm-up
+        base = _measure(port, auth, baseline, [[]] * clients, duration)
+        other = _measure(port, auth, measured, [ids[i::clients] for i in range(clients)], duration)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
-    print(f"[3] gunicorn ({WORKERS} sync workers, {clients} clients, {duration:.0f} s each) on {label}:")
-    print(f"      trivial logged-in page GET /me: {page_rps:8.1f} req/s  ({page_errors} errors)")
-    print(f"      generate, one invoice each:     {generate_rps:8.1f} req/s  ({generate_errors} errors)")
-    print(f"      ratio {generate_rps / page_rps:.2f}  (target >= 0.5)")
-    return generate_rps / page_rps
+    return base, other
+
+
+def _report(title, duration, clients, label, rows):
+    (base_name, (base_rps, base_errors)), (name, (rps, errors)) = rows
+    print(f"{title} under gunicorn ({WORKERS} sync workers, {clients} clients, {duration:.0f} s each) on {label}:")
+    width = max(len(base_name), len(name)) + 1
+    print(f"      {base_name + ':':<{width}} {base_rps:8.1f} req/s  ({base_errors} errors)")
+    print(f"      {name + ':':<{width}} {rps:8.1f} req/s  ({errors} errors)")
+    print(f"      ratio {rps / base_rps:.2f}  (target >= 0.5)")
+    return rps / base_rps
+
+
+def bench_gunicorn(tmpdir, label, uri, duration, clients, prepare):
+    """3. One-invoice Generate from the Invoices page against the trivial logged-in page GET /me."""
+    app = prepare()
+    add_range(app, 2600000001, 2600000000 + 400_000)
+    ids = bulk_invoices(app, 120_000)
+    page, generate = _race(uri, None, "page", "generate", ids, duration, clients)
+    return _report("[3] HTTP", duration, clients, label,
+                   [("trivial logged-in page GET /me", page), ("generate, one invoice each", generate)])
+
+
+def bench_api(tmpdir, label, uri, duration, clients, prepare):
+    """6. The JSON API: one-invoice generate against GET /api/v1/stock, same server, same run."""
+    from efaktur.api.tokens import create_token
+
+    app = prepare()
+    add_range(app, 2600000001, 2600000000 + 400_000)
+    ids = bulk_invoices(app, 120_000, prefix="A")
+    with app.test_request_context():
+        _, secret = create_token("Bench", False, None, "bench", date(YEAR, 6, 15))
+    stock, generate = _race(uri, {"Authorization": f"Bearer {secret}"}, "api-stock", "api-generate", ids, duration, clients)
+    return _report("[6] JSON API", duration, clients, label,
+                   [("GET /api/v1/stock", stock), ("POST /api/v1/invoices/ID/efaktur-number", generate)])
 
 
 # ---- 4. Export -----------------------------------------------------------------------------
@@ -506,7 +548,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--postgres", default=os.environ.get("EFAKTUR_TEST_POSTGRES_URL"))
-    parser.add_argument("--only", default="page,batch,http,export,files")
+    parser.add_argument("--only", default="page,batch,http,export,files,api")
     args = parser.parse_args()
     only = set(args.only.split(","))
     tmpdir = tempfile.mkdtemp(prefix="efaktur-bench-")
@@ -527,7 +569,10 @@ def main():
         files_uri = "sqlite:///" + os.path.join(tmpdir, "files.sqlite")
         bench_files(tmpdir, "SQLite", lambda: fresh_sqlite(tmpdir, "files.sqlite")[0], files_uri, files_count, 20_000,
                     min(200, files_count))
-    if args.postgres and only & {"http", "export", "files"}:
+    if "api" in only:
+        api_uri = "sqlite:///" + os.path.join(tmpdir, "api.sqlite")
+        bench_api(tmpdir, "SQLite", api_uri, duration, CLIENTS, lambda: fresh_sqlite(tmpdir, "api.sqlite")[0])
+    if args.postgres and only & {"http", "export", "files", "api"}:
         uri, prepare = _postgres(args.postgres)
         if "http" in only:
             bench_gunicorn(tmpdir, "PostgreSQL", uri, duration, CLIENTS, prepare)
@@ -537,6 +582,9 @@ def main():
         if "files" in only:
             uri, prepare = _postgres(args.postgres)
             bench_files(tmpdir, "PostgreSQL", prepare, uri, files_count, 20_000, min(200, files_count))
+        if "api" in only:
+            uri, prepare = _postgres(args.postgres)
+            bench_api(tmpdir, "PostgreSQL", uri, duration, CLIENTS, prepare)
 
 
 def _postgres(url):

@@ -12,13 +12,15 @@ from werkzeug.routing import IntegerConverter
 
 from .config import DefaultConfig, check_production_config, default_database_uri
 from .database import WriterQueueTimeout, configure_engine
+from .extensions import api as openapi  # not "api": that name is the efaktur.api package
 from .extensions import csrf, db, login_manager, mail, migrate
 from .ids import MAX_ID
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-# Endpoints anyone may reach; everything else needs a logged-in user.
+# Endpoints anyone may reach; everything else needs a logged-in user (the API: its token).
 PUBLIC_ENDPOINTS = {"auth.login", "static", "health"}
+API_BLUEPRINTS = {"api_v1", "api-docs", "api_reference"}
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -125,7 +127,7 @@ def _request_body():
 
     The E-Faktur Files upload may be far larger than any other request, and hold many files.
     """
-    if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
+    if request.method not in ("POST", "PUT", "PATCH", "DELETE") or request.blueprint in API_BLUEPRINTS:
         return None
     if request.mimetype and request.mimetype not in FORM_BODIES:
         abort(415)
@@ -138,6 +140,9 @@ def _request_body():
 
 def _register_blueprints(app: Flask) -> None:
     from .activity.views import bp as activity_bp
+    from .api.reference import bp as api_reference_bp
+    from .api.views import bp as api_v1_bp, register_api
+    from .api.pages import bp as api_tokens_bp
     from .auth.views import bp as auth_bp
     from .exports.views import bp as exports_bp
     from .files.views import bp as files_bp
@@ -147,6 +152,11 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(numbers_bp)
+    openapi.init_app(app)
+    register_api(openapi)
+    csrf.exempt(api_v1_bp)  # bearer tokens, not cookies: no cross-site request can carry one
+    app.register_blueprint(api_reference_bp)
+    app.register_blueprint(api_tokens_bp)
     app.register_blueprint(invoices_bp)
     app.register_blueprint(exports_bp)
     app.register_blueprint(files_bp)
@@ -171,8 +181,8 @@ def _register_blueprints(app: Flask) -> None:
 def _register_request_hooks(app: Flask) -> None:
     @app.before_request
     def require_login():
-        if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
-            return None
+        if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None or request.blueprint in API_BLUEPRINTS:
+            return None  # the API checks its bearer token itself; a session cookie opens nothing there
         if not current_user.is_authenticated:
             return current_app.login_manager.unauthorized()
         # A session with no request for EFAKTUR_SESSION_IDLE_MINUTES ends.
@@ -206,10 +216,30 @@ def _register_request_hooks(app: Flask) -> None:
 
 
 def _register_error_handlers(app: Flask) -> None:
+    from .api.errors import ApiError, error_response, flatten, is_api_request
     from .web import is_htmx
+
+    @app.errorhandler(ApiError)
+    def api_error(error):
+        return error_response(error.status, error.message, error.fields, error.code, **error.extra)
+
+    @app.errorhandler(400)
+    def bad_request(error):
+        return _error(400, "Bad request", "The request could not be read." if is_api_request() else error.description)
+
+    @app.errorhandler(422)
+    def unprocessable(error):
+        # flask-smorest/webargs: the API's input did not match its schema; the fields say where.
+        fields = flatten(getattr(error, "data", {}).get("messages", {}))
+        message = "; ".join(f"{name}: {text}" for name, text in fields.items()) or "The input is not valid."
+        if is_api_request():
+            return error_response(422, message, fields)
+        return _error(422, "Not valid", message)
 
     def _error(status: int, title: str, message: str, headers: dict | None = None):
         headers = dict(headers or {})
+        if is_api_request():
+            return error_response(status, message, headers=headers)
         if is_htmx():
             return message, status, {"Content-Type": "text/plain; charset=utf-8", **headers}
         return render_template("errors/error.html", status=status, title=title, message=message), status, headers
@@ -286,6 +316,8 @@ def _register_template_helpers(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
+    from .api.cli import tokens_cli
     from .auth.cli import users_cli
 
     app.cli.add_command(users_cli)
+    app.cli.add_command(tokens_cli)

@@ -12,6 +12,18 @@ MIN_SECRET_KEY_LENGTH = 24
 
 class DefaultConfig:
     SECRET_KEY = None
+    # The JSON API's OpenAPI document (flask-smorest): /api/v1/openapi.json; the reference page is ours.
+    API_TITLE = "efaktur API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    API_SPEC_OPTIONS = {
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "security": [{"bearer": []}],
+        "info": {"description": "Invoices, E-Faktur numbers, the stock of numbers and the tax office's files, "
+                                "for billing systems. Authorization: Bearer <token> (API Tokens page)."},
+    }
     SQLALCHEMY_DATABASE_URI = None  # set from the instance path in create_app()
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     EFAKTUR_TIMEZONE = "Asia/Jakarta"
@@ -25,6 +37,7 @@ class DefaultConfig:
     REMEMBER_COOKIE_SECURE = True
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
     EFAKTUR_SESSION_IDLE_MINUTES = 60  # a session with no request for this long ends
+    EFAKTUR_PASSWORD_HASH_METHOD = "scrypt"  # Werkzeug's method for new password hashes
     # Failed logins: free within the window per account / per client address, then growing locks.
     EFAKTUR_LOGIN_FAILURES_PER_ACCOUNT = 5
     EFAKTUR_LOGIN_FAILURES_PER_ADDRESS = 20

@@ -1,5 +1,6 @@
 """Flask extensions, created once and bound to the app in create_app()."""
 from flask_login import LoginManager
+from flask_smorest import Api
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -28,3 +29,21 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 mail = TimeoutMail()
 csrf = CSRFProtect()
 login_manager = LoginManager()
+
+
+class JsonApi(Api):
+    """flask-smorest, minus its app-wide JSON error handlers: the app answers errors itself
+    (JSON under /api/, pages elsewhere; see create_app), in the shape of api.errors.ErrorSchema,
+    which the generated document uses for every error response too."""
+
+    def _register_error_handlers(self):
+        pass
+
+    @property
+    def ERROR_SCHEMA(self):  # noqa: N802 (flask-smorest's name)
+        from .api.errors import ErrorSchema
+
+        return ErrorSchema
+
+
+api = JsonApi()

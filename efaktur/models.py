@@ -1,5 +1,6 @@
 """Imports every model so that Alembic and create_all() see the whole schema."""
 from .activity.models import ActivityEntry  # noqa: F401
+from .api.models import ApiToken, IdempotencyRecord  # noqa: F401
 from .auth.models import LoginThrottle, User  # noqa: F401
 from .files.models import EfakturFile, EfakturFileContent  # noqa: F401
 from .invoices.models import Invoice, InvoiceLine  # noqa: F401

@@ -20,3 +20,14 @@ def text_problem(value: str | None, multiline: bool = False) -> str | None:
         if unicodedata.category(char) in ("Cc", "Cs") or char in "\u2028\u2029":
             return "Remove the control characters (e.g. line breaks or NUL) from this field."
     return None
+
+
+def text_pattern(required: bool = False, multiline: bool = False) -> str:
+    """The same rule as text_problem, as a regular expression for the API's document
+    (which also says that a required text is more than spaces)."""
+    bad = "\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069"
+    if multiline:
+        bad = "\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f" + bad[len("\\u0000-\\u001f"):]
+    if required:
+        return f"^[^{bad}]*[^{bad}\\s][^{bad}]*$"
+    return f"^[^{bad}]*$"

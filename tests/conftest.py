@@ -46,6 +46,8 @@ def base_config(database_uri: str, instance_path: str) -> dict:
         "EFAKTUR_SQLITE_BUSY_TIMEOUT_MS": 30_000,
         # "Now" in the tests: the tests speak of 2026 as this year, whatever the real date.
         "EFAKTUR_FIXED_NOW": FIXED_NOW,
+        # Production hashes passwords with scrypt (~0.1 s each, on purpose); a thousand tests need not.
+        "EFAKTUR_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     }
 
 

@@ -5,7 +5,6 @@ import io
 import struct
 import threading
 import zipfile
-from email import message_from_bytes, policy
 
 import pytest
 

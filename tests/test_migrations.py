@@ -99,3 +99,39 @@ def test_the_upgrade_refuses_numbers_that_differ_only_in_case(tmp_path, capfd):
             upgrade()
         assert "differ only in case: inv-1. Rename one of each pair" in capfd.readouterr().err
         db.engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_the_api_upgrade_keeps_existing_invoices(tmp_path, backend, request):
+    """Upgrading a database with invoices to the API's tables keeps them, with no external reference,
+    and keeps the case-insensitive Invoice No index (SQLite rebuilds the table)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    uri = (request.getfixturevalue("postgres_schema_url") if backend == "postgres"
+           else "sqlite:///" + str(tmp_path / "before-api.sqlite"))
+    app = create_app(base_config(uri, str(tmp_path)))
+    with app.app_context():
+        if backend == "postgres":  # the session's schema is migrated to head: take it back first
+            downgrade(revision="c2b196681dd8")
+        else:
+            upgrade(revision="c2b196681dd8")
+        insert = text(
+            "INSERT INTO invoice (number, customer_name, npwp_name, npwp, address, invoice_date, due_date, tax_enabled,"
+            " transaction_code, status, dpp, vat_rate, ppn, created_at) VALUES (:n, 'PT Lama', '', '', '', '2026-01-05',"
+            " '2026-01-05', :t, '01', 'unpaid', 1000, 11, 110, '2026-01-05 00:00:00')")
+        try:
+            with db.engine.begin() as conn:
+                conn.execute(insert, {"n": "INV-OLD-1", "t": True})
+            upgrade()
+            with db.engine.connect() as conn:
+                rows = conn.execute(text("SELECT number, api_token_id, external_ref FROM invoice")).all()
+            assert [tuple(r) for r in rows] == [("INV-OLD-1", None, None)]
+            assert schema_differences(db.engine) == []
+            with pytest.raises(IntegrityError), db.engine.begin() as conn:
+                conn.execute(insert, {"n": "inv-old-1", "t": True})
+        finally:
+            if backend == "postgres":
+                with db.engine.begin() as conn:
+                    conn.execute(text("DELETE FROM invoice"))
+            db.engine.dispose()

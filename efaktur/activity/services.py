@@ -1,4 +1,5 @@
 """Recording changes. Callers commit; an entry never outlives a rolled-back change."""
+from flask import g, has_request_context
 from flask_login import current_user
 
 from ..clock import utc_now
@@ -9,6 +10,9 @@ SYSTEM_ACTOR = "system"
 
 
 def _actor():
+    # An API request acts under its token's name ("API token Online shop").
+    if has_request_context() and g.get("api_actor"):
+        return None, g.api_actor
     if current_user and getattr(current_user, "is_authenticated", False):
         return current_user.id, current_user.email
     return None, SYSTEM_ACTOR

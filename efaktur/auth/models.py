@@ -1,5 +1,6 @@
 from datetime import datetime
 
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, Integer, String, true
 from sqlalchemy.orm import Mapped, mapped_column
@@ -42,13 +43,18 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.session_version}"
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = generate_password_hash(password, method=password_hash_method())
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 
     def end_sessions(self) -> None:
         self.session_version += 1
+
+
+def password_hash_method() -> str:
+    """Werkzeug's hash method: scrypt unless configured otherwise (the tests use a cheap one)."""
+    return current_app.config.get("EFAKTUR_PASSWORD_HASH_METHOD") or "scrypt"
 
 
 def normalise_email(email: str) -> str:

@@ -15,7 +15,7 @@ from ..clock import utc_now
 from ..database import is_postgresql, write_transaction
 from ..errors import Refused
 from ..extensions import db
-from .models import ROLE_ADMIN, ROLE_LABELS, ROLES, User, normalise_email
+from .models import ROLE_ADMIN, ROLE_LABELS, ROLES, User, normalise_email, password_hash_method
 
 
 class AccountRefused(Refused):
@@ -160,16 +160,16 @@ def set_password(email: str, password: str) -> User:
 
 
 @cache
-def _timing_hash() -> str:
+def _timing_hash(method: str) -> str:
     """A hash of the same kind and cost as the real ones, checked when the account does not exist."""
-    return generate_password_hash("an account that does not exist")
+    return generate_password_hash("an account that does not exist", method=method)
 
 
 def authenticate(email: str, password: str) -> User | None:
     """The account these credentials open, or None. An unknown e-mail costs as much as a wrong password."""
     user = db.session.scalar(db.select(User).filter_by(email=normalise_email(email or "")))
     if user is None:
-        check_password_hash(_timing_hash(), password or "")
+        check_password_hash(_timing_hash(password_hash_method()), password or "")
         return None
     return user if user.check_password(password or "") else None
 

@@ -48,12 +48,13 @@ class Lock:
     until: datetime
     label: str
 
-    def message(self, now: datetime) -> str:
+    def wait(self, now: datetime) -> str:
+        """'3 minutes': how long until the lock ends, rounded up."""
         minutes = max(1, math.ceil((self.until - now).total_seconds() / 60))
-        return (
-            f"Too many failed logins for {self.label}. Try again in {minutes} minute{'' if minutes == 1 else 's'}, "
-            "or ask an admin to reset the password."
-        )
+        return f"{minutes} minute{'' if minutes == 1 else 's'}"
+
+    def message(self, now: datetime) -> str:
+        return f"Too many failed logins for {self.label}. Try again in {self.wait(now)}, or ask an admin to reset the password."
 
 
 def current_lock(keys: list[ThrottleKey]) -> Lock | None:

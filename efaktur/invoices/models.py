@@ -1,7 +1,20 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, Text, func
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import utc_now
@@ -35,6 +48,7 @@ class Invoice(db.Model):
         CheckConstraint("due_date >= invoice_date", name="due_after_invoice"),
         CheckConstraint("buyer_document IN ('tin', 'nik', 'passport', 'other')", name="buyer_document"),
         Index("ix_invoice_date_id", "invoice_date", "id"),
+        UniqueConstraint("api_token_id", "external_ref", name="uq_invoice_api_token_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -62,6 +76,9 @@ class Invoice(db.Model):
     efaktur_reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The 17-digit number DJP assigned in Coretax (stored as received, never allocated here).
     coretax_number: Mapped[str | None] = mapped_column(String(17), unique=True)
+    # Made through the API: by which token, under the caller's own reference (unique per token).
+    api_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_token.id", ondelete="SET NULL"))
+    external_ref: Mapped[str | None] = mapped_column(String(100))
     # Export Status: when the invoice last went into a tax office file, and by whom. Any
     # edit clears it (the tax office must get the new data).
     exported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -191,7 +191,8 @@ def _flush_or_refuse(number: str) -> None:
         raise InvoiceRefused({"number": f"Invoice No {number} exists already."}) from None
 
 
-def create_invoice(draft: InvoiceDraft) -> Invoice:
+def create_invoice(draft: InvoiceDraft, api_token_id: int | None = None, external_ref: str | None = None) -> Invoice:
+    """A new invoice; through the API it carries its token and the caller's own reference."""
     _check_draft(draft)
     with write_transaction():
         _lock_invoice_numbers()
@@ -199,7 +200,7 @@ def create_invoice(draft: InvoiceDraft) -> Invoice:
         existing = _number_taken(number)
         if existing:
             raise InvoiceRefused({"number": _taken_message(number, existing)})
-        invoice = Invoice(status="unpaid")
+        invoice = Invoice(status="unpaid", api_token_id=api_token_id, external_ref=external_ref)
         _apply(invoice, draft, number)
         db.session.add(invoice)
         _flush_or_refuse(number)

@@ -110,7 +110,7 @@ def _record(report: AlertReport) -> None:
         record("threshold.alert", report.user_message(), subject="settings")
 
 
-def _pace(year: int) -> int:
+def pace(year: int) -> int:
     """Numbers of the year's ranges handed out in the last 30 days."""
     cutoff = now() - timedelta(days=PACE_WINDOW_DAYS)
     return db.session.scalar(
@@ -132,7 +132,7 @@ def _messages(settings, year: int, available: int, emails: list[str]) -> list[Me
     ranges = list(
         db.session.scalars(db.select(NumberRange).where(NumberRange.year == year).order_by(NumberRange.start_number))
     )
-    estimate = estimate_run_out(available, _pace(year), today)
+    estimate = estimate_run_out(available, pace(year), today)
     context = {
         "company": settings.company_name or "your company",
         "year": year,

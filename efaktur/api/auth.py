@@ -1,0 +1,46 @@
+"""Who calls the API: a bearer token, never a session cookie; read-only tokens only read."""
+import math
+
+from flask import current_app, g, request
+
+from ..auth.throttle import ThrottleKey, current_lock, record_failure
+from ..clock import utc_now
+from ..web import local_today, now
+from .errors import error_response
+from .tokens import AuthProblem, Caller, authenticate
+
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def _address_key() -> ThrottleKey:
+    free = int(current_app.config["EFAKTUR_LOGIN_FAILURES_PER_ADDRESS"])
+    return ThrottleKey(f"api-address:{(request.remote_addr or 'unknown')[:250]}", free, "your network address")
+
+
+def authenticate_request():
+    """Runs before every /api/v1 view: the token, its rights, and the kind of body."""
+    key = _address_key()
+    lock = current_lock([key])
+    if lock is None:
+        token = authenticate(request.headers.get("Authorization"), now(), local_today())
+        if not isinstance(token, AuthProblem):
+            return _admit(token)
+        if not request.headers.get("Authorization"):  # no token at all is a plain 401; a wrong one counts
+            return error_response(token.status, token.message, code=token.code, headers={"WWW-Authenticate": "Bearer"})
+        lock = record_failure([key])
+        if lock is None:
+            return error_response(token.status, token.message, code=token.code, headers={"WWW-Authenticate": "Bearer"})
+    at = utc_now()
+    return error_response(
+        429, f"Too many requests with a wrong API token from {lock.label}. Try again in {lock.wait(at)}.",
+        code="too_many_requests", headers={"Retry-After": str(max(1, math.ceil((lock.until - at).total_seconds())))},
+    )
+
+
+def _admit(token: Caller):
+    g.api_token, g.api_actor = token, token.actor
+    if request.method in WRITE_METHODS and token.read_only:
+        return error_response(403, f"The token {token.name} is read-only; this request would change data.")
+    if request.method in WRITE_METHODS and request.content_length and request.mimetype != "application/json":
+        return error_response(415, "Send JSON (Content-Type: application/json).")
+    return None

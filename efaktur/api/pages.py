@@ -1,0 +1,74 @@
+"""API Tokens page (admins): create a token (shown once), see when each was last used, revoke."""
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, StringField, SubmitField
+from wtforms.validators import Optional
+
+from ..extensions import db
+from ..errors import apply_field_errors
+from ..web import admin_required, is_htmx, local_today, modal_error, with_trigger
+from .models import ApiToken
+from .tokens import TokenRefused, all_tokens, create_token, revoke_token
+
+bp = Blueprint("api_tokens", __name__, url_prefix="/api-tokens")
+CHANGED_EVENT = "tokensChanged"
+
+
+class TokenForm(FlaskForm):
+    name = StringField("Name", render_kw={"placeholder": "The system that uses it, e.g. Online shop"})
+    read_only = BooleanField("Read-only")
+    expires_on = DateField("Last day", validators=[Optional()],
+                           description="Optional: the token works through this day, then stops. Left empty, it works until revoked.")
+    submit = SubmitField("Create Token")
+
+
+class ConfirmForm(FlaskForm):
+    submit = SubmitField("Yes")
+
+
+@bp.get("/")
+@admin_required
+def index():
+    context = {"tokens": all_tokens(), "today": local_today()}
+    if is_htmx() and request.headers.get("HX-Target") == "tokens-list":
+        return render_template("api/_partials/tokens_table.html", **context)
+    return render_template("api/tokens.html", **context)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@admin_required
+def new():
+    form = TokenForm()
+    if form.validate_on_submit():
+        try:
+            token, secret = create_token(form.name.data, form.read_only.data, form.expires_on.data, current_user.email,
+                                         local_today())
+        except TokenRefused as refused:
+            apply_field_errors(form, refused.errors, "name")
+        else:
+            message = f"The {token.access.lower()} token {token.name} is made."
+            if not is_htmx():
+                flash(message)
+                flash(f"The token, shown this once: {secret}")
+                return redirect(url_for("api_tokens.index"), code=303)
+            response = make_response(render_template("api/_partials/token_shown.html", message=message, secret=secret))
+            return with_trigger(response, **{CHANGED_EVENT: True})
+    template = "api/_partials/token_form.html" if is_htmx() else "api/token_form_page.html"
+    return render_template(template, form=form), (422 if form.errors else 200)
+
+
+@bp.route("/<int:token_id>/revoke", methods=["GET", "POST"])
+@admin_required
+def revoke(token_id: int):
+    token = db.get_or_404(ApiToken, token_id)
+    form = ConfirmForm()
+    if request.method == "GET":
+        return render_template("api/_partials/confirm_revoke.html", token=token, form=form)
+    if not form.validate_on_submit():
+        return modal_error("The form expired; reload the page and try again.", "Revoke")
+    revoke_token(token_id, current_user.email)
+    if not is_htmx():
+        return redirect(url_for("api_tokens.index"), code=303)
+    response = make_response(render_template("_partials/success_modal.html", message=f"The token {token.name} is revoked; it works no more."))
+    return with_trigger(response, **{CHANGED_EVENT: True})

@@ -1,0 +1,338 @@
+"""What the API takes and gives, as marshmallow schemas (the OpenAPI document is generated from them).
+
+Every value goes through the project's one parser of its kind, exactly as in the forms:
+money.py for amounts, identity.py for NPWP/NIK/IDs, goods.py for line codes, emails.py,
+text.py. Nothing here decides a rule the services decide.
+"""
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from ..emails import EmailError, parse_email
+from ..exports.queries import EXPORTED, NOT_EXPORTED
+from ..goods import DEFAULT_UNIT, GOODS, LINE_KINDS, NO_GOODS_CODE, UNIT_CODES, GoodsError, parse_goods_code
+from ..identity import BUYER_DOCUMENTS, BUYER_TIN, DEFAULT_COUNTRY, IdentityError, countries, parse_buyer_identity
+from ..ids import MAX_ID
+from ..invoices.models import STATUS_LABELS, STORED_STATUSES
+from ..invoices.services import MAX_LINES, invoice_number_problem
+from ..money import MAX_QUANTITY, MAX_RUPIAH, MoneyError, parse_quantity, parse_rupiah
+from ..nsfp import INVOICE_TRANSACTION_CODES
+from ..numbers.ledger import MAX_BATCH
+from ..text import text_pattern, text_problem
+
+
+class Strict(Schema):
+    class Meta:
+        unknown = RAISE  # a misspelt field is an error, not silently nothing
+
+
+class Rupiah(fields.Field):
+    """Whole rupiah: an integer, or a string the money parser accepts ("15.000.000", "15,000,000")."""
+
+    def __init__(self, **kwargs):
+        metadata = {"description": "Whole rupiah: an integer, or a string such as \"15.000.000\" or \"15,000,000\"",
+                    "oneOf": [{"type": "integer", "minimum": 0, "maximum": MAX_RUPIAH}, {"type": "string", "maxLength": 40}]}
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise ValidationError("Send whole rupiah: an integer, or a string such as \"15.000.000\".")
+        if isinstance(value, int):
+            if not 0 <= value <= MAX_RUPIAH:
+                raise ValidationError(f"Whole rupiah from 0 to {MAX_RUPIAH:,}.")
+            return value
+        try:
+            return parse_rupiah(value[:60], "unit price")
+        except MoneyError as error:
+            raise ValidationError(str(error))
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else int(value)
+
+
+class Quantity(fields.Field):
+    """Above 0 with at most two decimals: a number, or a string ("1,5", "2")."""
+
+    def __init__(self, **kwargs):
+        metadata = {"description": "Above 0, at most two decimals: a number, or a string such as \"1,5\"",
+                    "oneOf": [{"type": "number", "minimum": 0, "exclusiveMinimum": True, "maximum": 1_000_000_000}, {"type": "string", "maxLength": 40}]}
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise ValidationError("Send the quantity as a number or a string.")
+        if isinstance(value, str):
+            try:
+                return parse_quantity(value[:60])
+            except MoneyError as error:
+                raise ValidationError(str(error))
+        try:
+            quantity = Decimal(str(value))  # a JSON number means what it says: 1.125 is not 1,125
+        except InvalidOperation:
+            raise ValidationError("Not a number.")
+        if not quantity.is_finite() or quantity <= 0 or quantity > MAX_QUANTITY:
+            raise ValidationError(f"The quantity must be above 0 and at most {MAX_QUANTITY:,}.")
+        if quantity != quantity.quantize(Decimal("0.01")):
+            raise ValidationError("The quantity has more than two decimals.")
+        return quantity
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else f"{Decimal(value).normalize():f}"
+
+
+def _plain(max_length: int, required_text: str | None = None):
+    def check(value: str) -> None:
+        if required_text and not value.strip():
+            raise ValidationError(required_text)
+        if len(value) > max_length:
+            raise ValidationError(f"At most {max_length} characters.")
+        problem = text_problem(value, multiline=max_length > 200)
+        if problem:
+            raise ValidationError(problem)
+
+    return check
+
+
+def _text(max_length: int, required_text: str | None = None, **kwargs) -> fields.String:
+    """A text field: checked by text.py's rule, and documented with the same rule as a pattern."""
+    multiline = max_length > 200
+    metadata = {"pattern": text_pattern(bool(required_text), multiline), **kwargs.pop("metadata", {})}
+    return fields.String(validate=[validate.Length(max=max_length), _plain(max_length, required_text)],
+                         metadata=metadata, **kwargs)
+
+
+def _email(value: str) -> None:
+    if value:
+        try:
+            parse_email(value)
+        except EmailError as error:
+            raise ValidationError(str(error))
+
+
+def _year_2000_2099(value: date) -> None:
+    if not 2000 <= value.year <= 2099:
+        raise ValidationError("A date between 2000 and 2099.")
+
+
+class CustomerIn(Strict):
+    name = _text(200, "Name the customer.", required=True)
+    npwp_name = _text(200, load_default="")
+    id_type = fields.String(load_default=BUYER_TIN, validate=validate.OneOf(list(BUYER_DOCUMENTS)),
+                            metadata={"description": "tin (NPWP), nik, passport or other"})
+    npwp = fields.String(load_default="", validate=validate.Length(max=30),
+                         metadata={"description": "15 or 16 digits with id_type tin; empty for a buyer without NPWP"})
+    id_number = fields.String(load_default="", validate=validate.Length(max=40),
+                              metadata={"description": "The NIK, passport or other ID number, with those id_types"})
+    country = fields.String(load_default=DEFAULT_COUNTRY, validate=validate.OneOf(list(countries())),
+                            metadata={"description": "ISO 3166 alpha-3, e.g. IDN"})
+    email = fields.String(load_default="", validate=[validate.Length(max=254), _email])
+    address = _text(1000, load_default="")
+
+    @validates_schema
+    def identity(self, data, **kwargs):
+        try:
+            data["identity"] = parse_buyer_identity(data.get("id_type"), data.get("npwp"), data.get("id_number"))
+        except IdentityError as error:
+            raise ValidationError({{"npwp": "npwp", "buyer_id_number": "id_number"}.get(error.field, "id_type"): [str(error)]})
+
+
+class LineIn(Strict):
+    item = _text(200, "Name the item.", required=True)
+    quantity = Quantity(load_default=Decimal(1))
+    unit_price = Rupiah(required=True)
+    kind = fields.String(load_default=GOODS, validate=validate.OneOf(list(LINE_KINDS)),
+                         metadata={"description": "A goods, B services"})
+    goods_code = fields.String(load_default=NO_GOODS_CODE,
+                               metadata={"description": "6 digits; 000000 when none", "pattern": r"^\s*([0-9]{6})?\s*$"})
+    unit = fields.String(load_default=DEFAULT_UNIT, validate=validate.OneOf(list(UNIT_CODES)),
+                         metadata={"description": "A DJP unit code, e.g. UM.0018 (Unit)"})
+
+    @validates_schema
+    def code(self, data, **kwargs):
+        try:
+            data["goods_code"] = parse_goods_code(data.get("goods_code"))
+        except GoodsError as error:
+            raise ValidationError({"goods_code": [str(error)]})
+
+
+def _invoice_number(value: str) -> None:
+    problem = invoice_number_problem(value.strip()) if value.strip() else None
+    if problem:
+        raise ValidationError(problem)
+
+
+def _lines(value: list) -> None:
+    if not value:
+        raise ValidationError("Add at least one line.")
+    if len(value) > MAX_LINES:
+        raise ValidationError(f"An invoice has at most {MAX_LINES} lines; {len(value)} were sent. Split it into two invoices.")
+
+
+DATE_2000_2099 = {"pattern": r"^20[0-9]{2}-", "description": "YYYY-MM-DD, in 2000-2099"}
+
+
+class InvoiceIn(Strict):
+    number = fields.String(load_default="", validate=[validate.Length(max=40), _invoice_number],
+                           metadata={"description": "Left empty, one is generated: INV-2026-000001",
+                                     "pattern": r"^\s*([A-Za-z0-9][A-Za-z0-9/._-]*)?\s*$"})
+    external_ref = _text(100, "An empty reference is none.", load_default=None, allow_none=True,
+                         metadata={"description": "Your own reference, unique for your token: a retried create is refused as a duplicate"})
+    customer = fields.Nested(CustomerIn, required=True)
+    invoice_date = fields.Date(required=True, validate=_year_2000_2099, metadata=DATE_2000_2099)
+    due_date = fields.Date(required=True, validate=_year_2000_2099, metadata=DATE_2000_2099)
+    tax_enabled = fields.Boolean(load_default=True)
+    transaction_code = fields.String(load_default=None, allow_none=True,
+                                     validate=validate.OneOf(list(INVOICE_TRANSACTION_CODES)),
+                                     metadata={"description": "01-10; by default 04 from 2025, 01 before"})
+    lines = fields.List(fields.Nested(LineIn), required=True, validate=_lines,
+                        metadata={"minItems": 1, "maxItems": MAX_LINES})
+
+
+class StatusIn(Strict):
+    status = fields.String(required=True, validate=validate.OneOf(list(STORED_STATUSES)))
+
+
+class InvoiceIdsIn(Strict):
+    invoice_ids = fields.List(fields.Integer(strict=True, validate=validate.Range(1, MAX_ID)), required=True,
+                              validate=validate.Length(min=1, max=MAX_BATCH))
+
+
+class ExportIn(Strict):
+    invoice_ids = fields.List(fields.Integer(strict=True, validate=validate.Range(1, MAX_ID)),
+                              validate=validate.Length(min=1, max=MAX_BATCH),
+                              metadata={"description": "These invoices; or leave it out and give month"})
+    month = fields.String(validate=validate.Regexp(r"^20\d\d-(0[1-9]|1[0-2])$"), metadata={"description": "YYYY-MM"})
+    export_status = fields.String(load_default="", validate=validate.OneOf(["", EXPORTED, NOT_EXPORTED]))
+
+    @validates_schema
+    def one_selection(self, data, **kwargs):
+        if bool(data.get("invoice_ids")) == bool(data.get("month")):
+            raise ValidationError("Give invoice_ids or month, one of them.", "_schema")
+
+
+STATUS_CHOICES = [""] + list(STATUS_LABELS)
+
+
+class InvoiceQuery(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    status = fields.String(load_default="", validate=validate.OneOf(STATUS_CHOICES),
+                           metadata={"description": "overdue is unpaid and past its due date; empty for all"})
+    month = fields.String(load_default="", validate=validate.Regexp(r"^$|^20\d\d-(0[1-9]|1[0-2])$"),
+                          metadata={"description": "YYYY-MM: invoices dated in that month"})
+    q = fields.String(load_default="", validate=validate.Length(max=100),
+                      metadata={"description": "Search, as on the Invoices page: Invoice No, customer, or an E-Faktur No"})
+    has_number = fields.Boolean(load_default=None, allow_none=True, metadata={"description": "Holds an E-Faktur No"})
+    export_status = fields.String(load_default="", validate=validate.OneOf(["", EXPORTED, NOT_EXPORTED]))
+    after = fields.Integer(load_default=0, validate=validate.Range(0, MAX_ID),
+                           metadata={"description": "The cursor: invoices with an id above this (next_cursor of the last page)"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+
+
+# ---- what the API gives ------------------------------------------------------------------------
+
+class CustomerOut(Schema):
+    name = fields.String(required=True)
+    npwp_name = fields.String(required=True)
+    id_type = fields.String(required=True)
+    npwp = fields.String(required=True)
+    id_number = fields.String(required=True)
+    country = fields.String(required=True)
+    email = fields.String(required=True)
+    address = fields.String(required=True)
+
+
+class LineOut(Schema):
+    item = fields.String(required=True)
+    kind = fields.String(required=True)
+    goods_code = fields.String(required=True)
+    unit = fields.String(required=True)
+    quantity = fields.String(required=True, metadata={"description": "A decimal, e.g. \"1.5\""})
+    unit_price = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+
+
+class AmountsOut(Schema):
+    dpp = fields.Integer(required=True, metadata={"description": "The price: the sum of the line totals"})
+    dpp_other = fields.Integer(required=True, allow_none=True, metadata={"description": "11/12 of the price, when that is the tax base"})
+    vat_rate = fields.Integer(required=True)
+    ppn = fields.Integer(required=True, metadata={"description": "The VAT, also when not charged (07, 08)"})
+    vat_charged = fields.Boolean(required=True)
+    total = fields.Integer(required=True)
+
+
+class InvoiceOut(Schema):
+    id = fields.Integer(required=True)
+    number = fields.String(required=True)
+    external_ref = fields.String(required=True, allow_none=True)
+    customer = fields.Nested(CustomerOut, required=True)
+    invoice_date = fields.Date(required=True)
+    due_date = fields.Date(required=True)
+    status = fields.String(required=True)
+    shown_status = fields.String(required=True, metadata={"description": "status, or overdue when unpaid past the due date"})
+    tax_enabled = fields.Boolean(required=True)
+    transaction_code = fields.String(required=True)
+    efaktur_no = fields.String(required=True, allow_none=True, metadata={"description": "e.g. 040.000-26.00000001"})
+    coretax_number = fields.String(required=True, allow_none=True)
+    amounts = fields.Nested(AmountsOut, required=True)
+    lines = fields.List(fields.Nested(LineOut), required=True)
+    export_status = fields.String(required=True, metadata={"description": "exported or not_exported"})
+    exported_at = fields.DateTime(required=True, allow_none=True)
+    reported_at = fields.DateTime(required=True, allow_none=True)
+    created_at = fields.DateTime(required=True)
+
+
+class InvoicePage(Schema):
+    items = fields.List(fields.Nested(InvoiceOut), required=True)
+    next_cursor = fields.Integer(required=True, allow_none=True, metadata={"description": "Pass as after= for the next page; null at the end"})
+
+
+class IssuedOut(Schema):
+    invoice_id = fields.Integer(required=True)
+    invoice_number = fields.String(required=True)
+    efaktur_no = fields.String(required=True)
+    year = fields.Integer(required=True)
+
+
+class AlertOut(Schema):
+    outcome = fields.String(required=True, metadata={"description": "sent, partial, failed or not_sent"})
+    detail = fields.String(required=True)
+    year = fields.Integer(required=True)
+    available = fields.Integer(required=True)
+    limit = fields.Integer(required=True)
+    recipients = fields.Integer(required=True)
+
+
+class GenerateOut(Schema):
+    issued = fields.List(fields.Nested(IssuedOut), required=True)
+    threshold_alert = fields.Nested(AlertOut, required=True, allow_none=True,
+                                    metadata={"description": "null when the threshold was not reached (or is inactive)"})
+
+
+class CancelOut(Schema):
+    released = fields.String(required=True, metadata={"description": "The E-Faktur No now available again"})
+    invoice = fields.Nested(InvoiceOut, required=True)
+
+
+class YearStockOut(Schema):
+    year = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+    available = fields.Integer(required=True)
+    used = fields.Integer(required=True)
+
+
+class RunOutOut(Schema):
+    used_last_30_days = fields.Integer(required=True)
+    per_day = fields.Float(required=True)
+    run_out_on = fields.Date(required=True, allow_none=True, metadata={"description": "null: no pace, or they last the year"})
+    description = fields.String(required=True)
+
+
+class StockOut(Schema):
+    current_year = fields.Integer(required=True)
+    years = fields.List(fields.Nested(YearStockOut), required=True)
+    threshold_limit = fields.Integer(required=True)
+    threshold_active = fields.Boolean(required=True)
+    run_out = fields.Nested(RunOutOut, required=True)

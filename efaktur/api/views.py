@@ -1,0 +1,368 @@
+"""/api/v1: invoices, E-Faktur numbers, the stock of numbers, exports. JSON in and out.
+
+A thin layer: each endpoint parses with the schemas (the same parsers as the forms), calls
+the same service as the page (invoices.services, numbers.ledger, settings.alerts,
+exports.services), and says what happened. No rule is decided here.
+"""
+from datetime import date
+
+from flask import Response, current_app, g, stream_with_context
+from flask_smorest import Blueprint
+
+from ..database import id_in
+from ..exports.queries import EXPORTED, NOT_EXPORTED, Period, candidates_by_ids, candidates_of_period
+from ..exports.services import ExportRefused, plan_export, stream_export
+from ..extensions import db
+from ..invoices.models import Invoice
+from ..invoices.queries import invoice_query, live_numbers
+from ..invoices.services import DraftLine, InvoiceDraft, InvoiceRefused, change_status, create_invoice
+from ..numbers.ledger import LedgerRefused, cancel_number, generate_numbers
+from ..numbers.models import NumberAssignment
+from ..numbers.services import year_count
+from ..settings.alerts import pace, recheck_after_generate
+from ..settings.services import current_settings
+from ..threshold import estimate_run_out
+from ..vat import default_transaction_code
+from ..web import current_year, local_today
+from ..wording import some_of
+from . import auth, idempotency
+from .errors import ApiError, ErrorSchema
+from .schemas import (
+    CancelOut,
+    ExportIn,
+    GenerateOut,
+    InvoiceIdsIn,
+    InvoiceIn,
+    InvoiceOut,
+    InvoicePage,
+    InvoiceQuery,
+    StatusIn,
+    StockOut,
+)
+
+bp = Blueprint("api_v1", __name__, url_prefix="/api/v1", description="Invoices, E-Faktur numbers, the stock of numbers, exports.")
+bp.before_request(auth.authenticate_request)
+bp.before_request(idempotency.before_request)
+bp.after_request(idempotency.after_request)
+bp.teardown_request(idempotency.teardown_request)
+
+ERRORS = (400, 401, 403, 404, 409, 413, 415, 422, 429)
+
+
+def register_api(openapi) -> None:
+    """The blueprint on the OpenAPI extension, with what marshmallow cannot say in the document:
+    an export takes invoice_ids or month, exactly one of them."""
+    openapi.spec.components.schema(
+        "ExportIn", {"oneOf": [{"required": ["invoice_ids"]}, {"required": ["month"]}]}, schema=ExportIn
+    )
+    openapi.register_blueprint(bp)
+
+
+def documented_errors(*statuses):
+    """Every error an operation can answer, in the one error shape; and the operation's id (its
+    function's name), which client generators name their methods after."""
+
+    def decorate(view):
+        view = bp.doc(operationId=view.__name__)(view)
+        for status in statuses or ERRORS:
+            view = bp.alt_response(status, schema=ErrorSchema, description="An error: see error.code and error.message")(view)
+        return view
+
+    return decorate
+
+
+IDEMPOTENCY_KEY = {
+    "name": idempotency.HEADER, "in": "header", "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]*[!-~][ -~]*$"},
+    "description": "Retries are safe: the same key with the same body gets the first answer and changes nothing "
+                   "again; the same key with another body is a 422. Keys are kept for a day.",
+}
+idempotent = bp.doc(parameters=[IDEMPOTENCY_KEY])
+
+
+# ---- reading invoices ---------------------------------------------------------------------
+
+def invoice_json(invoice: Invoice, live: NumberAssignment | None, today: date) -> dict:
+    return {
+        "id": invoice.id,
+        "number": invoice.number,
+        "external_ref": invoice.external_ref,
+        "customer": {
+            "name": invoice.customer_name, "npwp_name": invoice.npwp_name, "id_type": invoice.buyer_document,
+            "npwp": invoice.npwp, "id_number": invoice.buyer_document_number, "country": invoice.buyer_country,
+            "email": invoice.customer_email, "address": invoice.address,
+        },
+        "invoice_date": invoice.invoice_date,
+        "due_date": invoice.due_date,
+        "status": invoice.status,
+        "shown_status": invoice.display_status(today),
+        "tax_enabled": invoice.tax_enabled,
+        "transaction_code": invoice.transaction_code,
+        "efaktur_no": live.efaktur_no if live else None,
+        "coretax_number": invoice.coretax_number,
+        "amounts": {
+            "dpp": invoice.dpp, "dpp_other": invoice.dpp_other, "vat_rate": invoice.vat_rate, "ppn": invoice.ppn,
+            "vat_charged": invoice.vat_charged, "total": invoice.grand_total,
+        },
+        "lines": [
+            {"item": l.item, "kind": l.kind, "goods_code": l.goods_code, "unit": l.unit,
+             "quantity": f"{l.quantity.normalize():f}", "unit_price": l.unit_price, "total": l.total}
+            for l in invoice.lines
+        ],
+        "export_status": EXPORTED if invoice.exported_at else NOT_EXPORTED,
+        "exported_at": invoice.exported_at,
+        "reported_at": invoice.efaktur_reported_at,
+        "created_at": invoice.created_at,
+    }
+
+
+def _one(invoice_id: int) -> dict:
+    invoice = db.session.get(Invoice, invoice_id, populate_existing=True)
+    if invoice is None:
+        raise ApiError(404, f"There is no invoice {invoice_id}.")
+    return invoice_json(invoice, live_numbers([invoice.id]).get(invoice.id), local_today())
+
+
+@bp.route("/invoices/<int:invoice_id>", methods=["GET"])
+@bp.response(200, InvoiceOut)
+@documented_errors(401, 404, 429)
+def read_invoice(invoice_id: int):
+    """One invoice, with its lines, amounts, E-Faktur No and export status."""
+    return _one(invoice_id)
+
+
+@bp.route("/invoices", methods=["GET"])
+@bp.arguments(InvoiceQuery, location="query", as_kwargs=True)
+@bp.response(200, InvoicePage)
+@documented_errors(401, 422, 429)
+def list_invoices(status, month, q, has_number, export_status, after, limit):
+    """Invoices in id order, a page at a time: pass next_cursor as `after` for the next page."""
+    today = local_today()
+    # The Invoices page's own filters (status, month, search), in id order for the cursor.
+    query = invoice_query(status, month, q, today).order_by(None).where(Invoice.id > after)
+    live = db.select(NumberAssignment.invoice_id).where(NumberAssignment.released_at.is_(None))
+    if has_number is True:
+        query = query.where(Invoice.id.in_(live))
+    elif has_number is False:
+        query = query.where(Invoice.id.not_in(live))
+    if export_status == EXPORTED:
+        query = query.where(Invoice.exported_at.is_not(None))
+    elif export_status == NOT_EXPORTED:
+        query = query.where(Invoice.exported_at.is_(None))
+    invoices = list(db.session.scalars(query.order_by(Invoice.id).limit(limit + 1)))
+    page, more = invoices[:limit], len(invoices) > limit
+    numbers = live_numbers([i.id for i in page])
+    return {"items": [invoice_json(i, numbers.get(i.id), today) for i in page], "next_cursor": page[-1].id if more else None}
+
+
+# ---- changing invoices -----------------------------------------------------------------------
+
+def _draft(data: dict) -> InvoiceDraft:
+    customer, identity = data["customer"], data["customer"]["identity"]
+    code = data["transaction_code"] or default_transaction_code(data["invoice_date"])
+    return InvoiceDraft(
+        number=data["number"].strip(),
+        customer_name=customer["name"].strip(),
+        npwp_name=customer["npwp_name"].strip(),
+        npwp=identity.npwp,
+        address=customer["address"].strip(),
+        customer_email=customer["email"].strip(),
+        buyer_document=identity.document,
+        buyer_document_number=identity.number,
+        buyer_country=customer["country"],
+        invoice_date=data["invoice_date"],
+        due_date=data["due_date"],
+        tax_enabled=data["tax_enabled"],
+        transaction_code=code,
+        lines=[
+            DraftLine(l["item"].strip(), l["quantity"], l["unit_price"], kind=l["kind"], goods_code=l["goods_code"], unit=l["unit"])
+            for l in data["lines"]
+        ],
+    )
+
+
+def _refused(refused, fallback_field: str = "_", status: int = 422):
+    """A service's refusal as an API error: 422 when the input is wrong in itself, 409 when it is
+    fine but the invoice's present state forbids it (cancelled, numbered already, no numbers left)."""
+    errors = dict(refused.errors) if getattr(refused, "errors", None) else {fallback_field: str(refused)}
+    return ApiError(status, "; ".join(errors.values()), fields=errors)
+
+
+@bp.route("/invoices", methods=["POST"])
+@idempotent
+@bp.arguments(InvoiceIn)
+@bp.response(201, InvoiceOut)
+@documented_errors()
+def create(data):
+    """Create an invoice (DPP and PPN are computed by the invoice date's rules and transaction code)."""
+    token = g.api_token
+    if data["external_ref"]:
+        existing = db.session.scalar(
+            db.select(Invoice.id).where(Invoice.api_token_id == token.id, Invoice.external_ref == data["external_ref"])
+        )
+        if existing:
+            raise ApiError(409, f"An invoice with external_ref {data['external_ref']} exists already: {existing}.",
+                           fields={"external_ref": "Already used by this token."}, code="duplicate", invoice_id=existing)
+    try:
+        invoice = create_invoice(_draft(data), api_token_id=token.id, external_ref=data["external_ref"])
+    except InvoiceRefused as refused:
+        existing = db.session.scalar(
+            db.select(Invoice.id).where(Invoice.api_token_id == token.id, Invoice.external_ref == data["external_ref"])
+        ) if data["external_ref"] else None
+        if existing:  # another request with the same reference got there first
+            raise ApiError(409, f"An invoice with external_ref {data['external_ref']} exists already: {existing}.",
+                           fields={"external_ref": "Already used by this token."}, code="duplicate", invoice_id=existing)
+        raise _refused(refused)
+    return _one(invoice.id)
+
+
+@bp.route("/invoices/<int:invoice_id>/status", methods=["POST"])
+@idempotent
+@bp.arguments(StatusIn)
+@bp.response(200, InvoiceOut)
+@documented_errors()
+def status(data, invoice_id: int):
+    """Change the status: unpaid, partially paid, paid, cancelled (cancelled is final)."""
+    _one(invoice_id)
+    try:
+        change_status(invoice_id, data["status"])
+    except InvoiceRefused as refused:
+        raise _refused(refused, "status", status=409)
+    return _one(invoice_id)
+
+
+def _require_invoices(invoice_ids: list[int], outcome: str) -> None:
+    """A 404 naming the ids that are no invoice, before any service is asked."""
+    ids = sorted(set(invoice_ids))
+    known = set(db.session.scalars(db.select(Invoice.id).where(id_in(Invoice.id, ids))))
+    if len(known) < len(ids):
+        unknown = some_of([str(i) for i in ids if i not in known])
+        raise ApiError(404, f"{outcome}: there is no invoice {unknown}.", fields={"invoice_ids": f"Unknown: {unknown}."})
+
+
+def _generate(invoice_ids: list[int]) -> dict:
+    """Generate E-Faktur No exactly as the page does: all or nothing, then the threshold recheck."""
+    threshold = current_settings()
+    try:
+        result = generate_numbers(invoice_ids)
+    except LedgerRefused as refused:
+        raise _refused(refused, "invoice_ids", status=409)
+    try:
+        alert = recheck_after_generate(threshold)
+    except Exception:  # the numbers are committed; the recheck's failure is logged, never undone
+        current_app.logger.exception("threshold recheck failed after generating numbers (API)")
+        alert = None
+    return {
+        "issued": [vars(i) for i in result.issued],
+        "threshold_alert": None if alert is None else {
+            "outcome": alert.outcome, "detail": alert.detail, "year": alert.year, "available": alert.available,
+            "limit": alert.limit, "recipients": len(alert.recipients),
+        },
+    }
+
+
+@bp.route("/invoices/<int:invoice_id>/efaktur-number", methods=["POST"])
+@idempotent
+@bp.response(201, GenerateOut)
+@documented_errors()
+def generate_one(invoice_id: int):
+    """Generate the invoice's E-Faktur No: the smallest available of its year."""
+    _one(invoice_id)
+    return _generate([invoice_id])
+
+
+@bp.route("/efaktur-numbers", methods=["POST"])
+@idempotent
+@bp.arguments(InvoiceIdsIn)
+@bp.response(201, GenerateOut)
+@documented_errors()
+def generate_many(data):
+    """Generate E-Faktur No for many invoices: all or nothing, smallest first."""
+    _require_invoices(data["invoice_ids"], "No number was generated")
+    return _generate(data["invoice_ids"])
+
+
+@bp.route("/invoices/<int:invoice_id>/efaktur-number/cancel", methods=["POST"])
+@idempotent
+@bp.response(200, CancelOut)
+@documented_errors()
+def cancel(invoice_id: int):
+    """Cancel E-Faktur No of a Cancelled, unreported invoice: the number is available again."""
+    _one(invoice_id)
+    try:
+        released = cancel_number(invoice_id)
+    except LedgerRefused as refused:
+        raise _refused(refused, "invoice_id", status=409)
+    return {"released": released.efaktur_no, "invoice": _one(invoice_id)}
+
+
+# ---- the stock of numbers -------------------------------------------------------------------------
+
+@bp.route("/stock", methods=["GET"])
+@bp.response(200, StockOut)
+@documented_errors(401, 429)
+def stock():
+    """Numbers per year (this year and next): total, available, used; the threshold; the run-out estimate."""
+    this_year, today, settings = current_year(), local_today(), current_settings()
+    years = []
+    for year in (this_year, this_year + 1):
+        count = year_count(year)
+        years.append({"year": year, "total": count.total, "available": count.available, "used": count.held})
+    estimate = estimate_run_out(years[0]["available"], pace(this_year), today)
+    return {
+        "current_year": this_year,
+        "years": years,
+        "threshold_limit": settings.threshold_limit,
+        "threshold_active": settings.threshold_active,
+        "run_out": {
+            "used_last_30_days": estimate.used_last_window,
+            "per_day": round(estimate.per_day, 3),
+            "run_out_on": estimate.run_out_on,
+            "description": estimate.describe(date(this_year, 12, 31)),
+        },
+    }
+
+
+# ---- exports -----------------------------------------------------------------------------------
+
+EXPORT_RESPONSES = {"text/csv": {"schema": {"type": "string"}}, "application/xml": {"schema": {"type": "string"}}}
+
+
+def _export(fmt: str, data: dict):
+    if data.get("month"):
+        period = Period.parse(data["month"])
+        candidates = candidates_of_period(period, data["export_status"])
+        if not candidates:
+            status = " with that export status" if data["export_status"] else ""
+            raise ApiError(409, f"There is nothing to export in {period.label}{status}.", fields={"month": "No invoices."})
+    else:
+        _require_invoices(data["invoice_ids"], "Nothing was exported")
+        candidates = candidates_by_ids(sorted(set(data["invoice_ids"])))
+    try:
+        plan = plan_export(fmt, candidates, [])
+    except ExportRefused as refused:  # the invoices or the settings are not ready for the file: a conflict
+        raise _refused(refused, "invoice_ids", status=409)
+    response = Response(stream_with_context(stream_export(plan)), mimetype=plan.media_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{plan.file_name}"'
+    response.headers["X-Efaktur-Invoices"] = str(len(plan.invoice_ids))
+    return response
+
+
+@bp.route("/exports/csv", methods=["POST"])
+@idempotent
+@bp.arguments(ExportIn)
+@bp.doc(responses={"200": {"description": "The e-Faktur desktop import CSV, streamed", "content": {"text/csv": EXPORT_RESPONSES["text/csv"]}}})
+@documented_errors()
+def export_csv(data):
+    """The e-Faktur desktop import CSV of these invoices, or of a month; they are marked Exported."""
+    return _export("csv", data)
+
+
+@bp.route("/exports/xml", methods=["POST"])
+@idempotent
+@bp.arguments(ExportIn)
+@bp.doc(responses={"200": {"description": "The Coretax import XML, streamed", "content": {"application/xml": EXPORT_RESPONSES["application/xml"]}}})
+@documented_errors()
+def export_xml(data):
+    """The Coretax import XML (TaxInvoiceBulk) of these invoices, or of a month; they are marked Exported."""
+    return _export("xml", data)
