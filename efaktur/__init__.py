@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from flask import Flask, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
@@ -225,6 +226,8 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(400)
     def bad_request(error):
+        if isinstance(error, SecurityError):  # an untrusted Host: no URL can be built for it, so no page
+            return "This host name is not served here.", 400, {"Content-Type": "text/plain; charset=utf-8"}
         return _error(400, "Bad request", "The request could not be read." if is_api_request() else error.description)
 
     @app.errorhandler(422)
