@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app efaktur
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test bench install install-test migrate admin reset-admin-password browser clean
+.PHONY: run test bench install install-test migrate admin reset-admin-password backup restore check browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,18 @@ admin: migrate
 
 reset-admin-password: migrate
 	$(FLASK) users set-password admin@example.com
+
+# Operations (README, "Operations"): a backup of the database now, into instance/backups
+# (or EFAKTUR_BACKUP_DIR), keeping the last EFAKTUR_BACKUP_KEEP; a restore; the ledger check.
+backup: install instance/config.py
+	@$(FLASK) backup $(BACKUP_ARGS)
+
+restore: install instance/config.py
+	@test -n "$(BACKUP)" || { echo "Say which backup: make restore BACKUP=instance/backups/efaktur-....sqlite"; exit 2; }
+	@$(FLASK) restore "$(BACKUP)" $(RESTORE_ARGS)
+
+check: install instance/config.py
+	@$(FLASK) check
 
 # Threaded workers: a Generate waiting on a slow mail server holds one thread, not the whole app.
 # E-mail links and the trusted host follow where it is served, unless FLASK_EFAKTUR_PUBLIC_URL says otherwise.

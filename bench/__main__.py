@@ -18,8 +18,12 @@
    (POST /api/v1/invoices/ID/efaktur-number, bearer token) against GET /api/v1/stock on the
    same server in the same run (target: at least 0.5x).
 
-Options: --quick (smaller sizes, for a smoke run), --postgres URL (also run 3, 4, 5 and 6 on
-PostgreSQL), --only NAME[,NAME] (page, batch, http, export, files, api).
+7. Operations on a database holding 1,000,000 numbers given out (and 10,000 returned): the
+   ledger check (target: seconds, not minutes), a backup while nothing else runs, and the
+   restore of that backup into a fresh database, with the file's size.
+
+Options: --quick (smaller sizes, for a smoke run), --postgres URL (also run 3, 4, 5, 6 and 7 on
+PostgreSQL), --only NAME[,NAME] (page, batch, http, export, files, api, ops).
 """
 import gc
 import argparse
@@ -548,7 +552,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--postgres", default=os.environ.get("EFAKTUR_TEST_POSTGRES_URL"))
-    parser.add_argument("--only", default="page,batch,http,export,files,api")
+    parser.add_argument("--only", default="page,batch,http,export,files,api,ops")
     args = parser.parse_args()
     only = set(args.only.split(","))
     tmpdir = tempfile.mkdtemp(prefix="efaktur-bench-")
@@ -572,7 +576,10 @@ def main():
     if "api" in only:
         api_uri = "sqlite:///" + os.path.join(tmpdir, "api.sqlite")
         bench_api(tmpdir, "SQLite", api_uri, duration, CLIENTS, lambda: fresh_sqlite(tmpdir, "api.sqlite")[0])
-    if args.postgres and only & {"http", "export", "files", "api"}:
+    ops_count = 100_000 if args.quick else 1_000_000
+    if "ops" in only:
+        bench_ops(tmpdir, "SQLite", *_migrated_sqlite(tmpdir), ops_count)
+    if args.postgres and only & {"http", "export", "files", "api", "ops"}:
         uri, prepare = _postgres(args.postgres)
         if "http" in only:
             bench_gunicorn(tmpdir, "PostgreSQL", uri, duration, CLIENTS, prepare)
@@ -585,6 +592,8 @@ def main():
         if "api" in only:
             uri, prepare = _postgres(args.postgres)
             bench_api(tmpdir, "PostgreSQL", uri, duration, CLIENTS, prepare)
+        if "ops" in only:
+            bench_ops(tmpdir, "PostgreSQL", *_migrated_postgres(args.postgres), ops_count)
 
 
 def _postgres(url):
@@ -607,6 +616,102 @@ def _postgres(url):
         return app
 
     return uri, prepare
+
+
+# ---- 7. Operations ------------------------------------------------------------------------------
+
+def _migrated_sqlite(tmpdir):
+    """A migrated database (a restore wants the schema version), and a maker of fresh empty ones."""
+    from flask_migrate import upgrade
+
+    app = make_app("sqlite:///" + os.path.join(tmpdir, "ops.sqlite"))
+    with app.app_context():
+        upgrade()
+        from efaktur.auth.services import create_user
+
+        create_user(ADMIN, "admin", PASSWORD)
+    return app, lambda: make_app("sqlite:///" + os.path.join(tmpdir, "ops-restored.sqlite")), lambda: None
+
+
+def _migrated_postgres(url):
+    from flask_migrate import upgrade
+    from sqlalchemy import create_engine, make_url, text
+
+    uri, _ = _postgres(url)
+    app = make_app(uri)
+    with app.app_context():
+        upgrade()
+        from efaktur.auth.services import create_user
+
+        create_user(ADMIN, "admin", PASSWORD)
+    name = f"efaktur_bench_restore_{os.getpid()}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+
+    def fresh():
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        return make_app(make_url(uri).set(database=name).render_as_string(hide_password=False))
+
+    def clean_up():
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return app, fresh, clean_up
+
+
+def bench_ops(tmpdir, label, app, fresh, clean_up, count):
+    from efaktur.numbers.check import check_ledger
+    from efaktur.numbers.models import NumberAssignment, NumberRange, ReleasedNumber
+    from efaktur.operations.backups import make_backup, restore_backup
+
+    half = count // 2 + 50_000
+    ranges = [add_range(app, 2600000001, 2600000000 + half), add_range(app, 2600000001 + half, 2600000000 + 2 * half)]
+    started = time.perf_counter()
+    bulk_give_out(app, ranges, bulk_invoices(app, count, prefix="O"))
+    with app.app_context():  # 10,000 numbers cancelled back to the pool, as the ledger records them
+        returned = db.session.scalars(db.select(NumberAssignment).order_by(NumberAssignment.id.desc()).limit(10_000)).all()
+        for assignment in returned:
+            assignment.released_at, assignment.released_by = datetime.now(timezone.utc), "bench"
+            db.session.add(ReleasedNumber(number=assignment.number, range_id=assignment.range_id))
+        from collections import Counter
+
+        for range_id, back in Counter(a.range_id for a in returned).items():
+            db.session.execute(update(NumberRange).where(NumberRange.id == range_id).values(
+                held_count=NumberRange.held_count - back))
+        db.session.commit()
+    seeded = time.perf_counter() - started
+    with app.app_context():
+        times = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            result = check_ledger()
+            times.append(time.perf_counter() - t0)
+            db.session.rollback()
+        assert result.ok and result.held == count - 10_000 and result.returned == 10_000, result.problems
+    with app.test_request_context():
+        t0 = time.perf_counter()
+        made = make_backup(os.path.join(tmpdir, f"ops-backups-{label}"), keep=1)
+        backup_s = time.perf_counter() - t0
+    target = fresh()
+    try:
+        with target.app_context():
+            t0 = time.perf_counter()
+            restore_backup(made.path)
+            restore_s = time.perf_counter() - t0
+            restored = check_ledger()
+            assert restored.ok and restored.held == count - 10_000, restored.problems
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        clean_up()
+    print(f"[7] Operations on {label}, {count:,} numbers given out, 10,000 of them returned (seeding {seeded:.0f} s):")
+    print(f"      ledger check: {statistics.median(times):.2f} s (median of 3)  (target: seconds)")
+    print(f"      backup: {backup_s:.1f} s, {made.size / 2**20:.0f} MB; restore into a fresh database: "
+          f"{restore_s:.1f} s")
 
 
 if __name__ == "__main__":

@@ -149,6 +149,7 @@ def _register_blueprints(app: Flask) -> None:
     from .files.views import bp as files_bp
     from .invoices.views import bp as invoices_bp
     from .numbers.views import bp as numbers_bp
+    from .operations.views import bp as operations_bp
     from .settings.views import bp as settings_bp
 
     app.register_blueprint(auth_bp)
@@ -163,6 +164,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(files_bp)
     app.register_blueprint(settings_bp)
     app.register_blueprint(activity_bp)
+    app.register_blueprint(operations_bp)
 
     @app.get("/")
     def home():
@@ -175,8 +177,14 @@ def _register_blueprints(app: Flask) -> None:
 
     @app.get("/health")
     def health():
-        db.session.execute(db.text("SELECT 1"))
-        return {"status": "ok"}
+        """For load balancers and uptime checks: cheap, public, and says nothing but ok or not ok."""
+        try:
+            db.session.execute(db.text("SELECT 1"))
+        except Exception:
+            db.session.rollback()
+            current_app.logger.exception("health check: the database does not answer")
+            return {"status": "not ok"}, 503, {"Cache-Control": "no-store"}
+        return {"status": "ok"}, 200, {"Cache-Control": "no-store"}
 
 
 def _register_request_hooks(app: Flask) -> None:
@@ -321,6 +329,9 @@ def _register_template_helpers(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from .api.cli import tokens_cli
     from .auth.cli import users_cli
+    from .operations.cli import backup, check, restore
 
     app.cli.add_command(users_cli)
     app.cli.add_command(tokens_cli)
+    for command in (backup, restore, check):
+        app.cli.add_command(command)

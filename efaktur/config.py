@@ -58,6 +58,9 @@ class DefaultConfig:
     EFAKTUR_MAX_PDF_BYTES = 5 * 2**20
     EFAKTUR_MAX_UPLOAD_BYTES = 200 * 2**20
     EFAKTUR_MAX_UPLOAD_FILES = 10_000
+    # Backups (`flask --app efaktur backup`): where they go (None: instance/backups) and how many are kept.
+    EFAKTUR_BACKUP_DIR = None
+    EFAKTUR_BACKUP_KEEP = 14
 
 
 def default_database_uri(instance_path: str) -> str:

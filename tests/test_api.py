@@ -466,6 +466,7 @@ def test_the_openapi_document_is_generated_and_served(app):
         ("POST", "/api/v1/invoices/{invoice_id}/status"), ("POST", "/api/v1/invoices/{invoice_id}/efaktur-number"),
         ("POST", "/api/v1/efaktur-numbers"), ("POST", "/api/v1/invoices/{invoice_id}/efaktur-number/cancel"),
         ("GET", "/api/v1/stock"), ("POST", "/api/v1/exports/csv"), ("POST", "/api/v1/exports/xml"),
+        ("GET", "/api/v1/operations"),
     }
     create = spec["paths"]["/api/v1/invoices"]["post"]
     assert {"201", "409", "422"} <= set(create["responses"])

@@ -171,6 +171,7 @@ QUERY_FIELDS = {
     "api_tokens.new": [],
     "api_tokens.revoke": [],
     "api_v1.list_invoices": ["status", "month", "q", "has_number", "export_status", "after", "limit"],
+    "api_v1.operations": [],
     "api_v1.read_invoice": [],
     "api_v1.stock": [],
     "auth.account_action": [],
@@ -195,6 +196,9 @@ QUERY_FIELDS = {
     "numbers.index": [],
     "numbers.new": [],
     "numbers.overview": [],
+    "operations.check": [],
+    "operations.index": [],
+    "operations.status_json": [],
     "settings.billing": [],
     "settings.threshold": [],
 }

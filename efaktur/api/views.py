@@ -23,7 +23,9 @@ from ..settings.alerts import pace, recheck_after_generate
 from ..settings.services import current_settings
 from ..threshold import estimate_run_out
 from ..vat import default_transaction_code
-from ..web import current_year, local_today
+from ..operations.schemas import OperationsOut
+from ..operations.status import snapshot
+from ..web import current_year, local_today, now
 from ..wording import some_of
 from . import auth, idempotency
 from .errors import ApiError, ErrorSchema
@@ -321,6 +323,15 @@ def stock():
             "description": estimate.describe(date(this_year, 12, 31)),
         },
     }
+
+
+@bp.route("/operations", methods=["GET"])
+@bp.response(200, OperationsOut)
+@documented_errors(401, 429)
+def operations():
+    """For monitoring: the database, the last backup (due when older than a day), mail settings (no secrets) with
+    the last e-mails' outcome, the version, what the database holds. A read-only token is enough."""
+    return snapshot(now())
 
 
 # ---- exports -----------------------------------------------------------------------------------
