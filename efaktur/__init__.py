@@ -325,6 +325,21 @@ def _register_template_helpers(app: Flask) -> None:
     def thousands(value):
         return f"{int(value):,}"
 
+    @app.template_filter("longdate")
+    def longdate(value):
+        """31 Dec 2026 (no leading zero)."""
+        return f"{value.day} {value.strftime('%b %Y')}"
+
+    @app.template_filter("compact")
+    def compact(value):
+        """A count in at most four characters, for a chart: 950, 1.2k, 35k, 1.2M."""
+        value = int(value)
+        for size, suffix in ((10**6, "M"), (10**3, "k")):
+            if value >= size:
+                short = value / size
+                return f"{short:.1f}{suffix}".replace(".0" + suffix, suffix) if short < 10 else f"{round(short)}{suffix}"
+        return str(value)
+
 
 def _register_cli(app: Flask) -> None:
     from .api.cli import tokens_cli

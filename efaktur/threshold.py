@@ -59,3 +59,31 @@ def estimate_run_out(available: int, used_last_window: int, today: date) -> RunO
     day = today + timedelta(days=math.floor(available / per_day))
     year_end = date(today.year, 12, 31)
     return RunOutEstimate(used_last_window, per_day, None if day > year_end else day)
+
+
+# e-Nofa: a company asks for at most 120% of its tax invoices of the previous three months;
+# a new or small company for 75 numbers (the reference, "Allocation caps").
+ENOFA_SHARE = 1.2
+ENOFA_NEW_COMPANY = 75
+
+
+@dataclass(frozen=True)
+class EnofaAdvice:
+    used_last_three_months: int
+    most: int  # the most the company may ask for
+    suggested: int | None  # what the pace says is needed until 31 December (None: no pace)
+    year_end: date
+
+    @property
+    def new_company(self) -> bool:
+        return self.used_last_three_months == 0
+
+
+def enofa_advice(used_last_three_months: int, available: int, per_day: float, today: date) -> EnofaAdvice:
+    """How many numbers to request: the cap, and the need until the year ends at the recent pace."""
+    most = math.floor(used_last_three_months * ENOFA_SHARE) if used_last_three_months else ENOFA_NEW_COMPANY
+    year_end = date(today.year, 12, 31)
+    if per_day == 0:
+        return EnofaAdvice(used_last_three_months, most, None, year_end)
+    need = math.ceil(per_day * ((year_end - today).days + 1)) - available
+    return EnofaAdvice(used_last_three_months, most, max(0, min(most, need)), year_end)

@@ -29,6 +29,15 @@
     if (event.target.matches && event.target.matches("dialog.modal")) event.target.remove();
   }, true);
 
+  // The menu button of narrow screens: opens and closes the site menu.
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest("[data-menu-toggle]");
+    if (!toggle) return;
+    var open = toggle.getAttribute("aria-expanded") !== "true";
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    toggle.closest(".topbar").classList.toggle("menu-open", open);
+  });
+
   // Ticking "select all" in a table header ticks every row checkbox of that table.
   document.addEventListener("change", function (event) {
     var all = event.target.closest("[data-select-all]");

@@ -32,6 +32,7 @@ from ..database import is_postgresql, write_transaction
 from ..extensions import db
 from ..invoices.models import STATUS_CANCELLED, Invoice
 from ..nsfp import STATUS_NORMAL, STATUS_REPLACEMENT, TRANSACTION_CODES, format_efaktur_no, takes_range_number
+from ..web import local_today
 from ..wording import some_of
 from .allocation import RangePool, plan_take
 from .models import NumberAssignment, NumberRange, ReleasedNumber
@@ -106,6 +107,10 @@ def _statements() -> SimpleNamespace:
         .where(r.id == bindparam("range_id"))
         .values(next_number=bindparam("next_number"), held_count=r.held_count + bindparam("taken")),
         insert_assignments=_assignments.insert(),
+        count_usage=text(
+            "INSERT INTO number_usage_day (year, day, handed_out) VALUES (:year, :day, :handed_out) "
+            "ON CONFLICT (year, day) DO UPDATE SET handed_out = number_usage_day.handed_out + excluded.handed_out"
+        ),
     )
 
 
@@ -254,6 +259,7 @@ class _Writes:
     released_cuts: list[dict] = field(default_factory=list)  # range_id, up_to
     assignments: list[dict] = field(default_factory=list)
     activity: list[dict] = field(default_factory=list)
+    usage: list[dict] = field(default_factory=list)  # year, day, handed_out
 
 
 def _apply_plans(plans, by_year, actor) -> GenerateResult:
@@ -284,6 +290,8 @@ def _apply_plans(plans, by_year, actor) -> GenerateResult:
                 activity_items.append((f"invoice:{invoice.id}", f"Assigned {efaktur_no} to invoice {invoice.number}."))
                 result.issued.append(IssuedNumber(invoice.id, invoice.number, efaktur_no, year))
     writes.activity = activity_rows("number.assigned", activity_items, actor)
+    today = local_today()
+    writes.usage = [{"year": year, "day": today, "handed_out": len(by_year[year])} for year in sorted(plans)]
     if is_postgresql():
         _write_in_one_statement(writes, now)
     else:
@@ -298,6 +306,7 @@ def _write_statement_by_statement(writes: _Writes) -> None:
     for update in writes.range_updates:
         _conn().execute(statements.advance_range, update)
     _conn().execute(statements.insert_assignments, writes.assignments)
+    _conn().execute(statements.count_usage, writes.usage)
     _conn().execute(ActivityEntry.__table__.insert(), writes.activity)
 
 
@@ -316,6 +325,11 @@ _POSTGRESQL_WRITES = text(
         DELETE FROM released_number AS rn
         USING unnest(CAST(:c_range AS integer[]), CAST(:c_up_to AS bigint[])) AS v(range_id, up_to)
         WHERE rn.range_id = v.range_id AND rn.number <= v.up_to
+    ), counted AS (
+        INSERT INTO number_usage_day AS u (year, day, handed_out)
+        SELECT v.year, :today, v.handed_out
+        FROM unnest(CAST(:g_year AS integer[]), CAST(:g_count AS integer[])) AS v(year, handed_out)
+        ON CONFLICT (year, day) DO UPDATE SET handed_out = u.handed_out + EXCLUDED.handed_out
     ), assigned AS (
         INSERT INTO number_assignment
             (invoice_id, range_id, number, transaction_code, status_digit, assigned_at, assigned_by)
@@ -346,6 +360,9 @@ def _write_in_one_statement(writes: _Writes, now) -> None:
             "a_range": [a["range_id"] for a in writes.assignments],
             "a_number": [a["number"] for a in writes.assignments],
             "a_code": [a["transaction_code"] for a in writes.assignments],
+            "today": writes.usage[0]["day"],
+            "g_year": [u["year"] for u in writes.usage],
+            "g_count": [u["handed_out"] for u in writes.usage],
             "status_digit": STATUS_NORMAL,
             "actor": first["actor"],
             "user_id": first["user_id"],

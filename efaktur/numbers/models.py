@@ -19,10 +19,13 @@ Representation, chosen so that no cost grows with the numbers given out:
   ``NumberAssignment`` (invoices package). A partial unique index there, "one live
   holder per number" and "one live number per invoice", is the last line of defence;
   the mechanism is the row lock on the year's ranges taken before numbers are chosen.
+* ``NumberUsageDay`` counts the numbers handed out per local day and Year Period, written
+  by Generate in its transaction: how fast numbers go (this month, the last 30 days, the
+  last 12 months) is read from at most a year of small rows, never from the assignments.
 """
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, text
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..clock import utc_now
@@ -116,3 +119,14 @@ class NumberAssignment(db.Model):
     @property
     def is_live(self) -> bool:
         return self.released_at is None
+
+
+class NumberUsageDay(db.Model):
+    """How many numbers of a Year Period's ranges Generate handed out on one day (in EFAKTUR_TIMEZONE).
+    Hand-outs are counted when they happen; a number cancelled later still counts as used that day."""
+
+    __tablename__ = "number_usage_day"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    handed_out: Mapped[int] = mapped_column(Integer, default=0)

@@ -4,9 +4,10 @@ from flask import Blueprint, render_template, url_for
 from ..errors import apply_field_errors
 from ..extensions import db
 from ..nsfp import format_nsfp
-from ..web import admin_required, current_year, is_htmx, success_response
+from ..web import admin_required, current_year, is_htmx, local_today, success_response
 from .forms import ConfirmForm, RangeForm
 from .models import NumberRange
+from .outlook import outlook
 from .services import (
     RangeRejected,
     all_ranges,
@@ -14,7 +15,6 @@ from .services import (
     delete_range,
     selectable_years,
     update_range,
-    year_count,
 )
 
 bp = Blueprint("numbers", __name__, url_prefix="/numbers")
@@ -26,8 +26,8 @@ CHANGED_EVENT = "numbersChanged"
 def overview_context() -> dict:
     from ..settings.services import current_settings
 
-    this_year = current_year()
-    return {"ranges": all_ranges(), "this_year": year_count(this_year), "settings": current_settings()}
+    view = outlook(local_today())
+    return {"ranges": all_ranges(), "this_year": view.this_year, "outlook": view, "settings": current_settings()}
 
 
 @bp.get("/")

@@ -7,7 +7,7 @@ server does, the numbers stay generated and the outcome is recorded.
 """
 import logging
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from flask import current_app, render_template, url_for
 from flask_mail import Message
@@ -15,10 +15,11 @@ from flask_mail import Message
 from ..activity.services import current_actor, record
 from ..database import write_transaction
 from ..extensions import db, mail
-from ..numbers.models import NumberAssignment, NumberRange
+from ..numbers.models import NumberRange
+from ..numbers.outlook import last_30_days, used_since
 from ..numbers.services import year_count
-from ..threshold import PACE_WINDOW_DAYS, estimate_run_out, threshold_reached
-from ..web import current_year, local_today, now
+from ..threshold import estimate_run_out, threshold_reached
+from ..web import current_year, local_today
 from .models import OUTCOME_FAILED, OUTCOME_NOT_SENT, OUTCOME_PARTIAL, OUTCOME_SENT, ThresholdAlert
 from .services import current_settings, recipients
 
@@ -111,13 +112,8 @@ def _record(report: AlertReport) -> None:
 
 
 def pace(year: int) -> int:
-    """Numbers of the year's ranges handed out in the last 30 days."""
-    cutoff = now() - timedelta(days=PACE_WINDOW_DAYS)
-    return db.session.scalar(
-        db.select(db.func.count(NumberAssignment.id))
-        .join(NumberRange, NumberRange.id == NumberAssignment.range_id)
-        .where(NumberRange.year == year, NumberAssignment.assigned_at >= cutoff)
-    )
+    """Numbers of the year's ranges handed out in the last 30 days (today and the 29 before)."""
+    return used_since(year, last_30_days(local_today()))
 
 
 def _page_url() -> str | None:
