@@ -303,11 +303,12 @@ def _register_error_handlers(app: Flask) -> None:
 def _register_template_helpers(app: Flask) -> None:
     from . import clock
     from .goods import LINE_KINDS, UNIT_CODES
-    from .identity import countries
+    from .identity import countries, format_npwp
     from .money import format_quantity
     from .nsfp import format_nsfp
 
     app.jinja_env.filters["nsfp"] = format_nsfp
+    app.jinja_env.filters["npwp"] = format_npwp
     app.jinja_env.filters["quantity"] = format_quantity
     app.jinja_env.globals.update(
         line_kinds=LINE_KINDS,

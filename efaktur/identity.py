@@ -69,6 +69,16 @@ def npwp16(npwp: str) -> str:
     raise ValueError(f"not an NPWP: {npwp!r}")
 
 
+def format_npwp(npwp: str) -> str:
+    """As people write it: 15 digits ``01.234.567.8-901.000``, 16 digits in fours ``0012 3456 7890 1000``;
+    anything else as it is."""
+    if len(npwp) == 15 and npwp.isdigit():
+        return f"{npwp[:2]}.{npwp[2:5]}.{npwp[5:8]}.{npwp[8]}-{npwp[9:12]}.{npwp[12:]}"
+    if len(npwp) == 16 and npwp.isdigit():
+        return " ".join(npwp[i:i + 4] for i in range(0, 16, 4))
+    return npwp
+
+
 def parse_nik(text: str | None) -> str:
     digits = _digits(text)
     if not digits:

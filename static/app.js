@@ -29,6 +29,21 @@
     if (event.target.matches && event.target.matches("dialog.modal")) event.target.remove();
   }, true);
 
+  // After Generate: the invoice list reloads itself; the rows just numbered are highlighted.
+  var justNumbered = [];
+  document.addEventListener("invoicesChanged", function (event) {
+    if (event.detail && Array.isArray(event.detail.numbered)) justNumbered = event.detail.numbered;
+  });
+  // After settling: htmx's settle step resets the classes of rows whose ids stayed the same.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (!justNumbered.length || !event.detail.target || event.detail.target.id !== "invoice-list") return;
+    justNumbered.forEach(function (id) {
+      var row = document.getElementById("invoice-" + id);
+      if (row) row.classList.add("just-numbered");
+    });
+    justNumbered = [];
+  });
+
   // The menu button of narrow screens: opens and closes the site menu.
   document.addEventListener("click", function (event) {
     var toggle = event.target.closest("[data-menu-toggle]");

@@ -154,6 +154,10 @@ class GenerateForm(FlaskForm):
     submit = SubmitField("Yes")
 
 
+NUMBER_NOT_SET, NUMBER_SET = "not_set", "set"
+PAGE_SIZES = (25, 50, 100, 200)
+
+
 class FilterForm(Form):
     status = SelectField(
         "Invoice Status",
@@ -162,3 +166,9 @@ class FilterForm(Form):
     )
     month = StringField("Month", default="")
     q = StringField("Search", default="")
+    efaktur = SelectField(
+        "E-Faktur No",
+        choices=[SelectChoice("", "All"), SelectChoice(NUMBER_NOT_SET, "(Not Set)"), SelectChoice(NUMBER_SET, "Generated")],
+        default="",
+    )
+    per_page = SelectField("Rows per page", choices=[SelectChoice(str(n), str(n)) for n in PAGE_SIZES], default=str(PAGE_SIZES[0]))

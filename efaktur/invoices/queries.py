@@ -8,8 +8,8 @@ from ..extensions import db
 from ..numbers.models import NumberAssignment
 from .models import STATUS_OVERDUE, STATUS_UNPAID, Invoice
 
-PER_PAGE = 25
 _DIGITS = re.compile(r"\d")
+_NUMBER_END = re.compile(r"[\d.\-]+")
 
 
 def month_bounds(month: str) -> tuple[date, date] | None:
@@ -29,8 +29,17 @@ def _live_number_join():
     return and_(NumberAssignment.invoice_id == Invoice.id, NumberAssignment.released_at.is_(None))
 
 
-def invoice_query(status: str = "", month: str = "", search: str = "", today: date | None = None):
+def _holds_a_number():
+    return db.select(NumberAssignment.id).where(_live_number_join()).exists()
+
+
+def invoice_query(status: str = "", month: str = "", search: str = "", today: date | None = None, efaktur: str = ""):
+    """The Invoices page's filters. efaktur: "not_set" (Invoice Tax on, no E-Faktur No), "set", or all."""
     query = db.select(Invoice)
+    if efaktur == "not_set":
+        query = query.where(Invoice.tax_enabled.is_(True), ~_holds_a_number())
+    elif efaktur == "set":
+        query = query.where(_holds_a_number())
     if status == STATUS_OVERDUE:
         query = query.where(Invoice.status == STATUS_UNPAID, Invoice.due_date < today)
     elif status == STATUS_UNPAID:
@@ -48,6 +57,15 @@ def invoice_query(status: str = "", month: str = "", search: str = "", today: da
             Invoice.customer_name.icontains(search, autoescape=True),
         ]
         digits = "".join(_DIGITS.findall(search))
+        if 3 <= len(digits) < 13 and _NUMBER_END.fullmatch(search):
+            # The end of an E-Faktur No, as people read it off a list ("00000005", "26.00000005").
+            conditions.append(
+                Invoice.id.in_(
+                    db.select(NumberAssignment.invoice_id).where(
+                        NumberAssignment.number % 10 ** len(digits) == int(digits), NumberAssignment.released_at.is_(None)
+                    )
+                )
+            )
         if len(digits) >= 13:
             # An E-Faktur No (16 digits) or NSFP (13): the NSFP is the last 13 digits.
             conditions.append(

@@ -4,6 +4,7 @@ import logging
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ..database import id_in
 from ..errors import Refused, apply_field_errors
 from ..extensions import db
 from ..files.forms import CoretaxForm
@@ -12,14 +13,15 @@ from ..files.services import record_coretax_number
 from ..ids import IdsError, parse_ids
 from ..money import format_quantity
 from ..numbers.ledger import MAX_BATCH, LedgerRefused, cancel_number, generate_numbers
+from ..numbers.services import year_count
 from ..numbers.views import CHANGED_EVENT as NUMBERS_CHANGED
-from ..settings.alerts import recheck_after_generate
+from ..settings.alerts import recheck_after_generate, threshold_warning
 from ..settings.services import current_settings
 from ..vat import default_transaction_code
 from ..web import is_htmx, local_today, modal_error, page_number, safe_local_url, success_response, with_trigger
-from .forms import FilterForm, GenerateForm, InvoiceForm, LineForm, StatusForm
-from .models import STATUS_LABELS, Invoice
-from .queries import PER_PAGE, invoice_query, live_numbers, number_history
+from .forms import NUMBER_NOT_SET, NUMBER_SET, PAGE_SIZES, FilterForm, GenerateForm, InvoiceForm, LineForm, StatusForm
+from .models import STATUS_CANCELLED, STATUS_LABELS, Invoice
+from .queries import _holds_a_number, invoice_query, live_numbers, number_history
 from .services import (
     DraftLine,
     InvoiceDraft,
@@ -37,18 +39,22 @@ log = logging.getLogger(__name__)
 CHANGED_EVENT = "invoicesChanged"
 GENERATE_TITLE = "Generate E-Faktur No"
 SHOWN_NUMBERS = 10
+HIGHLIGHTED = 1000  # rows marked after a Generate (more would not be on one page anyway)
+
+
+def _filtered_query(args):
+    """The invoices the filters in `args` (the page's query string, or the form carrying it) select."""
+    filters = FilterForm(args)
+    status = filters.status.data if filters.status.data in STATUS_LABELS else ""
+    efaktur = filters.efaktur.data if filters.efaktur.data in (NUMBER_NOT_SET, NUMBER_SET) else ""
+    return filters, invoice_query(status, filters.month.data or "", filters.q.data or "", local_today(), efaktur)
 
 
 def _list_context():
-    filters = FilterForm(request.args)
-    status = filters.status.data if filters.status.data in STATUS_LABELS else ""
-    page = db.paginate(
-        invoice_query(status, filters.month.data or "", filters.q.data or "", local_today()),
-        page=page_number(),
-        per_page=PER_PAGE,
-        error_out=False,
-    )
-    args = {k: v for k, v in request.args.items() if v and k in ("status", "month", "q")}
+    filters, query = _filtered_query(request.args)
+    per_page = int(filters.per_page.data) if filters.per_page.data in {str(n) for n in PAGE_SIZES} else PAGE_SIZES[0]
+    page = db.paginate(query, page=page_number(), per_page=per_page, error_out=False)
+    args = {k: v for k, v in request.args.items() if v and k in FILTER_ARGS}
     return {
         "filters": filters,
         "page": page,
@@ -56,7 +62,21 @@ def _list_context():
         "today": local_today(),
         "labels": STATUS_LABELS,
         "list_args": args,
+        "matching_unnumbered": _unnumbered_count(query) if page.pages > 1 else None,
+        "warning": threshold_warning(),
     }
+
+
+FILTER_ARGS = ("status", "month", "q", "efaktur", "per_page")
+
+
+def _eligible(query):
+    """Of the invoices `query` selects, those Generate can number: Invoice Tax on, not cancelled, no number."""
+    return query.where(Invoice.tax_enabled.is_(True), Invoice.status != STATUS_CANCELLED, ~_holds_a_number())
+
+
+def _unnumbered_count(query) -> int:
+    return db.session.scalar(db.select(db.func.count()).select_from(_eligible(query).order_by(None).subquery()))
 
 
 @bp.get("/")
@@ -250,12 +270,32 @@ def ticked_ids() -> list[int]:
 def generate_confirm():
     """The Yes/No question before numbers go out; carries the ticked ids on to /generate."""
     try:
-        ids = ticked_ids()
+        ids = _matching_ids() if request.form.get("scope") == "matching" else ticked_ids()
     except LedgerRefused as refused:
         return modal_error(str(refused), GENERATE_TITLE)
     if not ids:
         return modal_error("Tick at least one invoice whose E-Faktur No is (Not Set).", GENERATE_TITLE)
-    return render_template("invoices/_partials/confirm_generate.html", ids=ids, form=GenerateForm())
+    return render_template("invoices/_partials/confirm_generate.html", ids=ids, form=GenerateForm(), years=_years_of(ids))
+
+
+def _matching_ids() -> list[int]:
+    """Every invoice the filters carried by the form select that Generate can number, on all pages."""
+    _, query = _filtered_query(request.form)
+    ids = list(db.session.scalars(_eligible(query).with_only_columns(Invoice.id).order_by(Invoice.id).limit(MAX_BATCH + 1)))
+    if len(ids) > MAX_BATCH:
+        raise LedgerRefused(f"More than {MAX_BATCH:,} invoices match: Generate takes at most {MAX_BATCH:,} at once. "
+                            "Narrow the filters (a month, for instance).")
+    return ids
+
+
+def _years_of(ids: list[int]) -> list[dict]:
+    """Per year of the invoice dates: how many need a number, how many are available, how many are left after."""
+    year = db.func.extract("year", Invoice.invoice_date)
+    needs: dict[int, int] = {}
+    for i in range(0, len(ids), 5000):
+        for y, n in db.session.execute(db.select(year, db.func.count()).where(id_in(Invoice.id, ids[i:i + 5000])).group_by(year)):
+            needs[int(y)] = needs.get(int(y), 0) + n
+    return [{"year": y, "need": n, "available": (a := year_count(y).available), "left": a - n} for y, n in sorted(needs.items())]
 
 
 @bp.post("/generate")
@@ -285,7 +325,10 @@ def _generated_response(result, warning: str | None = None):
         message = f"E-Faktur No {issued[0].efaktur_no} generated for invoice {issued[0].invoice_number}."
     else:
         message = f"{len(issued):,} E-Faktur numbers generated: {shown}{more}."
-    return _success(message, warning, CHANGED_EVENT, NUMBERS_CHANGED)
+    response = _success(message, warning, CHANGED_EVENT, NUMBERS_CHANGED)
+    if is_htmx():  # the list, reloading itself, highlights the rows just numbered
+        response = with_trigger(response, **{CHANGED_EVENT: {"numbered": [item.invoice_id for item in issued[:HIGHLIGHTED]]}})
+    return response
 
 
 @bp.route("/<int:invoice_id>/cancel-number", methods=["GET", "POST"])

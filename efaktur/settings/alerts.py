@@ -56,6 +56,21 @@ class AlertReport:
         return f"Available numbers for {self.year} are at {self.available:,} (limit {self.limit:,}); no e-mail was sent: {self.detail}"
 
 
+def threshold_warning() -> str | None:
+    """The Invoices page's warning, in the threshold e-mail's words, while this year's numbers are at
+    or below an active threshold; None otherwise."""
+    settings = current_settings()
+    if not settings.threshold_active:
+        return None
+    year = current_year()
+    available = year_count(year).available
+    if not threshold_reached(True, settings.threshold_limit, available):
+        return None
+    return (f"Available number reached threshold limit: {available:,} E-Faktur number{'' if available == 1 else 's'} left "
+            f"for {year}, at or below the Threshold Limit of {settings.threshold_limit:,}. Request new numbers from the "
+            "tax office (e-Nofa) in time, then add them with + Tax Number.")
+
+
 def recheck_after_generate(settings=None) -> AlertReport | None:
     """Call after the generate transaction has committed. None when no alert is due.
 
