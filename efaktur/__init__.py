@@ -316,6 +316,14 @@ def _register_template_helpers(app: Flask) -> None:
         country_name=lambda code: countries().get(code, code),
     )
 
+    @app.template_global("hidden_fields")
+    def hidden_fields(form):
+        """A form's hidden fields (the CSRF token among them) without ids: a page holding several forms
+        would otherwise have several elements with id="csrf_token"."""
+        from markupsafe import Markup
+
+        return Markup("").join(f(id=False) for f in form if f.type in ("HiddenField", "CSRFTokenField"))
+
     @app.template_filter("localtime")
     def localtime(value, fmt="%d %b %Y %H:%M"):
         if value is None:

@@ -2,16 +2,44 @@
 (function () {
   "use strict";
 
+  // Focus: a modal opens on its first field (or, after a refusal, the first field in error),
+  // and when it closes, focus goes back to the control that opened it.
+  var opener = null;
+
+  function focusInside(dialog) {
+    var target = dialog.querySelector(".has-error input:not([type=hidden]), .has-error select, .has-error textarea, [aria-invalid=true]")
+      || dialog.querySelector("[autofocus]")
+      || dialog.querySelector(".modal-body input:not([type=hidden]):not([disabled]), .modal-body select:not([disabled]), .modal-body textarea:not([disabled])")
+      || dialog.querySelector(".modal-body button:not([disabled])");
+    if (target) target.focus();
+  }
+
   function openDialogs(root) {
     root.querySelectorAll("dialog.modal").forEach(function (dialog) {
       if (!dialog.open) dialog.showModal();
+      focusInside(dialog);
     });
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var target = event.detail.target;
+    // Remember what opened the modal: a control outside any open dialog.
+    if (target && target.id === "modal-root" && !event.detail.elt.closest("dialog")) opener = document.activeElement || event.detail.elt;
+  });
+
+  function giveFocusBack() {
+    if (!opener || document.querySelector("dialog.modal[open]")) return;
+    var back = opener;
+    opener = null;
+    if (back && document.body.contains(back) && !back.disabled) back.focus();
+    else { var heading = document.querySelector("main h1"); if (heading) { heading.tabIndex = -1; heading.focus(); } }
   }
 
   function closeModal(dialog) {
     if (!dialog) return;
     dialog.close();
     dialog.remove();
+    giveFocusBack();
   }
 
   document.addEventListener("htmx:afterSwap", function (event) {
@@ -26,7 +54,10 @@
 
   // Escape closes a native dialog; drop it from the DOM too so the next swap starts clean.
   document.addEventListener("close", function (event) {
-    if (event.target.matches && event.target.matches("dialog.modal")) event.target.remove();
+    if (event.target.matches && event.target.matches("dialog.modal")) {
+      event.target.remove();
+      giveFocusBack();
+    }
   }, true);
 
   // After Generate: the invoice list reloads itself; the rows just numbered are highlighted.
@@ -169,9 +200,45 @@
     if (!button) return;
     var body = document.querySelector(button.dataset.addLine);
     var template = button.closest("form").querySelector("#line-template");
-    var index = body.querySelectorAll("tr.line").length;
+    var index = 0;  // one past the highest index in use: lines may have been removed in between
+    body.querySelectorAll("[name^='lines-']").forEach(function (input) {
+      index = Math.max(index, parseInt(input.name.split("-")[1], 10) + 1);
+    });
     body.insertAdjacentHTML("beforeend", template.innerHTML.replace(/__index__/g, String(index)).replace(/__number__/g, String(index + 1)));
     body.querySelector("tr.line:last-child input").focus();
+  });
+
+  // "Remove" on a line of the invoice form; an invoice keeps at least one (an empty one then).
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-remove-line]");
+    if (!button) return;
+    var row = button.closest("tr.line");
+    var body = row.parentElement;
+    var next = row.nextElementSibling || row.previousElementSibling;
+    var form = row.closest("form");
+    row.remove();
+    if (!body.querySelector("tr.line")) {
+      form.querySelector("[data-add-line]").click();
+      return;
+    }
+    var field = next && next.querySelector("input, select");
+    (field || form.querySelector("[data-add-line]")).focus();
+  });
+
+  // Questions before a change that cannot be taken back: data-confirm holds the question,
+  // data-confirm-when="field=value" asks only when the form's field has that value.
+  document.addEventListener("htmx:confirm", function (event) {
+    var elt = event.detail.elt;
+    var question = elt.getAttribute && elt.getAttribute("data-confirm");
+    if (!question) return;
+    var when = elt.getAttribute("data-confirm-when");
+    if (when) {
+      var parts = when.split("=");
+      var field = elt.elements && elt.elements[parts[0]];
+      if (!field || field.value !== parts[1]) return;
+    }
+    event.preventDefault();
+    if (window.confirm(question)) event.detail.issueRequest(true);
   });
 
   var toastTimer = null;

@@ -118,3 +118,20 @@ def test_tick_all_matching_with_nothing_to_number_says_so(app, admin_client):
     make_invoice(app, tax=False)
     response = admin_client.post("/invoices/generate/confirm", headers=HTMX, data={"scope": "matching", "month": "2026-06"})
     assert response.status_code == 422 and "Tick at least one invoice" in response.get_data(as_text=True)
+
+
+def test_no_two_elements_of_a_page_share_an_id(app, admin_client):
+    app.config["WTF_CSRF_ENABLED"] = True  # as in production: every form carries its token field
+    add_range(app, 2026, "000-26.00000001", "000-26.00000010")
+    invoice = make_invoice(app, customer_email="tax@buyer.co.id")
+    generate(app, [invoice])
+    pages = ["/numbers/", "/export/", "/files/", "/invoices/", "/invoices/new", f"/invoices/{invoice}", "/settings/billing",
+             "/settings/threshold", "/users/", "/users/new", "/api-tokens/", "/api-tokens/new", "/activity/", "/operations/",
+             "/me", "/account/password", "/numbers/new"]
+    for path in pages:
+        for headers in ({}, HTMX):
+            body = admin_client.get(path, headers=headers).get_data(as_text=True)
+            body = re.sub(r"<template.*?</template>", "", body, flags=re.S)  # copied with new ids when used
+            ids = re.findall(r'\sid="([^"]+)"', body)
+            doubles = sorted({i for i in ids if ids.count(i) > 1})
+            assert not doubles, (path, headers, doubles)

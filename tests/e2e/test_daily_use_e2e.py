@@ -27,3 +27,96 @@ def test_tick_all_matching_generate_and_see_the_rows_highlighted(page, live_serv
     expect(page.locator("tr.just-numbered")).to_have_count(25)  # every row of the page, all numbered now
     expect(page.locator("#invoice-table")).not_to_contain_text("(Not Set)")
     screenshot(page, "invoices-after-generate-all", full_page=True)
+
+
+def _focused(page) -> str:
+    return page.evaluate("""() => { const e = document.activeElement;
+        return e ? (e.id || e.getAttribute('aria-label') || e.textContent.trim()) : '' }""")
+
+
+def test_modals_take_focus_put_it_on_the_error_and_give_it_back(page, live_server):
+    log_in(page, live_server)
+    opener = page.get_by_role("link", name="+ Tax Number")
+    opener.click()
+    modal = page.locator("#range-modal")
+    expect(modal).to_be_visible()
+    expect(page.get_by_label("Year Period")).to_be_focused()  # the first field
+    page.get_by_label("Start Number").fill("000-26.00000001")
+    modal.get_by_role("button", name="Save").click()  # no End Number: refused
+    expect(modal.locator(".error")).to_be_visible()
+    expect(page.get_by_label("End Number")).to_be_focused()  # the field in error
+    modal.get_by_role("button", name="Cancel").click()
+    expect(modal).to_have_count(0)
+    expect(opener).to_be_focused()  # back where the user was
+
+    opener.click()  # and with Escape
+    expect(page.get_by_label("Year Period")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(page.locator("#range-modal")).to_have_count(0)
+    expect(opener).to_be_focused()
+
+
+def test_a_used_range_offers_delete_disabled_with_the_reason(page, live_server):
+    app = live_server.app
+    add_range(app, 2026, "000-26.00000001", "000-26.00000010")
+    add_range(app, 2026, "000-26.00000101", "000-26.00000110")
+    from tests.conftest import generate
+
+    generate(app, [make_invoice(app)])
+    log_in(page, live_server)
+    used = page.get_by_role("button", name="Delete range 000-26.00000001")
+    expect(used).to_be_disabled()
+    expect(page.locator("#number-table")).to_contain_text("1 given out")
+    expect(page.get_by_role("link", name="Delete range 000-26.00000101")).to_be_enabled()
+
+
+def test_a_new_invoice_line_can_be_removed(page, live_server):
+    log_in(page, live_server)
+    page.goto(live_server.url("/invoices/"))
+    page.get_by_role("link", name="New Invoice").click()
+    modal = page.locator("dialog.modal")
+    expect(page.get_by_label("Invoice No")).to_be_focused()
+    page.get_by_label("Invoice No").fill("INV-LINES")
+    page.get_by_label("Customer Name").fill("PT Garis")
+    page.get_by_label("Item 1").fill("Audit")
+    page.get_by_label("Unit Price 1").fill("1.000.000")
+    modal.get_by_role("button", name="+ Add line").click()
+    page.get_by_label("Item 2").fill("Mistake")
+    page.get_by_label("Unit Price 2").fill("5")
+    modal.get_by_role("button", name="+ Add line").click()
+    page.get_by_label("Item 3").fill("Travel")
+    page.get_by_label("Unit Price 3").fill("250.000")
+    modal.get_by_role("button", name="Remove line 2").click()
+    expect(modal.locator("tr.line")).to_have_count(2)
+    modal.get_by_role("button", name="+ Add line").click()  # after a removal, the next index is still new
+    expect(modal.locator("tr.line")).to_have_count(3)
+    modal.get_by_role("button", name="Remove line 4").click()
+    modal.get_by_role("button", name="Save").click()
+    expect(page.locator("#success-modal")).to_contain_text("Invoice INV-LINES saved.")
+    page.locator("#success-modal").get_by_role("button", name="OK").click()
+    page.get_by_role("link", name="INV-LINES").click()
+    lines = page.locator("#invoice-detail table.compact tbody")
+    expect(lines).to_contain_text("Audit")
+    expect(lines).to_contain_text("Travel")
+    expect(lines).not_to_contain_text("Mistake")
+
+
+def test_removing_a_notification_address_asks_first(page, live_server):
+    log_in(page, live_server)
+    page.goto(live_server.url("/settings/billing"))
+    page.get_by_label("Notification Email").fill("finance@example.com")
+    page.get_by_role("button", name="Add").click()
+    expect(page.locator("#recipient-list")).to_contain_text("finance@example.com")
+    questions = []
+
+    def answer(dialog):
+        questions.append(dialog.message)
+        dialog.dismiss() if len(questions) == 1 else dialog.accept()
+
+    page.on("dialog", answer)
+    page.get_by_role("button", name="Remove finance@example.com").click()
+    page.wait_for_timeout(300)
+    expect(page.locator("#recipient-list")).to_contain_text("finance@example.com")  # "Cancel": kept
+    page.get_by_role("button", name="Remove finance@example.com").click()
+    expect(page.locator("#recipient-list")).not_to_contain_text("finance@example.com")
+    assert questions[0] == "Remove finance@example.com? It will no longer receive the threshold e-mail."

@@ -47,8 +47,18 @@ def test_create_generate_cancel_and_return_the_number(logged_in_page, live_serve
     page.goto(live_server.url("/invoices/"))
     page.get_by_role("link", name="INV-2026-000001").click()
     page.get_by_label("Invoice Status").select_option("cancelled")
+    questions = []
+
+    def answer(dialog):  # Cancelled is final: the page asks first, and says what follows
+        questions.append(dialog.message)
+        dialog.dismiss() if len(questions) == 1 else dialog.accept()
+
+    page.on("dialog", answer)
+    page.get_by_role("button", name="Change status").click()
+    expect(page.locator("#detail-status")).to_have_text("Unpaid")  # "No": nothing changed
     page.get_by_role("button", name="Change status").click()
     expect(page.locator("#detail-status")).to_have_text("Cancelled")
+    assert "Cancelled is final" in questions[0] and "Cancel E-Faktur No, which then becomes possible" in questions[0]
     page.get_by_role("link", name="Cancel E-Faktur No").click()
     page.locator("dialog#cancel-number-modal").get_by_role("button", name="Yes").click()
     success = page.locator("dialog#success-modal")
