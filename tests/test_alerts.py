@@ -8,6 +8,7 @@ import pytest
 from efaktur import create_app
 from efaktur.extensions import db, mail
 from efaktur.numbers.models import NumberAssignment
+from efaktur.settings.alerts import NO_MAIL_SERVER, NO_RECIPIENTS
 from efaktur.settings.models import ThresholdAlert
 from tests.conftest import (
     ADMIN_EMAIL,
@@ -95,7 +96,7 @@ def test_no_address_listed_sends_nothing_but_records_why(admin_client, app, five
     with mail.record_messages() as outbox:
         response = post_generate(admin_client, [make_invoice(app)])
     assert outbox == []
-    assert alerts(app) == [("not_sent", 4, 4, "No Notification Email is listed on Billing Settings.")]
+    assert alerts(app) == [("not_sent", 4, 4, NO_RECIPIENTS)]
     assert "no e-mail was sent" in response.get_data(as_text=True)
 
 
@@ -134,7 +135,7 @@ def test_no_mail_server_records_not_sent_and_nothing_fails(app, tmp_path, databa
     set_threshold(app, 4, emails=TWO)
     response = post_generate(client, [make_invoice(app)])
     assert response.status_code == 200
-    assert alerts(app) == [("not_sent", 1, 4, "No mail server is configured (set MAIL_SERVER).")]
+    assert alerts(app) == [("not_sent", 1, 4, NO_MAIL_SERVER)]
     with app.app_context():
         db.engine.dispose()
 

@@ -135,3 +135,26 @@ def test_no_two_elements_of_a_page_share_an_id(app, admin_client):
             ids = re.findall(r'\sid="([^"]+)"', body)
             doubles = sorted({i for i in ids if ids.count(i) > 1})
             assert not doubles, (path, headers, doubles)
+
+
+def _luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    light, dark = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_input_borders_and_the_switch_off_state_reach_3_to_1():
+    import os
+
+    css = open(os.path.join(os.path.dirname(os.path.dirname(__file__)), "static", "app.css")).read()
+    border = re.search(r"\.input, select\.input \{[^}]*border: 1px solid (#[0-9a-f]{6})", css).group(1)
+    slider = re.search(r"\.slider \{[^}]*background: (#[0-9a-f]{6})", css).group(1)
+    page = re.search(r"--bg: (#[0-9a-f]{6})", css).group(1)
+    for colour in (border, slider):
+        for background in ("#ffffff", page):
+            assert _contrast(colour, background) >= 3, (colour, background, _contrast(colour, background))

@@ -164,7 +164,8 @@ def test_junk_in_the_query_string_of_every_page(junk_app, who):
 
 # The query fields each page reads; every page must be named here, so a new one cannot slip past.
 QUERY_FIELDS = {
-    "activity.index": ["page"],
+    "activity.export_csv": ["kind", "actor", "from", "to"],
+    "activity.index": ["page", "kind", "actor", "from", "to"],
     "api-docs.openapi_json": [],
     "api_reference.reference": [],
     "api_tokens.index": [],
@@ -268,6 +269,7 @@ POST_FIELDS = {
     "settings.threshold": {"threshold_limit": "10", "active": "y"},
     "settings.add_recipient_view": {"email": "sweep@example.com"},
     "settings.remove_recipient_view": {},
+    "settings.test_email": {},
     "settings.company": {"company_name": "PT Sweep", "company_npwp": "012345678901000", "company_address": "Jl. 2",
                          "business_location_code": "000000"},
 }

@@ -40,8 +40,27 @@ def activity_rows(action: str, items: list[tuple[str, str]], actor: tuple[int | 
     ]
 
 
-def recent_page(page: int, per_page: int = 50, subject: str | None = None):
+def filtered_query(kind: str = "", actor: str = "", since=None, until=None, subject: str | None = None):
+    """Entries of one kind (the action's first part), by one actor, from the UTC instant `since` up to
+    `until` (exclusive), newest first."""
     query = db.select(ActivityEntry).order_by(ActivityEntry.at.desc(), ActivityEntry.id.desc())
+    if kind:
+        query = query.where(ActivityEntry.action.startswith(kind + ".", autoescape=True))
+    if actor:
+        query = query.where(ActivityEntry.actor == actor)
+    if since is not None:
+        query = query.where(ActivityEntry.at >= since)
+    if until is not None:
+        query = query.where(ActivityEntry.at < until)
     if subject:
-        query = query.filter(ActivityEntry.subject == subject)
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+        query = query.where(ActivityEntry.subject == subject)
+    return query
+
+
+def recent_page(page: int, per_page: int = 50, subject: str | None = None, **filters):
+    return db.paginate(filtered_query(subject=subject, **filters), page=page, per_page=per_page, error_out=False)
+
+
+def actors() -> list[str]:
+    """Everyone who appears in the log, for the filter."""
+    return list(db.session.scalars(db.select(ActivityEntry.actor).distinct().order_by(ActivityEntry.actor)))

@@ -1,13 +1,88 @@
-from flask import Blueprint, render_template
+"""Activity page (admins): the log in sentences, filtered by kind, user and date, and its CSV export."""
+import csv
+import io
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from ..web import admin_required, page_number
-from .services import recent_page
+from flask import Blueprint, Response, render_template, request, stream_with_context
+
+from ..extensions import db
+from ..web import admin_required, app_timezone, page_number
+from .services import actors, filtered_query, recent_page
+from .wording import KINDS, kind_of, sentence
 
 bp = Blueprint("activity", __name__, url_prefix="/activity")
+CSV_BATCH = 1000
+
+
+def _day(text: str | None) -> date | None:
+    """A date field's value (YYYY-MM-DD), or None when empty or not a date."""
+    try:
+        return date.fromisoformat(text) if text and len(text) == 10 else None
+    except ValueError:
+        return None
+
+
+def _filters() -> tuple[dict, dict, list[str]]:
+    """(the query's filters, the form's values, problems to show)."""
+    args = request.args
+    kind = args.get("kind", "") if args.get("kind", "") in KINDS else ""
+    actor = args.get("actor", "")[:254]
+    start, end = _day(args.get("from")), _day(args.get("to"))
+    problems = [f"{label} is not a date; it was left out." for label, key, parsed in
+                (("From", "from", start), ("To", "to", end)) if args.get(key) and parsed is None]
+    if start and end and end < start:
+        problems.append("To is before From: nothing can match.")
+    zone = ZoneInfo(app_timezone())
+
+    def instant(day: date) -> datetime:  # the start of that day where the company is
+        return datetime.combine(day, time(), zone)
+
+    query_filters = {
+        "kind": kind, "actor": actor,
+        "since": instant(start) if start else None,
+        "until": instant(end + timedelta(days=1)) if end and end < date.max else None,
+    }
+    values = {"kind": kind, "actor": actor, "from": start.isoformat() if start else "", "to": end.isoformat() if end else ""}
+    return query_filters, values, problems
 
 
 @bp.get("/")
 @admin_required
 def index():
-    page = recent_page(page_number())
-    return render_template("activity/index.html", page=page)
+    query_filters, values, problems = _filters()
+    page = recent_page(page_number(), **query_filters)
+    return render_template("activity/index.html", page=page, kinds=KINDS, actors=actors(), values=values,
+                           problems=problems, sentence=sentence, kind_of=kind_of,
+                           args={k: v for k, v in values.items() if v})
+
+
+@bp.get("/export.csv")
+@admin_required
+def export_csv():
+    """The filtered log as CSV, streamed in batches: When (local time), Who, Kind, What happened, Summary."""
+    query_filters, values, _ = _filters()
+    zone = ZoneInfo(app_timezone())
+
+    def rows():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["When", "Who", "Kind", "What happened", "Action", "Summary"])
+        offset = 0
+        while True:
+            batch = db.session.scalars(filtered_query(**query_filters).limit(CSV_BATCH).offset(offset)).all()
+            for entry in batch:
+                writer.writerow([entry.at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"), entry.actor,
+                                 KINDS.get(kind_of(entry.action), kind_of(entry.action)),
+                                 sentence(entry.actor, entry.action, entry.summary), entry.action, entry.summary])
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+            if len(batch) < CSV_BATCH:
+                return
+            offset += CSV_BATCH
+
+    name = "activity" + "".join(f"-{values[k]}" for k in ("kind", "from", "to") if values[k]) + ".csv"
+    response = Response(stream_with_context(rows()), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -25,8 +25,9 @@ from .services import current_settings, recipients
 
 log = logging.getLogger(__name__)
 
-NO_RECIPIENTS = "No Notification Email is listed on Billing Settings."
-NO_MAIL_SERVER = "No mail server is configured (set MAIL_SERVER)."
+NO_RECIPIENTS = "No Notification Email is listed: add the addresses to warn on Billing Settings."
+NO_MAIL_SERVER = ("This installation cannot send e-mail yet: ask whoever runs efaktur to set up the mail server "
+                  "(Configuration in the README), then check it with Send test e-mail on Billing Settings.")
 STAFF_FAILURE = "The threshold e-mail could not be delivered to every address; an admin can see why on Billing Settings."
 
 
@@ -156,3 +157,42 @@ def _messages(settings, year: int, available: int, emails: list[str]) -> list[Me
     subject = f"Available number reached threshold limit: {available:,} left for {year} (limit {settings.threshold_limit:,})"
     body, html = render_template("email/threshold.txt", **context), render_template("email/threshold.html", **context)
     return [Message(subject=subject, recipients=[email], body=body, html=html) for email in emails]
+
+
+@dataclass(frozen=True)
+class TestEmailReport:
+    ok: bool
+    message: str  # for the page: what happened and, when it failed, what to do
+    detail: str = ""  # the mail server's own words (admins only see this page)
+
+
+def send_test_email() -> TestEmailReport:
+    """Billing Settings' Send test e-mail: one short message to each Notification Email, now, through the
+    configured mail server; the outcome in plain words."""
+    emails = [r.email for r in recipients()]
+    if not emails:
+        return TestEmailReport(False, NO_RECIPIENTS)
+    if not current_app.config.get("MAIL_SERVER"):
+        return TestEmailReport(False, NO_MAIL_SERVER)
+    settings = current_settings()
+    messages = []
+    for email in emails:
+        message = Message(
+            subject="efaktur test e-mail: threshold alerts reach this address",
+            recipients=[email],
+            body=(f"This is a test from efaktur for {settings.company_name or 'your company'}.\n\n"
+                  "When the available E-Faktur numbers of the current year fall to the Threshold Limit, the alert "
+                  "comes to this address the same way. Nothing needs doing.\n"),
+        )
+        messages.append(message)
+    results = mail.send_each_within_deadline(messages)
+    failures = [(email, error) for email, error in zip(emails, results) if error is not None]
+    log.info("test e-mail to %s: %s", ", ".join(emails), "sent" if not failures else failures)
+    if not failures:
+        return TestEmailReport(True, f"Test e-mail sent to {', '.join(emails)}. Ask them to check their inbox (and spam folder).")
+    detail = "; ".join(f"{email}: {type(error).__name__}: {error}" for email, error in failures)
+    if len(failures) == len(emails):
+        return TestEmailReport(False, "The test e-mail could not be sent. Check the mail server settings with whoever "
+                                      "runs efaktur; the server said:", detail)
+    return TestEmailReport(False, f"Sent to {len(emails) - len(failures)} of {len(emails)} addresses; these were refused "
+                                  "(check them for typing mistakes):", detail)

@@ -2,6 +2,7 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from ..errors import apply_field_errors
+from .alerts import send_test_email
 from ..web import admin_required, is_htmx, success_response
 from .forms import CompanyForm, RecipientForm, ThresholdForm
 from .services import (
@@ -65,11 +66,12 @@ def billing():
     return render_template("settings/billing.html", **_billing_context())
 
 
-def _recipients_response(form, status=200):
+def _recipients_response(form, status=200, test_email=None):
     context = _billing_context(recipient_form=form)
+    context["test_email"] = test_email
     if is_htmx():
         return render_template("settings/_partials/recipients.html", **context), status
-    if status != 200:
+    if status != 200 or test_email is not None:
         return render_template("settings/billing.html", **context), status
     return redirect(url_for("settings.billing"), code=303)
 
@@ -93,6 +95,14 @@ def add_recipient_view():
 def remove_recipient_view(recipient_id: int):
     remove_recipient(recipient_id)  # already gone: the list shows the truth either way
     return _recipients_response(RecipientForm(formdata=None))
+
+
+@bp.post("/test-email")
+@admin_required
+def test_email():
+    """Send test e-mail: checks the mail set-up with the listed addresses and shows the outcome in place."""
+    report = send_test_email()
+    return _recipients_response(RecipientForm(formdata=None), 200, report)
 
 
 @bp.post("/company")

@@ -120,3 +120,30 @@ def test_removing_a_notification_address_asks_first(page, live_server):
     page.get_by_role("button", name="Remove finance@example.com").click()
     expect(page.locator("#recipient-list")).not_to_contain_text("finance@example.com")
     assert questions[0] == "Remove finance@example.com? It will no longer receive the threshold e-mail."
+
+
+def test_the_numbers_page_answers_how_long_the_numbers_last(page, live_server):
+    from datetime import date
+
+    from efaktur.extensions import db
+    from efaktur.numbers.models import NumberUsageDay
+    from tests.conftest import generate
+
+    app = live_server.app
+    add_range(app, 2026, "000-26.00000001", "000-26.00000002")
+    add_range(app, 2026, "000-26.00000011", "000-26.00000610")
+    with app.app_context():
+        for day, count in [("2025-07-10", 40), ("2025-08-10", 55), ("2025-09-10", 61), ("2025-10-10", 48),
+                           ("2025-11-10", 70), ("2025-12-10", 66), ("2026-01-10", 80), ("2026-02-10", 75),
+                           ("2026-03-10", 90), ("2026-04-10", 110), ("2026-05-10", 120), ("2026-06-01", 60)]:
+            db.session.add(NumberUsageDay(year=int(day[:4]), day=date.fromisoformat(day), handed_out=count))
+        db.session.commit()
+    generate(app, [make_invoice(app) for _ in range(14)])
+    log_in(page, live_server)
+    expect(page.locator("#available-this-year")).to_have_text("588")
+    expect(page.locator("#used-this-month")).to_have_text("74")
+    expect(page.locator("#enofa-most")).to_have_text("384")  # 120% of 90 + 110 + 120
+    expect(page.locator("#usage-chart rect")).to_have_count(12)
+    expect(page.locator("tr.exhausted")).to_have_count(1)  # the two-number range went first
+    expect(page.locator("tr.exhausted")).to_contain_text("Used up")
+    screenshot(page, "numbers-page", full_page=True)

@@ -29,7 +29,7 @@ def test_add_a_range_through_the_modal_and_see_it_in_the_table(logged_in_page, l
     expect(page.locator("#available-this-year")).to_have_text("250")
     # The table was updated in place: the page itself never reloaded.
     assert page.evaluate("performance.getEntriesByType('navigation').length") == 1
-    screenshot(page, "numbers-page", full_page=True)
+    screenshot(page, "numbers-page-first-range", full_page=True)
 
 
 def test_bad_input_keeps_the_modal_open_with_the_error_on_the_field(logged_in_page):

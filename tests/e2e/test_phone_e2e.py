@@ -54,7 +54,7 @@ def test_the_menu_folds_behind_a_button_on_a_phone(page, seeded_server):
     page.wait_for_url("**/invoices/")
     expect(page.get_by_role("heading", name="Invoices", level=1)).to_be_visible()
     # Tapped controls of the page are at least 44 px tall too.
-    for control in page.locator("main button:visible, main .button:visible, main select:visible").all():
+    for control in page.locator("main button:visible, main .button:visible, main select:visible, main input:visible").all():
         assert control.bounding_box()["height"] >= 44, control.inner_text() or control.get_attribute("name")
 
 
