@@ -27,7 +27,7 @@ def _filters() -> tuple[dict, dict, list[str]]:
     """(the query's filters, the form's values, problems to show)."""
     args = request.args
     kind = args.get("kind", "") if args.get("kind", "") in KINDS else ""
-    actor = args.get("actor", "")[:254]
+    actor = "".join(c for c in args.get("actor", "") if c.isprintable())[:254]
     start, end = _day(args.get("from")), _day(args.get("to"))
     problems = [f"{label} is not a date; it was left out." for label, key, parsed in
                 (("From", "from", start), ("To", "to", end)) if args.get(key) and parsed is None]

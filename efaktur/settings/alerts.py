@@ -51,9 +51,11 @@ class AlertReport:
         if self.outcome in (OUTCOME_FAILED, OUTCOME_PARTIAL) and not for_admin:
             return f"The numbers are generated. {STAFF_FAILURE}"
         if self.outcome == OUTCOME_PARTIAL:
-            return f"The numbers are generated; the threshold e-mail reached some addresses but not all: {self.detail}"
+            return (f"The numbers are generated; the threshold e-mail reached some addresses but not all: {self.detail}. "
+                    "Check those addresses on Billing Settings.")
         if self.outcome == OUTCOME_FAILED:
-            return f"The numbers are generated, but the threshold alert e-mail failed: {self.detail}"
+            return (f"The numbers are generated, but the threshold alert e-mail failed: {self.detail}. "
+                    "Check the mail set-up with Send test e-mail on Billing Settings.")
         return f"Available numbers for {self.year} are at {self.available:,} (limit {self.limit:,}); no e-mail was sent: {self.detail}"
 
 
