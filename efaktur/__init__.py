@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from flask import Flask, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -320,8 +321,6 @@ def _register_template_helpers(app: Flask) -> None:
     def hidden_fields(form):
         """A form's hidden fields (the CSRF token among them) without ids: a page holding several forms
         would otherwise have several elements with id="csrf_token"."""
-        from markupsafe import Markup
-
         return Markup("").join(f(id=False) for f in form if f.type in ("HiddenField", "CSRFTokenField"))
 
     @app.template_filter("localtime")

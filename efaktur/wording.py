@@ -9,3 +9,8 @@ def some_of(names: list[str], total: int | None = None, shown: int = SHOWN) -> s
     listed = names[:shown]
     more = total - len(listed)
     return ", ".join(listed) + (f" and {more:,} more" if more > 0 else "")
+
+
+def counted(count: int, one: str, many: str) -> str:
+    """"1 range", "2 ranges", "1,234 E-Faktur files": a count with the word that goes with it."""
+    return f"{count:,} {one if count == 1 else many}"

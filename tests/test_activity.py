@@ -128,3 +128,14 @@ def test_without_addresses_or_mail_server_the_page_says_what_to_do(app, admin_cl
     # Without JavaScript: the Billing Settings page with the outcome.
     page = admin_client.post("/settings/test-email")
     assert page.status_code == 200 and NO_MAIL_SERVER in page.get_data(as_text=True)
+
+
+def test_a_long_log_exports_whole(app, admin_client):
+    with app.app_context():
+        db.session.execute(db.insert(ActivityEntry), [
+            {"at": datetime(2026, 6, 1, tzinfo=timezone.utc), "actor": "sari@co.id", "action": "invoice.created",
+             "subject": "", "summary": f"Created invoice INV-{i:05d} for PT A (DPP 1, PPN 0)."} for i in range(2345)])
+        db.session.commit()
+    rows = list(csv.reader(io.StringIO(admin_client.get("/activity/export.csv").get_data(as_text=True))))
+    assert len(rows) == 1 + 2345
+    assert len({row[3] for row in rows[1:]}) == 2345  # each entry once

@@ -278,7 +278,7 @@ def test_a_backup_to_a_file_name_writes_that_file(sqlite_app, tmp_path):
     assert result.exit_code == 0 and target.exists() and (tmp_path / "copy-before-upgrade.sqlite.sha256").exists()
 
 
-def test_a_backup_that_cannot_be_written_says_why_and_is_recorded(sqlite_app, tmp_path, admin_client_of):
+def test_a_backup_that_cannot_be_written_says_why_and_is_recorded(sqlite_app, tmp_path):
     blocked = tmp_path / "blocked"
     blocked.write_text("a file where the directory should be")
     result = cli(sqlite_app, "backup", str(blocked / "sub"))
@@ -287,7 +287,7 @@ def test_a_backup_that_cannot_be_written_says_why_and_is_recorded(sqlite_app, tm
     with sqlite_app.app_context():
         record = db.session.scalar(db.select(BackupRecord))
         assert not record.ok and record.message
-    body = admin_client_of(sqlite_app).get("/operations/").get_data(as_text=True)
+    body = login(sqlite_app).get("/operations/").get_data(as_text=True)
     assert "The last backup attempt" in body and "failed" in body
 
 
@@ -297,11 +297,6 @@ def test_an_in_memory_database_is_not_backed_up(tmp_path):
         db.create_all()
     result = cli(app, "backup", str(tmp_path))
     assert result.exit_code == 1 and "The database is in memory" in output(result)
-
-
-@pytest.fixture
-def admin_client_of():
-    return login
 
 
 # ---- PostgreSQL backups -----------------------------------------------------------------------

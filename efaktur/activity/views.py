@@ -68,19 +68,17 @@ def export_csv():
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(["When", "Who", "Kind", "What happened", "Action", "Summary"])
-        offset = 0
-        while True:
-            batch = db.session.scalars(filtered_query(**query_filters).limit(CSV_BATCH).offset(offset)).all()
-            for entry in batch:
-                writer.writerow([entry.at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"), entry.actor,
-                                 KINDS.get(kind_of(entry.action), kind_of(entry.action)),
-                                 sentence(entry.actor, entry.action, entry.summary), entry.action, entry.summary])
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-            if len(batch) < CSV_BATCH:
-                return
-            offset += CSV_BATCH
+        # One query read in batches (not OFFSET pages, which re-read what came before on every page).
+        entries = db.session.scalars(filtered_query(**query_filters).execution_options(yield_per=CSV_BATCH))
+        for n, entry in enumerate(entries, 1):
+            writer.writerow([entry.at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"), entry.actor,
+                             KINDS.get(kind_of(entry.action), kind_of(entry.action)),
+                             sentence(entry.actor, entry.action, entry.summary), entry.action, entry.summary])
+            if n % CSV_BATCH == 0:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
 
     name = "activity" + "".join(f"-{values[k]}" for k in ("kind", "from", "to") if values[k]) + ".csv"
     response = Response(stream_with_context(rows()), mimetype="text/csv")

@@ -6,7 +6,7 @@ from sqlalchemy import and_, or_
 
 from ..extensions import db
 from ..numbers.models import NumberAssignment
-from .models import STATUS_OVERDUE, STATUS_UNPAID, Invoice
+from .models import STATUS_CANCELLED, STATUS_OVERDUE, STATUS_UNPAID, Invoice
 
 _DIGITS = re.compile(r"\d")
 _NUMBER_END = re.compile(r"[\d.\-]+")
@@ -29,7 +29,7 @@ def _live_number_join():
     return and_(NumberAssignment.invoice_id == Invoice.id, NumberAssignment.released_at.is_(None))
 
 
-def _holds_a_number():
+def holds_a_number():
     return db.select(NumberAssignment.id).where(_live_number_join()).exists()
 
 
@@ -37,9 +37,9 @@ def invoice_query(status: str = "", month: str = "", search: str = "", today: da
     """The Invoices page's filters. efaktur: "not_set" (Invoice Tax on, no E-Faktur No), "set", or all."""
     query = db.select(Invoice)
     if efaktur == "not_set":
-        query = query.where(Invoice.tax_enabled.is_(True), ~_holds_a_number())
+        query = query.where(Invoice.tax_enabled.is_(True), ~holds_a_number())
     elif efaktur == "set":
-        query = query.where(_holds_a_number())
+        query = query.where(holds_a_number())
     if status == STATUS_OVERDUE:
         query = query.where(Invoice.status == STATUS_UNPAID, Invoice.due_date < today)
     elif status == STATUS_UNPAID:
@@ -77,6 +77,12 @@ def invoice_query(status: str = "", month: str = "", search: str = "", today: da
             )
         query = query.where(or_(*conditions))
     return query.order_by(Invoice.invoice_date.desc(), Invoice.id.desc())
+
+
+def numberable(query):
+    """Of the invoices `query` selects, those Generate can number: Invoice Tax on, not cancelled, no number
+    (the rule numbers/ledger.py enforces under its locks; this is the same rule as a filter)."""
+    return query.where(Invoice.tax_enabled.is_(True), Invoice.status != STATUS_CANCELLED, ~holds_a_number())
 
 
 def live_numbers(invoice_ids: list[int]) -> dict[int, NumberAssignment]:

@@ -20,8 +20,8 @@ from ..settings.services import current_settings
 from ..vat import default_transaction_code
 from ..web import is_htmx, local_today, modal_error, page_number, safe_local_url, success_response, with_trigger
 from .forms import NUMBER_NOT_SET, NUMBER_SET, PAGE_SIZES, FilterForm, GenerateForm, InvoiceForm, LineForm, StatusForm
-from .models import STATUS_CANCELLED, STATUS_LABELS, Invoice
-from .queries import _holds_a_number, invoice_query, live_numbers, number_history
+from .models import STATUS_LABELS, Invoice
+from .queries import invoice_query, live_numbers, number_history, numberable
 from .services import (
     DraftLine,
     InvoiceDraft,
@@ -63,20 +63,14 @@ def _list_context():
         "labels": STATUS_LABELS,
         "list_args": args,
         "matching_unnumbered": _unnumbered_count(query) if page.pages > 1 else None,
-        "warning": threshold_warning(),
     }
 
 
 FILTER_ARGS = ("status", "month", "q", "efaktur", "per_page")
 
 
-def _eligible(query):
-    """Of the invoices `query` selects, those Generate can number: Invoice Tax on, not cancelled, no number."""
-    return query.where(Invoice.tax_enabled.is_(True), Invoice.status != STATUS_CANCELLED, ~_holds_a_number())
-
-
 def _unnumbered_count(query) -> int:
-    return db.session.scalar(db.select(db.func.count()).select_from(_eligible(query).order_by(None).subquery()))
+    return db.session.scalar(db.select(db.func.count()).select_from(numberable(query).order_by(None).subquery()))
 
 
 @bp.get("/")
@@ -84,7 +78,7 @@ def index():
     context = _list_context()
     if is_htmx() and request.headers.get("HX-Target") == "invoice-list":
         return render_template("invoices/_partials/list.html", **context)
-    return render_template("invoices/index.html", **context)
+    return render_template("invoices/index.html", warning=threshold_warning(), **context)
 
 
 def _success(message: str, warning: str | None = None, *events: str):
@@ -281,7 +275,7 @@ def generate_confirm():
 def _matching_ids() -> list[int]:
     """Every invoice the filters carried by the form select that Generate can number, on all pages."""
     _, query = _filtered_query(request.form)
-    ids = list(db.session.scalars(_eligible(query).with_only_columns(Invoice.id).order_by(Invoice.id).limit(MAX_BATCH + 1)))
+    ids = list(db.session.scalars(numberable(query).with_only_columns(Invoice.id).order_by(Invoice.id).limit(MAX_BATCH + 1)))
     if len(ids) > MAX_BATCH:
         raise LedgerRefused(f"More than {MAX_BATCH:,} invoices match: Generate takes at most {MAX_BATCH:,} at once. "
                             "Narrow the filters (a month, for instance).")

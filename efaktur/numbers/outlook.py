@@ -62,14 +62,14 @@ def outlook(today: date) -> Outlook:
         select(NumberUsageDay.year, NumberUsageDay.day, NumberUsageDay.handed_out).where(NumberUsageDay.day >= first)
     ).all()
     per_month: dict[date, int] = {}
-    this_month = month_start(today)
+    this_month, window = month_start(today), last_30_days(today)
     used_this_month = recent = 0
     for year, day, handed_out in rows:
-        per_month[month_start(day)] = per_month.get(month_start(day), 0) + handed_out
-        if year == today.year and day >= this_month:
-            used_this_month += handed_out
-        if year == today.year and day >= last_30_days(today):
-            recent += handed_out
+        month = month_start(day)
+        per_month[month] = per_month.get(month, 0) + handed_out
+        if year == today.year:
+            used_this_month += handed_out if day >= this_month else 0
+            recent += handed_out if day >= window else 0
     months = [MonthUsage(month_start(today, back), per_month.get(month_start(today, back), 0))
               for back in range(CHART_MONTHS - 1, -1, -1)]
     estimate = estimate_run_out(this_year.available, recent, today)

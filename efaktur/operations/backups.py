@@ -32,6 +32,7 @@ from sqlalchemy import inspect, select, text
 from ..database import write_transaction
 from ..extensions import db
 from ..web import now
+from ..wording import counted
 from .models import BackupRecord
 
 SQLITE, POSTGRESQL = "sqlite", "postgresql"
@@ -287,7 +288,7 @@ WHAT = {"number_range": ("range", "ranges"), "invoice": ("invoice", "invoices"),
 
 def _described(rows: dict[str, int]) -> str:
     """{table: rows} in words: "2 ranges, 9 invoices, 2 users and other records"."""
-    parts = [f"{rows[t]:,} {WHAT[t][0] if rows[t] == 1 else WHAT[t][1]}" for t in WHAT if t in rows]
+    parts = [counted(rows[t], *WHAT[t]) for t in WHAT if t in rows]
     if set(rows) - set(WHAT):
         return ", ".join(parts) + " and other records" if parts else "records"
     return ", ".join(parts)
@@ -331,13 +332,18 @@ def _quoted_name(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _restore_postgresql(path: str, had_tables: bool) -> None:
+def _pg_toc(path: str) -> list[str]:
+    """The backup's table of contents (`pg_restore --list`), one entry a line."""
+    _, env = _conninfo()
+    return _run([_pg_tool("pg_restore"), "--list", path], env, "Reading the backup").splitlines()
+
+
+def _restore_postgresql(path: str, had_tables: bool, toc: list[str]) -> None:
     """pg_restore writes the backup as SQL; psql runs it, after dropping what it replaces, in ONE
     transaction that is committed only when pg_restore read the whole backup without an error.
     A restore that fails at any point leaves the database as it was, also with --force."""
     conninfo, env = _conninfo()
     pg_restore, psql = _pg_tool("pg_restore"), _pg_tool("psql")
-    toc = _run([pg_restore, "--list", path], env, "Reading the backup").splitlines()
     tables = {(m.group(1), m.group(2)) for line in toc if (m := _TOC_TABLE.match(line))}
     current = _target_schema()
     if {schema for schema, _ in tables} - {current}:
@@ -387,7 +393,7 @@ def _restore_postgresql(path: str, had_tables: bool) -> None:
                                   "the database was left as it was.")
 
 
-def _tables_in_backup(path: str, kind: str) -> set[str]:
+def _tables_in_backup(path: str, kind: str, toc: list[str] | None) -> set[str]:
     if kind == SQLITE:
         backup = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
@@ -396,8 +402,6 @@ def _tables_in_backup(path: str, kind: str) -> set[str]:
             raise BackupError(f"{path} cannot be read as a SQLite database: {error}.") from error
         finally:
             backup.close()
-    conninfo, env = _conninfo()
-    toc = _run([_pg_tool("pg_restore"), "--list", path], env, "Reading the backup").splitlines()
     return {m.group(2) for line in toc if (m := _TOC_TABLE.match(line))}
 
 
@@ -416,7 +420,8 @@ def restore_backup(path: str, force: bool = False) -> RestoreReport:
     if kind != target_kind:
         raise BackupError(f"This is a {LABEL[kind]} backup, and the app's database is {LABEL.get(target_kind, target_kind)}.")
     verified = _verify_checksum(path)
-    if not {"alembic_version", "number_range", "invoice"} <= _tables_in_backup(path, kind):
+    toc = _pg_toc(path) if kind == POSTGRESQL else None  # read once: for the check below and the restore
+    if not {"alembic_version", "number_range", "invoice"} <= _tables_in_backup(path, kind, toc):
         raise BackupError(f"{path} is a {LABEL[kind]} file, but not a backup of efaktur's database (its tables are not there).")
     rows = _rows_in_app_tables()
     if rows and not force:
@@ -426,5 +431,5 @@ def restore_backup(path: str, force: bool = False) -> RestoreReport:
     if kind == SQLITE:
         _restore_sqlite(path)
     else:
-        _restore_postgresql(path, had_tables)
+        _restore_postgresql(path, had_tables, toc)
     return RestoreReport(kind, verified)

@@ -6,6 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from ..numbers.check import check_ledger
+from ..wording import counted
 from .backups import LABEL, BackupError, make_backup, restore_backup
 from .status import inventory
 
@@ -39,14 +40,10 @@ def backup(path, keep):
         click.echo(f"  removed {len(made.removed)} older backup(s): {', '.join(made.removed)}")
 
 
-def _n(count: int, one: str, many: str) -> str:
-    return f"{count:,} {one if count == 1 else many}"
-
-
 def _report_check(result) -> bool:
     if result.ok:
-        click.echo(f"Ledger check: ok ({_n(result.ranges, 'range', 'ranges')}, {_n(result.held, 'number', 'numbers')} held, "
-                   f"{result.returned:,} returned, {_n(result.files, 'E-Faktur file', 'E-Faktur files')}).")
+        click.echo(f"Ledger check: ok ({counted(result.ranges, 'range', 'ranges')}, {counted(result.held, 'number', 'numbers')} held, "
+                   f"{result.returned:,} returned, {counted(result.files, 'E-Faktur file', 'E-Faktur files')}).")
         return True
     click.echo(f"Ledger check: {len(result.problems)} problem(s):", err=True)
     for problem in result.problems:
@@ -72,9 +69,9 @@ def restore(path, force):
     upgrade()  # a backup of an older release gets this release's schema
     counts = inventory()
     click.echo(f"Restored {path}{' (checksum verified)' if report.checksum_verified else ''}:")
-    click.echo(f"  {_n(counts['ranges'], 'range', 'ranges')}, {_n(counts['invoices'], 'invoice', 'invoices')}, "
-               f"{_n(counts['numbers_held'], 'number', 'numbers')} held, {_n(counts['files'], 'E-Faktur file', 'E-Faktur files')}, "
-               f"{_n(counts['users'], 'user', 'users')}")
+    click.echo(f"  {counted(counts['ranges'], 'range', 'ranges')}, {counted(counts['invoices'], 'invoice', 'invoices')}, "
+               f"{counted(counts['numbers_held'], 'number', 'numbers')} held, {counted(counts['files'], 'E-Faktur file', 'E-Faktur files')}, "
+               f"{counted(counts['users'], 'user', 'users')}")
     if not _report_check(check_ledger()):
         sys.exit(1)
 

@@ -59,16 +59,23 @@ class AlertReport:
         return f"Available numbers for {self.year} are at {self.available:,} (limit {self.limit:,}); no e-mail was sent: {self.detail}"
 
 
-def threshold_warning() -> str | None:
-    """The Invoices page's warning, in the threshold e-mail's words, while this year's numbers are at
-    or below an active threshold; None otherwise."""
-    settings = current_settings()
+def _reached(settings) -> tuple[int, int] | None:
+    """(the current year, its available numbers) when an active threshold is reached; else None."""
     if not settings.threshold_active:
         return None
     year = current_year()
     available = year_count(year).available
-    if not threshold_reached(True, settings.threshold_limit, available):
+    return (year, available) if threshold_reached(True, settings.threshold_limit, available) else None
+
+
+def threshold_warning() -> str | None:
+    """The Invoices page's warning, in the threshold e-mail's words, while this year's numbers are at
+    or below an active threshold; None otherwise."""
+    settings = current_settings()
+    reached = _reached(settings)
+    if reached is None:
         return None
+    year, available = reached
     return (f"Available number reached threshold limit: {available:,} E-Faktur number{'' if available == 1 else 's'} left "
             f"for {year}, at or below the Threshold Limit of {settings.threshold_limit:,}. Request new numbers from the "
             "tax office (e-Nofa) in time, then add them with + Tax Number.")
@@ -81,12 +88,10 @@ def recheck_after_generate(settings=None) -> AlertReport | None:
     the available count is always read here, after the commit.
     """
     settings = settings or current_settings()
-    if not settings.threshold_active:
+    reached = _reached(settings)  # a fresh read of the count, after the commit
+    if reached is None:
         return None
-    year = current_year()
-    available = year_count(year).available  # a fresh read, after the commit
-    if not threshold_reached(settings.threshold_active, settings.threshold_limit, available):
-        return None
+    year, available = reached
     emails = [r.email for r in recipients()]
     outcome, detail = OUTCOME_SENT, ""
     if not emails:
