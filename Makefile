@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app efaktur
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test bench install install-test migrate admin reset-admin-password backup restore check browser clean
+.PHONY: run test bench install install-test migrate admin reset-admin-password backup restore check browser clean translations compile-translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,23 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $@ $(VENV)/.installed
 
-install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test
+install: $(VENV)/.installed compile-translations
+install-test: $(VENV)/.installed-test compile-translations
+
+# Translations (README, "Translations"): the catalogues are efaktur/translations/<language>/LC_MESSAGES/messages.po.
+# `make translations` extracts every marked text of the code and templates into messages.pot and merges it
+# into each catalogue (new texts arrive empty, changed ones fuzzy); `compile-translations` builds the .mo
+# files the app reads, and runs on every install.
+BABEL_KEYWORDS := -k lazy_gettext -k N_
+translations: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --ignore-dirs=".* __pycache__" --no-location --sort-output \
+		--project efaktur --copyright-holder efaktur -o efaktur/translations/messages.pot .
+	$(BIN)/pybabel update -i efaktur/translations/messages.pot -d efaktur/translations --no-location --width 120 \
+		--ignore-obsolete
+	$(BIN)/pybabel compile -d efaktur/translations --statistics
+
+compile-translations: $(VENV)/.installed
+	@$(BIN)/pybabel compile -d efaktur/translations >/dev/null
 
 instance/config.py:
 	$(BIN)/python -m efaktur.instance_setup instance

@@ -1,4 +1,5 @@
 """efaktur: tax-invoice serial numbers (NSFP) for small Indonesian finance teams."""
+from .lang import gettext
 import logging
 import os
 import time
@@ -17,11 +18,12 @@ from .database import WriterQueueTimeout, configure_engine
 from .extensions import api as openapi  # not "api": that name is the efaktur.api package
 from .extensions import csrf, db, login_manager, mail, migrate
 from .ids import MAX_ID
+from . import i18n
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # Endpoints anyone may reach; everything else needs a logged-in user (the API: its token).
-PUBLIC_ENDPOINTS = {"auth.login", "static", "health"}
+PUBLIC_ENDPOINTS = {"auth.login", "auth.language", "static", "health"}
 API_BLUEPRINTS = {"api_v1", "api-docs", "api_reference"}
 
 
@@ -91,10 +93,11 @@ def _init_extensions(app: Flask) -> None:
             configure_engine(engine, app.config["EFAKTUR_SQLITE_BUSY_TIMEOUT_MS"])
     migrate.init_app(app, db, directory=os.path.join(PROJECT_ROOT, "migrations"))
     mail.init_app(app)
+    i18n.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please log in to continue."
+    login_manager.login_message = gettext("Please log in to continue.")
 
     from . import models  # noqa: F401  (every model registered before Alembic looks)
     from .auth.models import User
@@ -201,7 +204,7 @@ def _register_request_hooks(app: Flask) -> None:
         if isinstance(seen, int) and now - seen > idle:
             logout_user()
             session.clear()
-            flash(f"You were logged out after {idle // 60} minutes without activity. Please log in again.")
+            flash(gettext("You were logged out after %(count)s minutes without activity. Please log in again.", count=idle // 60))
             return current_app.login_manager.unauthorized()
         if not isinstance(seen, int) or now - seen >= 30:  # not a new cookie on every click
             session["seen"] = now
@@ -236,17 +239,17 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(400)
     def bad_request(error):
         if isinstance(error, SecurityError):  # an untrusted Host: no URL can be built for it, so no page
-            return "This host name is not served here.", 400, {"Content-Type": "text/plain; charset=utf-8"}
-        return _error(400, "Bad request", "The request could not be read." if is_api_request() else error.description)
+            return gettext("This host name is not served here."), 400, {"Content-Type": "text/plain; charset=utf-8"}
+        return _error(400, gettext("Bad request"), gettext("The request could not be read.") if is_api_request() else error.description)
 
     @app.errorhandler(422)
     def unprocessable(error):
         # flask-smorest/webargs: the API's input did not match its schema; the fields say where.
         fields = flatten(getattr(error, "data", {}).get("messages", {}))
-        message = "; ".join(f"{name}: {text}" for name, text in fields.items()) or "The input is not valid."
+        message = "; ".join(f"{name}: {text}" for name, text in fields.items()) or gettext("The input is not valid.")
         if is_api_request():
             return error_response(422, message, fields)
-        return _error(422, "Not valid", message)
+        return _error(422, gettext("Not valid"), message)
 
     def _error(status: int, title: str, message: str, headers: dict | None = None):
         headers = dict(headers or {})
@@ -258,15 +261,15 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        return _error(400, "Form expired", "The form's security token is missing or expired. Reload the page and try again.")
+        return _error(400, gettext("Form expired"), gettext("The form's security token is missing or expired. Reload the page and try again."))
 
     @app.errorhandler(403)
     def forbidden(error):
-        return _error(403, "Not allowed", "Only an admin may do this.")
+        return _error(403, gettext("Not allowed"), gettext("Only an admin may do this."))
 
     @app.errorhandler(404)
     def not_found(error):
-        return _error(404, "Not found", "That page or record does not exist (any more).")
+        return _error(404, gettext("Not found"), gettext("That page or record does not exist (any more)."))
 
     @app.errorhandler(413)
     def too_large(error):
@@ -274,36 +277,37 @@ def _register_error_handlers(app: Flask) -> None:
             from .uploads import megabytes
 
             limit = megabytes(int(app.config["EFAKTUR_MAX_UPLOAD_BYTES"]))
-            return _error(413, "Too large", f"The upload is too large: at most {limit} in all. Nothing was stored.")
-        return _error(413, "Too large", "What was sent is too large. Nothing was changed.")
+            return _error(413, gettext("Too large"), gettext("The upload is too large: at most %(limit)s in all. Nothing was stored.", limit=limit))
+        return _error(413, gettext("Too large"), gettext("What was sent is too large. Nothing was changed."))
 
     @app.errorhandler(405)
     def method_not_allowed(error):
         allow = ", ".join(sorted(error.valid_methods or ()))
-        return _error(405, "Not allowed", "That action is not available here.", {"Allow": allow} if allow else None)
+        return _error(405, gettext("Not allowed"), gettext("That action is not available here."), {"Allow": allow} if allow else None)
 
     @app.errorhandler(415)
     def unsupported_media_type(error):
-        return _error(415, "Not a form", "This page takes forms only (not JSON or other data). Nothing was changed.")
+        return _error(415, gettext("Not a form"), gettext("This page takes forms only (not JSON or other data). Nothing was changed."))
 
     @app.errorhandler(429)
     def too_many_requests(error):
-        return _error(429, "Too many attempts", error.description or "Too many attempts; wait a little and try again.")
+        return _error(429, gettext("Too many attempts"), error.description or gettext("Too many attempts; wait a little and try again."))
 
     @app.errorhandler(WriterQueueTimeout)
     def database_busy(error):
         db.session.rollback()
-        return _error(503, "Busy", "Another change is still being saved. Nothing was changed; please try again.")
+        return _error(503, gettext("Busy"), gettext("Another change is still being saved. Nothing was changed; please try again."))
 
     @app.errorhandler(500)
     def internal_error(error):
         db.session.rollback()
-        return _error(500, "Something went wrong", "Nothing was changed. Please try again; if it persists, tell your admin.")
+        return _error(500, gettext("Something went wrong"), gettext("Nothing was changed. Please try again; if it persists, tell your admin."))
 
 
 def _register_template_helpers(app: Flask) -> None:
     from . import clock
     from .goods import LINE_KINDS, UNIT_CODES
+    from .auth.models import ROLE_LABELS
     from .identity import countries, format_npwp
     from .money import format_quantity
     from .nsfp import format_nsfp
@@ -314,7 +318,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
         line_kinds=LINE_KINDS,
         units=UNIT_CODES,
-        country_name=lambda code: countries().get(code, code),
+        country_name=lambda code: countries(i18n.language()).get(code, code),
     )
 
     @app.template_global("hidden_fields")
@@ -323,29 +327,30 @@ def _register_template_helpers(app: Flask) -> None:
         would otherwise have several elements with id="csrf_token"."""
         return Markup("").join(f(id=False) for f in form if f.type in ("HiddenField", "CSRFTokenField"))
 
-    @app.template_filter("localtime")
-    def localtime(value, fmt="%d %b %Y %H:%M"):
-        if value is None:
-            return ""
-        return clock.local_now(app.config["EFAKTUR_TIMEZONE"], value).strftime(fmt)
-
-    @app.template_filter("thousands")
-    def thousands(value):
-        return f"{int(value):,}"
-
-    @app.template_filter("longdate")
-    def longdate(value):
-        """31 Dec 2026 (no leading zero)."""
-        return f"{value.day} {value.strftime('%b %Y')}"
+    app.jinja_env.filters.update(
+        thousands=i18n.thousands,  # 47.818.800 / 47,818,800
+        money=i18n.money,  # Rp 47.818.800
+        longdate=i18n.short_date,  # 25 Nov 2026 (no leading zero)
+        fulldate=i18n.long_date,  # 25 November 2026
+        monthyear=i18n.month_year,  # Nov 2026
+        fullmonthyear=lambda value: i18n.format_date(value, "MMMM y", locale=i18n.language()),  # November 2026
+        monthshort=lambda value: i18n.format_date(value, "MMM", locale=i18n.language()),  # Nov
+        localtime=i18n.local_time,  # 25 Nov 2026 14.30 WIB
+        localdate=lambda value: i18n.short_date(clock.local_now(app.config["EFAKTUR_TIMEZONE"], value)) if value else "",
+    )
+    app.jinja_env.globals.update(languages=i18n.LANGUAGES, current_language=i18n.language, decimal=i18n.decimal,
+                                 role_labels=ROLE_LABELS)
 
     @app.template_filter("compact")
     def compact(value):
-        """A count in at most four characters, for a chart: 950, 1.2k, 35k, 1.2M."""
+        """A count in at most a few characters, for a chart: 950, 1.2k, 35k, 1.2M (Indonesian: 1,2 rb, 35 rb, 1,2 jt)."""
         value = int(value)
-        for size, suffix in ((10**6, "M"), (10**3, "k")):
+        indonesian = i18n.language() == "id"
+        for size, suffix in ((10**6, " jt" if indonesian else "M"), (10**3, " rb" if indonesian else "k")):
             if value >= size:
                 short = value / size
-                return f"{short:.1f}{suffix}".replace(".0" + suffix, suffix) if short < 10 else f"{round(short)}{suffix}"
+                text = f"{short:.1f}".removesuffix(".0") if short < 10 else str(round(short))
+                return (text.replace(".", ",") if indonesian else text) + suffix
         return str(value)
 
 

@@ -3,6 +3,7 @@
 Pure: no Flask. email-validator checks the syntax and normalises the domain; no DNS
 lookups happen here (check_deliverability=False), so a form never waits on the network.
 """
+from .lang import gettext
 import email_validator
 from email_validator import EmailNotValidError, validate_email
 
@@ -28,16 +29,15 @@ def parse_email(text: str | None, smtputf8: bool = False) -> str:
     """
     text = (text or "").strip()
     if not text:
-        raise EmailError("Enter an e-mail address.")
+        raise EmailError(gettext("Enter an e-mail address."))
     if len(text) > MAX_EMAIL_LENGTH:
-        raise EmailError(f"An e-mail address has at most {MAX_EMAIL_LENGTH} characters.")
+        raise EmailError(gettext("An e-mail address has at most %(max_email_length)s characters.", max_email_length=MAX_EMAIL_LENGTH))
     try:
         result = validate_email(text, check_deliverability=False, allow_smtputf8=True)
     except EmailNotValidError as error:
-        raise EmailError(f"Enter a valid e-mail address ({error}).") from None
+        raise EmailError(gettext("Enter a valid e-mail address (%(error)s).", error=error)) from None
     if result.smtputf8 and not smtputf8:
         raise EmailError(
-            "This address has letters outside A-Z before the @, which the mail server cannot deliver. "
-            "Use the ASCII form of the address."
+            gettext("This address has letters outside A-Z before the @, which the mail server cannot deliver. " "Use the ASCII form of the address.")
         )
     return result.normalized

@@ -3,6 +3,8 @@
 Pure domain code: no Flask. One parser per kind of identifier, used by the invoice and
 settings forms, the API and the shell alike.
 """
+from functools import lru_cache
+from .lang import N_, gettext
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -19,10 +21,10 @@ BUYER_NIK = "nik"
 BUYER_PASSPORT = "passport"
 BUYER_OTHER = "other"
 BUYER_DOCUMENTS = {
-    BUYER_TIN: "NPWP",
-    BUYER_NIK: "NIK",
-    BUYER_PASSPORT: "Passport",
-    BUYER_OTHER: "Other ID",
+    BUYER_TIN: N_("NPWP"),
+    BUYER_NIK: N_("NIK"),
+    BUYER_PASSPORT: N_("Passport"),
+    BUYER_OTHER: N_("Other ID"),
 }
 CORETAX_BUYER_DOCUMENT = {
     BUYER_TIN: "TIN",
@@ -54,9 +56,9 @@ def parse_npwp(text: str | None) -> str:
     if not digits:
         return ""
     if not set(digits) <= _ASCII_DIGITS or len(digits) not in NPWP_LENGTHS:
-        raise IdentityError("NPWP is 15 or 16 digits, e.g. 01.234.567.8-901.000; leave it empty for a buyer without NPWP.")
+        raise IdentityError(gettext("NPWP is 15 or 16 digits, e.g. 01.234.567.8-901.000; leave it empty for a buyer without NPWP."))
     if not digits.strip("0"):
-        raise IdentityError("An NPWP of zeros means no NPWP: leave the field empty instead.")
+        raise IdentityError(gettext("An NPWP of zeros means no NPWP: leave the field empty instead."))
     return digits
 
 
@@ -82,27 +84,27 @@ def format_npwp(npwp: str) -> str:
 def parse_nik(text: str | None) -> str:
     digits = _digits(text)
     if not digits:
-        raise IdentityError("Enter the buyer's NIK (16 digits).")
+        raise IdentityError(gettext("Enter the buyer's NIK (16 digits)."))
     if not set(digits) <= _ASCII_DIGITS or len(digits) != 16 or not digits.strip("0"):
-        raise IdentityError("A NIK is 16 digits, as on the KTP.")
+        raise IdentityError(gettext("A NIK is 16 digits, as on the KTP."))
     return digits
 
 
 def parse_passport(text: str | None) -> str:
     value = (text or "").strip().upper().replace(" ", "")
     if not value:
-        raise IdentityError("Enter the passport number.")
+        raise IdentityError(gettext("Enter the passport number."))
     if not _PASSPORT.fullmatch(value):
-        raise IdentityError("A passport number is 5 to 20 letters A-Z and digits.")
+        raise IdentityError(gettext("A passport number is 5 to 20 letters A-Z and digits."))
     return value
 
 
 def parse_other_id(text: str | None) -> str:
     value = (text or "").strip()
     if not value:
-        raise IdentityError("Enter the number of the buyer's ID.")
+        raise IdentityError(gettext("Enter the number of the buyer's ID."))
     if len(value) > 40 or not value.isprintable() or not value.isascii():
-        raise IdentityError("The ID number is at most 40 letters, digits and punctuation.")
+        raise IdentityError(gettext("The ID number is at most 40 letters, digits and punctuation."))
     return value
 
 
@@ -112,7 +114,7 @@ def parse_location_code(text: str | None) -> str:
     if not digits:
         return HEAD_OFFICE_LOCATION
     if len(digits) != 6 or not set(digits) <= _ASCII_DIGITS:
-        raise IdentityError("The business-location code is 6 digits; 000000 is the head office.")
+        raise IdentityError(gettext("The business-location code is 6 digits; 000000 is the head office."))
     return digits
 
 
@@ -131,7 +133,7 @@ def parse_buyer_identity(document: str | None, npwp_text: str | None, number_tex
     """The buyer's identification; an IdentityError's `field` is "buyer_document", "npwp" or "buyer_id_number"."""
     document = document or BUYER_TIN
     if document not in BUYER_DOCUMENTS:
-        raise IdentityError("Choose how the buyer is identified.", "buyer_document")
+        raise IdentityError(gettext("Choose how the buyer is identified."), "buyer_document")
     try:
         if document == BUYER_TIN:
             return BuyerIdentity(BUYER_TIN, parse_npwp(npwp_text), "")
@@ -142,18 +144,31 @@ def parse_buyer_identity(document: str | None, npwp_text: str | None, number_tex
 
 
 @cache
-def countries() -> dict[str, str]:
-    """ISO 3166 alpha-3 code -> English name, Indonesia first."""
+def countries(language: str = "en") -> dict[str, str]:
+    """ISO 3166 alpha-3 code -> the country's name in `language` ('en' or 'id'), Indonesia first."""
+    return dict(_countries(language))
+
+
+@lru_cache(maxsize=4)
+def _countries(language: str) -> tuple[tuple[str, str], ...]:
+    import gettext as catalogues
+
     import pycountry
 
-    names = {c.alpha_3: getattr(c, "common_name", None) or c.name for c in pycountry.countries}
+    translate = catalogues.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language], fallback=True).gettext
+    names = {c.alpha_3: translate(getattr(c, "common_name", None) or c.name) for c in pycountry.countries}
+    if language != "en":  # a common name without a translation: the official one may have one
+        for c in pycountry.countries:
+            common = getattr(c, "common_name", None)
+            if common and names[c.alpha_3] == common:
+                names[c.alpha_3] = translate(c.name)
     ordered = {DEFAULT_COUNTRY: names.pop(DEFAULT_COUNTRY)}
     ordered.update(sorted(names.items(), key=lambda item: item[1]))
-    return ordered
+    return tuple(ordered.items())
 
 
 def parse_country(code: str | None) -> str:
     code = (code or "").strip().upper() or DEFAULT_COUNTRY
     if code not in countries():
-        raise IdentityError("Choose the buyer's country from the list.")
+        raise IdentityError(gettext("Choose the buyer's country from the list."))
     return code

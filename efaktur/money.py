@@ -10,6 +10,7 @@ never read as 150,050. Quantities take at most two decimals. Exponents (``1e3``)
 underscores (``1_000``, which Python's ``int`` would take), signs and digits of other
 scripts are refused.
 """
+from .lang import gettext
 import re
 from decimal import Decimal
 
@@ -30,21 +31,21 @@ def _split(text: str, what: str) -> tuple[str, str]:
     """(whole digits, fraction digits) of a number written in either style."""
     text = _CURRENCY_PREFIX.sub("", (text or "").strip())
     if not text:
-        raise MoneyError(f"Enter the {what}.")
+        raise MoneyError(gettext("Enter the %(what)s.", what=what))
     for char in text:
         if char in _ASCII_DIGITS or char in _SEPARATORS:
             continue
         if char in "eE":
-            raise MoneyError(f"Write the {what} in full digits, without an exponent (e.g. 15000000).")
+            raise MoneyError(gettext("Write the %(what)s in full digits, without an exponent (e.g. 15000000).", what=what))
         if char == "-":
-            raise MoneyError(f"The {what} cannot be negative.")
+            raise MoneyError(gettext("The %(what)s cannot be negative.", what=what))
         if char.isdigit():
-            raise MoneyError(f"Use the digits 0-9 for the {what}.")
+            raise MoneyError(gettext("Use the digits 0-9 for the %(what)s.", what=what))
         raise MoneyError(
-            f"Use digits for the {what}, with . or , only between thousands (e.g. 15.000.000 or 15,000,000)."
+            gettext("Use digits for the %(what)s, with . or , only between thousands (e.g. 15.000.000 or 15,000,000).", what=what)
         )
     if text[0] in _SEPARATORS or text[-1] in _SEPARATORS or ".." in text or ",," in text or ".," in text or ",." in text:
-        raise MoneyError(f"The {what} {text} is not a number: put digits on both sides of every . or ,.")
+        raise MoneyError(gettext("The %(what)s %(text)s is not a number: put digits on both sides of every . or ,.", what=what, text=text))
 
     groups = re.split(r"[.,]", text)
     separators = [c for c in text if c in _SEPARATORS]
@@ -54,21 +55,20 @@ def _split(text: str, what: str) -> tuple[str, str]:
         decimal_mark = separators.pop()
         if decimal_mark in separators:
             raise MoneyError(
-                f"The {what} {text} uses {decimal_mark} both between thousands and before decimals; "
-                "write e.g. 1.500.000 or 1,500,000."
+                gettext("The %(what)s %(text)s uses %(decimal_mark)s both between thousands and before decimals; " "write e.g. 1.500.000 or 1,500,000.", what=what, text=text, decimal_mark=decimal_mark)
             )
     if separators:
         if groups[0] == "0":
-            raise MoneyError(f"The {what} {text} has more than two decimals.")
+            raise MoneyError(gettext("The %(what)s %(text)s has more than two decimals.", what=what, text=text))
         if len(set(separators)) > 1:
-            raise MoneyError(f"The {what} {text} mixes . and , between thousands; use one of them.")
+            raise MoneyError(gettext("The %(what)s %(text)s mixes . and , between thousands; use one of them.", what=what, text=text))
         if not 1 <= len(groups[0]) <= 3 or groups[0][0] == "0" or any(len(g) != 3 for g in groups[1:]):
             raise MoneyError(
-                f"The {what} {text} is not grouped in thousands: write e.g. 15.000.000, 15,000,000 or 15000000."
+                gettext("The %(what)s %(text)s is not grouped in thousands: write e.g. 15.000.000, 15,000,000 or 15000000.", what=what, text=text)
             )
     whole = "".join(groups).lstrip("0") or "0"
     if len(whole) > _MAX_DIGITS:
-        raise MoneyError(f"The {what} is too large.")
+        raise MoneyError(gettext("The %(what)s is too large.", what=what))
     return whole, fraction
 
 
@@ -80,11 +80,11 @@ def parse_rupiah(text: str | None, what: str = "amount") -> int:
     whole, fraction = _split(text or "", what)
     if fraction.strip("0"):
         raise MoneyError(
-            f"The {what} is in whole rupiah: {text.strip()} has a fraction of a rupiah. Leave out the decimals."
+            gettext("The %(what)s is in whole rupiah: %(text)s has a fraction of a rupiah. Leave out the decimals.", what=what, text=text.strip())
         )
     value = int(whole)
     if value > MAX_RUPIAH:
-        raise MoneyError(f"The {what} can be at most {MAX_RUPIAH:,}.")
+        raise MoneyError(gettext("The %(what)s can be at most %(max_rupiah)s.", what=what, max_rupiah=MAX_RUPIAH))
     return value
 
 
@@ -93,9 +93,9 @@ def parse_quantity(text: str | None, what: str = "quantity") -> Decimal:
     whole, fraction = _split(text or "", what)
     value = Decimal(f"{int(whole)}.{fraction or '0'}")
     if value <= 0:
-        raise MoneyError(f"The {what} must be above 0.")
+        raise MoneyError(gettext("The %(what)s must be above 0.", what=what))
     if value > MAX_QUANTITY:
-        raise MoneyError(f"The {what} can be at most {MAX_QUANTITY:,}.")
+        raise MoneyError(gettext("The %(what)s can be at most %(max_quantity)s.", what=what, max_quantity=MAX_QUANTITY))
     return value
 
 

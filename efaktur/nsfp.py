@@ -8,6 +8,7 @@ Internally an NSFP is the integer of its 13 digits, so a range is an integer int
 look alike. The E-Faktur No of an invoice adds a 2-digit transaction code and a status
 digit in front: 010.000-26.00000001.
 """
+from .lang import gettext, lazy_gettext
 import re
 from dataclasses import dataclass
 
@@ -19,19 +20,19 @@ NSFP_EXAMPLE = "000-26.00000001"
 
 # Codes an E-Faktur No can carry (desktop e-Faktur): the 16-digit number has room for 01-09.
 TRANSACTION_CODES = {
-    "01": "01 - To parties that are not VAT collectors",
-    "02": "02 - To government treasurer collectors",
-    "03": "03 - To other VAT collectors",
-    "04": "04 - DPP other value",
-    "05": "05 - Fixed-amount VAT",
-    "06": "06 - Other deliveries (incl. tourist VAT refund)",
-    "07": "07 - VAT not collected",
-    "08": "08 - VAT exempt",
-    "09": "09 - Assets (art. 16D)",
+    "01": lazy_gettext("01 - To parties that are not VAT collectors"),
+    "02": lazy_gettext("02 - To government treasurer collectors"),
+    "03": lazy_gettext("03 - To other VAT collectors"),
+    "04": lazy_gettext("04 - DPP other value"),
+    "05": lazy_gettext("05 - Fixed-amount VAT"),
+    "06": lazy_gettext("06 - Other deliveries (incl. tourist VAT refund)"),
+    "07": lazy_gettext("07 - VAT not collected"),
+    "08": lazy_gettext("08 - VAT exempt"),
+    "09": lazy_gettext("09 - Assets (art. 16D)"),
 }
 # Code 10 exists only in Coretax (from 2025): such an invoice never takes a number from a range.
 CORETAX_ONLY_CODE = "10"
-INVOICE_TRANSACTION_CODES = {**TRANSACTION_CODES, CORETAX_ONLY_CODE: "10 - Other deliveries (Coretax only)"}
+INVOICE_TRANSACTION_CODES = {**TRANSACTION_CODES, CORETAX_ONLY_CODE: lazy_gettext("10 - Other deliveries (Coretax only)")}
 
 
 def takes_range_number(transaction_code: str) -> bool:
@@ -52,17 +53,17 @@ class NsfpError(ValueError):
 def parse_nsfp(text: str) -> int:
     """Return the NSFP as an integer; accepts `000-26.00000001` or `0002600000001`."""
     if text is None:
-        raise NsfpError("Enter a number.")
+        raise NsfpError(gettext("Enter a number."))
     text = text.strip()
     if not text:
-        raise NsfpError("Enter a number.")
+        raise NsfpError(gettext("Enter a number."))
     digits = text.replace("-", "").replace(".", "")
     if not set(digits) <= _ASCII_DIGITS:
-        raise NsfpError(f"Use digits 0-9 only, e.g. {NSFP_EXAMPLE}.")
+        raise NsfpError(gettext("Use digits 0-9 only, e.g. %(nsfp_example)s.", nsfp_example=NSFP_EXAMPLE))
     if len(digits) != NSFP_DIGITS:
-        raise NsfpError(f"Enter 13 digits, e.g. {NSFP_EXAMPLE} (got {len(digits)}).")
+        raise NsfpError(gettext("Enter 13 digits, e.g. %(nsfp_example)s (got %(count)s).", nsfp_example=NSFP_EXAMPLE, count=len(digits)))
     if not _NSFP_PATTERN.fullmatch(text):
-        raise NsfpError(f"Write the number as {NSFP_EXAMPLE} or as 13 digits.")
+        raise NsfpError(gettext("Write the number as %(nsfp_example)s or as 13 digits.", nsfp_example=NSFP_EXAMPLE))
     return int(digits)
 
 
@@ -115,14 +116,13 @@ def check_range(year: int, start: int, end: int) -> RangeCheck:
         )
     if block_of(start) != block_of(end):
         errors["end_number"] = (
-            "Start and End Number must share the same prefix and year digits "
-            f"({format_nsfp(start)[:6]})."
+            gettext("Start and End Number must share the same prefix and year digits (%(prefix)s).", prefix=format_nsfp(start)[:6])
         )
     elif end < start:
-        errors["end_number"] = "End Number must not be before the Start Number."
+        errors["end_number"] = gettext("End Number must not be before the Start Number.")
     elif end - start + 1 > MAX_RANGE_SIZE:
         errors["end_number"] = (
-            f"A range may hold at most {MAX_RANGE_SIZE:,} numbers; this one holds {end - start + 1:,}."
+            gettext("A range may hold at most %(max_range_size)s numbers; this one holds %(count)s.", max_range_size=MAX_RANGE_SIZE, count=end - start + 1)
         )
     return RangeCheck(errors)
 

@@ -4,6 +4,7 @@ Names and addresses end up in the tax office's files and e-mails: control charac
 (NUL, escape, ...) break them, and bidirectional overrides can make a name read
 differently from what it is.
 """
+from .lang import gettext
 import unicodedata
 
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
@@ -16,9 +17,9 @@ def text_problem(value: str | None, multiline: bool = False) -> str | None:
         if multiline and char in _LINE_BREAKS:
             continue
         if char in _BIDI_CONTROLS:
-            return "Remove the invisible text-direction characters."
+            return gettext("Remove the invisible text-direction characters.")
         if unicodedata.category(char) in ("Cc", "Cs") or char in "\u2028\u2029":
-            return "Remove the control characters (e.g. line breaks or NUL) from this field."
+            return gettext("Remove the control characters (e.g. line breaks or NUL) from this field.")
     return None
 
 

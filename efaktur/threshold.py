@@ -3,6 +3,8 @@ import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from .lang import decimal, gettext, long_date, ngettext
+
 MAX_THRESHOLD_LIMIT = 1_000_000_000
 PACE_WINDOW_DAYS = 30
 
@@ -15,16 +17,16 @@ def parse_threshold_limit(text: str | None) -> int:
     """A whole number 0..1,000,000,000 written with ASCII digits only ("4", "030")."""
     text = (text or "").strip()
     if not text:
-        raise ThresholdLimitError("Enter the Threshold Limit: a whole number, 0 or more.")
+        raise ThresholdLimitError(gettext("Enter the Threshold Limit: a whole number, 0 or more."))
     if not all("0" <= c <= "9" for c in text):
         if text.startswith("-") and text[1:].isdigit():
-            raise ThresholdLimitError("The Threshold Limit cannot be negative.")
-        raise ThresholdLimitError("Use digits 0-9 only: a whole number, 0 or more, without signs, decimals or exponents.")
+            raise ThresholdLimitError(gettext("The Threshold Limit cannot be negative."))
+        raise ThresholdLimitError(gettext("Use digits 0-9 only: a whole number, 0 or more, without signs, decimals or exponents."))
     if len(text.lstrip("0")) > len(str(MAX_THRESHOLD_LIMIT)):
-        raise ThresholdLimitError(f"The Threshold Limit can be at most {MAX_THRESHOLD_LIMIT:,}.")
+        raise ThresholdLimitError(gettext("The Threshold Limit can be at most %(limit)s.", limit=MAX_THRESHOLD_LIMIT))
     value = int(text)
     if value > MAX_THRESHOLD_LIMIT:
-        raise ThresholdLimitError(f"The Threshold Limit can be at most {MAX_THRESHOLD_LIMIT:,}.")
+        raise ThresholdLimitError(gettext("The Threshold Limit can be at most %(limit)s.", limit=MAX_THRESHOLD_LIMIT))
     return value
 
 
@@ -41,13 +43,17 @@ class RunOutEstimate:
 
     def describe(self, year_end: date) -> str:
         if self.used_last_window == 0:
-            return f"No numbers were used in the last {PACE_WINDOW_DAYS} days, so there is no pace to estimate from."
-        used = f"{self.used_last_window:,} number{'' if self.used_last_window == 1 else 's'}"
-        rate = f"{self.per_day:.1f} a day" if self.per_day >= 0.1 else f"about one every {round(1 / self.per_day)} days"
-        pace = f"At the pace of the last {PACE_WINDOW_DAYS} days ({used}, {rate})"
+            return gettext("No numbers were used in the last %(days)s days, so there is no pace to estimate from.",
+                           days=PACE_WINDOW_DAYS)
+        used = ngettext("%(num)s number", "%(num)s numbers", self.used_last_window)
+        rate = (gettext("%(count)s a day", count=decimal(self.per_day, 1)) if self.per_day >= 0.1
+                else gettext("about one every %(days)s days", days=round(1 / self.per_day)))
         if self.run_out_on is None:
-            return f"{pace}, the numbers last until the end of {year_end.year}, when they expire."
-        return f"{pace}, the numbers run out around {self.run_out_on.strftime('%d %B %Y').lstrip('0')}."
+            return gettext("At the pace of the last %(days)s days (%(used)s, %(rate)s), the numbers last until the end "
+                           "of %(year)s, when they expire.", days=PACE_WINDOW_DAYS, used=used, rate=rate,
+                           year=str(year_end.year))
+        return gettext("At the pace of the last %(days)s days (%(used)s, %(rate)s), the numbers run out around "
+                       "%(date)s.", days=PACE_WINDOW_DAYS, used=used, rate=rate, date=long_date(self.run_out_on))
 
 
 def estimate_run_out(available: int, used_last_window: int, today: date) -> RunOutEstimate:

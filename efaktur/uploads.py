@@ -7,6 +7,7 @@ unpack to more than the limits allow (a zip bomb: too many files, too many bytes
 a member that unpacks to far more than it packs, or to more than its header says).
 Problems of one file (too large, not a PDF when uploaded on its own) are that file's alone.
 """
+from .lang import gettext
 import io
 import re
 import zipfile
@@ -59,24 +60,25 @@ class UploadedFile:
     def read(self, limits: UploadLimits) -> bytes:
         """The whole file, at most max_pdf_bytes; raises FileProblem or (for a lying zip) UploadRefused."""
         if self.declared_size > limits.max_pdf_bytes:
-            raise FileProblem(f"too large ({megabytes(self.declared_size)}; at most {megabytes(limits.max_pdf_bytes)})")
+            raise FileProblem(gettext("too large (%(size)s; at most %(limit)s)", size=megabytes(self.declared_size),
+                                       limit=megabytes(limits.max_pdf_bytes)))
         try:
             with self.open() as stream:
                 content = stream.read(limits.max_pdf_bytes + 1)
         except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as error:
-            raise UploadRefused(f"The zip is broken ({self.file_name}: {error}). Nothing was stored.") from None
+            raise UploadRefused(gettext("The zip is broken (%(file_name)s: %(error)s). Nothing was stored.", file_name=self.file_name, error=error)) from None
         if len(content) > limits.max_pdf_bytes:
             if self.from_zip:
                 raise UploadRefused(
-                    f"{self.file_name} unpacks to more than its zip header says: the zip was refused, nothing was stored."
+                    gettext("%(file_name)s unpacks to more than its zip header says: the zip was refused, nothing was stored.", file_name=self.file_name)
                 )
-            raise FileProblem(f"too large (more than {megabytes(limits.max_pdf_bytes)})")
+            raise FileProblem(gettext("too large (more than %(megabytes)s)", megabytes=megabytes(limits.max_pdf_bytes)))
         if not is_pdf(content):
             if self.from_zip:
                 raise UploadRefused(
-                    f"The zip may hold only PDFs, and {self.file_name} is not a PDF. Nothing was stored."
+                    gettext("The zip may hold only PDFs, and %(file_name)s is not a PDF. Nothing was stored.", file_name=self.file_name)
                 )
-            raise FileProblem("not a PDF")
+            raise FileProblem(gettext("not a PDF"))
         return content
 
 
@@ -91,40 +93,39 @@ def _zip_members(name: str, stream: BinaryIO, limits: UploadLimits) -> list[Uplo
         archive = zipfile.ZipFile(stream)
         infos = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as error:
-        raise UploadRefused(f"{name} is not a zip that can be read ({error}). Nothing was stored.") from None
+        raise UploadRefused(gettext("%(name)s is not a zip that can be read (%(error)s). Nothing was stored.", name=name, error=error)) from None
     members, unpacked = [], 0
     for info in infos:
         member = info.filename
         path = member.replace("\\", "/")
         if path.startswith("/") or _DRIVE.match(path) or ".." in path.split("/"):
-            raise UploadRefused(f"{name} holds a file with a path ({member}): the zip was refused, nothing was stored.")
+            raise UploadRefused(gettext("%(name)s holds a file with a path (%(member)s): the zip was refused, nothing was stored.", name=name, member=member))
         if info.is_dir():
             continue
         if info.flag_bits & 0x1:
-            raise UploadRefused(f"{name} is encrypted; upload a zip without a password. Nothing was stored.")
+            raise UploadRefused(gettext("%(name)s is encrypted; upload a zip without a password. Nothing was stored.", name=name))
         if _SYSTEM_FILES.search(path):
             members.append(UploadedFile(f"{name}: {member}", _base_name(member), info.file_size, True,
-                                        lambda: io.BytesIO(), skipped="skipped: a file of the operating system"))
+                                        lambda: io.BytesIO(), skipped=gettext("skipped: a file of the operating system")))
             continue
         unpacked += info.file_size
         if info.file_size > 64 * 1024 and info.file_size > limits.max_ratio * max(info.compress_size, 1):
             raise UploadRefused(
-                f"{member} in {name} unpacks to {info.file_size // max(info.compress_size, 1):,} times its packed size: "
-                "the zip was refused as a zip bomb, nothing was stored."
+                gettext("%(member)s in %(name)s unpacks to %(count)s times its packed size: the zip was refused as " "a zip bomb, nothing was stored.", member=member, name=name, count=info.file_size // max(info.compress_size, 1))
             )
         members.append(
             UploadedFile(f"{name}: {member}", _base_name(member), info.file_size, True,
                          lambda info=info: archive.open(info))
         )
     if len(members) > limits.max_files:
-        raise UploadRefused(f"{name} holds {len(members):,} files; at most {limits.max_files:,} go in one upload.")
+        raise UploadRefused(gettext("%(name)s holds %(count)s files; at most %(max_files)s go in one upload.", name=name, count=len(members), max_files=limits.max_files))
     if unpacked > limits.max_upload_bytes:
         raise UploadRefused(
-            f"{name} unpacks to {megabytes(unpacked)}; an upload may hold at most {megabytes(limits.max_upload_bytes)}."
-            " Nothing was stored."
+            gettext("%(name)s unpacks to %(size)s; an upload may hold at most %(limit)s. Nothing was stored.", name=name,
+                    size=megabytes(unpacked), limit=megabytes(limits.max_upload_bytes))
         )
     if not any(m.skipped is None for m in members):
-        raise UploadRefused(f"{name} holds no PDF.")
+        raise UploadRefused(gettext("%(name)s holds no PDF.", name=name))
     return members
 
 
@@ -140,7 +141,7 @@ def list_files(uploads: list[tuple[str, BinaryIO]], limits: UploadLimits) -> lis
     """The PDFs of an upload: each uploaded file, or the members of an uploaded zip."""
     files: list[UploadedFile] = []
     for name, stream in uploads:
-        name = _base_name(name or "") or "(no name)"
+        name = _base_name(name or "") or gettext("(no name)")
         stream.seek(0)
         head = stream.read(4)
         stream.seek(0)
@@ -153,10 +154,11 @@ def list_files(uploads: list[tuple[str, BinaryIO]], limits: UploadLimits) -> lis
 
             files.append(UploadedFile(name, name, _size_of(stream), False, reopen))
     if len(files) > limits.max_files:
-        raise UploadRefused(f"{len(files):,} files in one upload; at most {limits.max_files:,}.")
+        raise UploadRefused(gettext("%(count)s files in one upload; at most %(max_files)s.", count=len(files), max_files=limits.max_files))
     total = sum(f.declared_size for f in files if f.skipped is None)
     if total > limits.max_upload_bytes:
-        raise UploadRefused(f"The upload holds {megabytes(total)}; at most {megabytes(limits.max_upload_bytes)}.")
+        raise UploadRefused(gettext("The upload holds %(size)s; at most %(limit)s.", size=megabytes(total),
+                                    limit=megabytes(limits.max_upload_bytes)))
     return files
 
 

@@ -1,4 +1,5 @@
 """Small pieces of the sentences the app says to people. Pure: no Flask."""
+from .lang import gettext, number
 
 SHOWN = 5
 
@@ -8,9 +9,11 @@ def some_of(names: list[str], total: int | None = None, shown: int = SHOWN) -> s
     total = len(names) if total is None else total
     listed = names[:shown]
     more = total - len(listed)
-    return ", ".join(listed) + (f" and {more:,} more" if more > 0 else "")
+    if more > 0:
+        return gettext("%(names)s and %(more)s more", names=", ".join(listed), more=more)
+    return ", ".join(listed)
 
 
 def counted(count: int, one: str, many: str) -> str:
     """"1 range", "2 ranges", "1,234 E-Faktur files": a count with the word that goes with it."""
-    return f"{count:,} {one if count == 1 else many}"
+    return f"{number(count)} {one if count == 1 else many}"

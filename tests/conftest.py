@@ -48,6 +48,9 @@ def base_config(database_uri: str, instance_path: str) -> dict:
         "EFAKTUR_FIXED_NOW": FIXED_NOW,
         # Production hashes passwords with scrypt (~0.1 s each, on purpose); a thousand tests need not.
         "EFAKTUR_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        # The suite reads the English interface (a browser that asks for neither language gets this);
+        # tests/test_i18n.py reads the Indonesian one, which is the installation default.
+        "BABEL_DEFAULT_LOCALE": "en",
     }
 
 
@@ -214,6 +217,7 @@ def make_invoice(app, invoice_date="2026-06-01", tax=True, code="01", status=Non
         transaction_code=code,
         lines=lines or [DraftLine("Consulting", Decimal(1), 1_000_000)],
         customer_email=fields.get("customer_email", ""),
+        customer_language=fields.get("customer_language", "en"),
         buyer_document=fields.get("buyer_document", "tin"),
         buyer_document_number=fields.get("buyer_document_number", ""),
         buyer_country=fields.get("buyer_country", "IDN"),
@@ -305,10 +309,14 @@ def mail_config(port, **extra):
     }
 
 
-def set_threshold(app, limit, active=True, emails=()):
-    from efaktur.settings.services import add_recipient, save_threshold
+def set_threshold(app, limit, active=True, emails=(), language="en"):
+    """The threshold, its recipients and the e-mail's language (the suite reads English e-mails;
+    an installation's default is Indonesian: tests/test_i18n.py)."""
+    from efaktur.settings.services import add_recipient, save_notification_language, save_threshold
 
     with app.test_request_context():
         save_threshold(limit, active)
+        if language:
+            save_notification_language(language)
         for email in emails:
             add_recipient(email)

@@ -80,7 +80,7 @@ def test_the_filtered_log_exports_as_csv(app, logged, admin_client):
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert 'attachment; filename="activity.csv"' == response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-    assert rows[0] == ["When", "Who", "Kind", "What happened", "Action", "Summary"]
+    assert rows[0] == ["When", "Who", "Kind", "What happened", "Action", "Summary (English)"]
     assert rows[1:] == [["2026-06-01 23:30:00", "sari@co.id", "Invoices", "sari@co.id changed invoice INV-ACT from Unpaid to Paid.",
                          "invoice.status", "Invoice INV-ACT: Unpaid to Paid."]]
     everything = list(csv.reader(io.StringIO(admin_client.get("/activity/export.csv").get_data(as_text=True))))

@@ -91,6 +91,7 @@ def gunicorn_server(app, database_uri, tmp_path):
         "FLASK_WTF_CSRF_ENABLED": "false",
         "FLASK_SESSION_COOKIE_SECURE": "false",
         "FLASK_EFAKTUR_FIXED_NOW": '"2026-06-15T03:00:00+00:00"',
+        "FLASK_BABEL_DEFAULT_LOCALE": "en",
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", "4", "--threads", "2", "--bind", f"127.0.0.1:{port}", "wsgi:app"],

@@ -195,7 +195,7 @@ def test_all_of_the_period_across_pages(admin_client, app, range_2026, company):
     ids = numbered(app, 60)
     make_invoice(app, invoice_date="2026-07-01")  # another period: never included
     page = admin_client.get("/export/?period=2026-06").get_data(as_text=True)
-    assert "Page 1 of 2" in page and "Tick all 60 of June 2026" in page
+    assert "Page 1 of 2" in page and "Tick all 60 invoices of June 2026" in page
     response = export(admin_client, "csv", scope="period", period="2026-06")
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))

@@ -24,6 +24,7 @@ def draft_of(app, invoice_id, **changes) -> InvoiceDraft:
             lines=[DraftLine(l.item, l.quantity, l.unit_price, l.kind, l.goods_code, l.unit) for l in invoice.lines],
             customer_email=invoice.customer_email, buyer_document=invoice.buyer_document,
             buyer_document_number=invoice.buyer_document_number, buyer_country=invoice.buyer_country,
+            customer_language=invoice.customer_language,
         )
     return replace(draft, **changes)
 

@@ -29,6 +29,7 @@ class Gunicorn:
             "FLASK_WTF_CSRF_ENABLED": "false",
             "FLASK_SESSION_COOKIE_SECURE": "false",
             "FLASK_EFAKTUR_FIXED_NOW": '"2026-06-15T03:00:00+00:00"',
+            "FLASK_BABEL_DEFAULT_LOCALE": "en",  # the assertions read English
             **{f"FLASK_{key}": str(value) for key, value in config.items()},
         }
         self.process = subprocess.Popen(

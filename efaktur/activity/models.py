@@ -21,4 +21,8 @@ class ActivityEntry(db.Model):
     actor: Mapped[str] = mapped_column(String(254))
     action: Mapped[str] = mapped_column(String(40), index=True)
     subject: Mapped[str] = mapped_column(String(80), default="")
-    summary: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text)  # in English, as written at the time
+    # The sentence as the catalogue's message with its values (JSON), shown in the reader's language;
+    # entries written before these existed have neither and are shown from `summary`.
+    message: Mapped[str | None] = mapped_column(Text)
+    params: Mapped[str | None] = mapped_column(Text)

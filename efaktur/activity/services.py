@@ -1,10 +1,13 @@
 """Recording changes. Callers commit; an entry never outlives a rolled-back change."""
+import json
+
 from flask import g, has_request_context
 from flask_login import current_user
 
 from ..clock import utc_now
 from ..extensions import db
 from .models import ActivityEntry
+from .wording import english
 
 SYSTEM_ACTOR = "system"
 
@@ -18,11 +21,20 @@ def _actor():
     return None, SYSTEM_ACTOR
 
 
-def record(action: str, summary: str, subject: str = "") -> ActivityEntry:
+def record(action: str, message: str, subject: str = "", **params) -> ActivityEntry:
+    """Log a change: `message` is the catalogue's English text (marked with N_), a phrase that begins with
+    a verb, with %(name)s for `params` (strings and whole numbers). It is kept with its values, so the
+    Activity page says it in each reader's language; `summary` keeps it in English as it was at the time."""
     user_id, actor = _actor()
-    entry = ActivityEntry(user_id=user_id, actor=actor, action=action, subject=subject, summary=summary, at=utc_now())
+    entry = ActivityEntry(user_id=user_id, actor=actor, action=action, subject=subject, at=utc_now(),
+                          **entry_text(message, params))
     db.session.add(entry)
     return entry
+
+
+def entry_text(message: str, params: dict) -> dict:
+    """The summary (English), message and params columns of an entry."""
+    return {"summary": english(message, params), "message": message, "params": json.dumps(params, ensure_ascii=False)}
 
 
 def current_actor() -> tuple[int | None, str]:
@@ -30,13 +42,15 @@ def current_actor() -> tuple[int | None, str]:
     return _actor()
 
 
-def activity_rows(action: str, items: list[tuple[str, str]], actor: tuple[int | None, str] | None = None) -> list[dict]:
-    """Rows for the activity table, one per (subject, summary), for callers that insert in bulk."""
+def activity_rows(action: str, message: str, items: list[tuple[str, dict]],
+                  actor: tuple[int | None, str] | None = None) -> list[dict]:
+    """Rows for the activity table, one per (subject, params) of the same message, for callers that insert in bulk."""
     user_id, actor_email = actor or _actor()
     now = utc_now()
     return [
-        {"user_id": user_id, "actor": actor_email, "action": action, "subject": subject, "summary": summary, "at": now}
-        for subject, summary in items
+        {"user_id": user_id, "actor": actor_email, "action": action, "subject": subject, "at": now,
+         **entry_text(message, params)}
+        for subject, params in items
     ]
 
 

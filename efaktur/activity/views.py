@@ -9,7 +9,9 @@ from flask import Blueprint, Response, render_template, request, stream_with_con
 from ..extensions import db
 from ..web import admin_required, app_timezone, page_number
 from .services import actors, filtered_query, recent_page
-from .wording import KINDS, kind_of, sentence
+from ..i18n import language
+from ..lang import gettext
+from .wording import KINDS, entry_sentence, kind_of, who
 
 bp = Blueprint("activity", __name__, url_prefix="/activity")
 CSV_BATCH = 1000
@@ -29,10 +31,11 @@ def _filters() -> tuple[dict, dict, list[str]]:
     kind = args.get("kind", "") if args.get("kind", "") in KINDS else ""
     actor = "".join(c for c in args.get("actor", "") if c.isprintable())[:254]
     start, end = _day(args.get("from")), _day(args.get("to"))
-    problems = [f"{label} is not a date; it was left out." for label, key, parsed in
-                (("From", "from", start), ("To", "to", end)) if args.get(key) and parsed is None]
+    problems = [message for message, key, parsed in
+                ((gettext("From is not a date; it was left out."), "from", start),
+                 (gettext("To is not a date; it was left out."), "to", end)) if args.get(key) and parsed is None]
     if start and end and end < start:
-        problems.append("To is before From: nothing can match.")
+        problems.append(gettext("To is before From: nothing can match."))
     zone = ZoneInfo(app_timezone())
 
     def instant(day: date) -> datetime:  # the start of that day where the company is
@@ -53,7 +56,8 @@ def index():
     query_filters, values, problems = _filters()
     page = recent_page(page_number(), **query_filters)
     return render_template("activity/index.html", page=page, kinds=KINDS, actors=actors(), values=values,
-                           problems=problems, sentence=sentence, kind_of=kind_of,
+                           problems=problems, sentence=lambda entry: entry_sentence(entry, language()), kind_of=kind_of,
+                           actor_name=who,
                            args={k: v for k, v in values.items() if v})
 
 
@@ -63,17 +67,21 @@ def export_csv():
     """The filtered log as CSV, streamed in batches: When (local time), Who, Kind, What happened, Summary."""
     query_filters, values, _ = _filters()
     zone = ZoneInfo(app_timezone())
+    reader = language()
+
+    def kind(action: str) -> str:
+        return gettext(KINDS[kind_of(action)]) if kind_of(action) in KINDS else kind_of(action)
 
     def rows():
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(["When", "Who", "Kind", "What happened", "Action", "Summary"])
+        writer.writerow([gettext("When"), gettext("Who"), gettext("Kind"), gettext("What happened"), gettext("Action"),
+                         gettext("Summary (English)")])
         # One query read in batches (not OFFSET pages, which re-read what came before on every page).
         entries = db.session.scalars(filtered_query(**query_filters).execution_options(yield_per=CSV_BATCH))
         for n, entry in enumerate(entries, 1):
             writer.writerow([entry.at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"), entry.actor,
-                             KINDS.get(kind_of(entry.action), kind_of(entry.action)),
-                             sentence(entry.actor, entry.action, entry.summary), entry.action, entry.summary])
+                             kind(entry.action), entry_sentence(entry, reader), entry.action, entry.summary])
             if n % CSV_BATCH == 0:
                 yield buffer.getvalue()
                 buffer.seek(0)

@@ -4,20 +4,23 @@ Entries store who acted and what happened in a short summary that begins with a 
 ("Assigned 010.000-26.00000006 to invoice INV-2026-000020."). The page reads them as
 sentences: "sari@company.co.id generated 010.000-26.00000006 for INV-2026-000020."
 """
+import json
 import re
+
+from ..lang import N_, gettext
 
 # Kinds for the filter: the first part of the action, in the clerks' words.
 KINDS = {
-    "number": "E-Faktur numbers",
-    "invoice": "Invoices",
-    "range": "Tax number ranges",
-    "export": "Exports",
-    "files": "E-Faktur files and e-mails",
-    "threshold": "Threshold and alerts",
-    "recipient": "Notification addresses",
-    "company": "Company details",
-    "user": "Users",
-    "token": "API tokens",
+    "number": N_("E-Faktur numbers"),
+    "invoice": N_("Invoices"),
+    "range": N_("Tax number ranges"),
+    "export": N_("Exports"),
+    "files": N_("E-Faktur files and e-mails"),
+    "threshold": N_("Threshold and alerts"),
+    "recipient": N_("Notification addresses"),
+    "company": N_("Company details"),
+    "user": N_("Users"),
+    "token": N_("API tokens"),
 }
 
 _ASSIGNED = re.compile(r"^Assigned (?P<no>\S+) to invoice (?P<invoice>.+)\.$")
@@ -50,3 +53,45 @@ def sentence(actor: str, action: str, summary: str) -> str:
         what = what[0].lower() + what[1:] if what.startswith("Invoice ") else f"the role of {what}"
         return f"{actor} changed {what} from {match['old']} to {match['new']}."
     return f"{summary} ({actor})"
+
+
+def _english_value(value):
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    if isinstance(value, dict) and "t" in value:
+        return value["t"]
+    if isinstance(value, dict) and "some_of" in value:
+        names, total = value["some_of"], value.get("total") or len(value["some_of"])
+        return ", ".join(names[:5]) + (f" and {total - len(names[:5]):,} more" if total > len(names[:5]) else "")
+    return value
+
+
+def english(message: str, params: dict) -> str:
+    """A logged message in English, as it reads in the summary column."""
+    return message % {key: _english_value(value) for key, value in params.items()} if params else message
+
+
+def entry_sentence(entry, language: str = "en") -> str:
+    """An entry as one sentence in the reader's language.
+
+    English reads the stored summary (the way it always has); another language translates the
+    entry's message with its values. Entries logged before messages were kept stay in English.
+    """
+    if language == "en" or not entry.message:
+        return sentence(who(entry.actor), entry.action, entry.summary)
+    try:
+        params = json.loads(entry.params or "{}")
+        what = gettext(entry.message, **params)
+    except (ValueError, TypeError, KeyError):
+        return sentence(entry.actor, entry.action, entry.summary)
+    if _STARTS_WITH_A_VERB.match(entry.message) or entry.message.startswith("Assigned "):
+        return f"{who(entry.actor)} {what[0].lower()}{what[1:]}"
+    return gettext("%(what)s (%(who)s)", what=what.rstrip(), who=who(entry.actor))
+
+
+SYSTEM = N_("system")  # who acted when no one was logged in (the command line, set-up)
+
+
+def who(actor: str) -> str:
+    """The actor as the reader says it: an e-mail address or token name as stored; "system" translated."""
+    return gettext(SYSTEM) if actor == SYSTEM else actor

@@ -1,4 +1,5 @@
 """API Tokens page (admins): create a token (shown once), see when each was last used, revoke."""
+from ..lang import gettext, lazy_gettext
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -16,15 +17,15 @@ CHANGED_EVENT = "tokensChanged"
 
 
 class TokenForm(FlaskForm):
-    name = StringField("Name", render_kw={"placeholder": "The system that uses it, e.g. Online shop"})
-    read_only = BooleanField("Read-only")
-    expires_on = DateField("Last day", validators=[Optional()],
-                           description="Optional: the token works through this day, then stops. Left empty, it works until revoked.")
-    submit = SubmitField("Create Token")
+    name = StringField(lazy_gettext("Name"), render_kw={"placeholder": lazy_gettext("The system that uses it, e.g. Online shop")})
+    read_only = BooleanField(lazy_gettext("Read-only"))
+    expires_on = DateField(lazy_gettext("Last day"), validators=[Optional()],
+                           description=lazy_gettext("Optional: the token works through this day, then stops. Left empty, it works until revoked."))
+    submit = SubmitField(lazy_gettext("Create Token"))
 
 
 class ConfirmForm(FlaskForm):
-    submit = SubmitField("Yes")
+    submit = SubmitField(lazy_gettext("Yes"))
 
 
 @bp.get("/")
@@ -47,10 +48,10 @@ def new():
         except TokenRefused as refused:
             apply_field_errors(form, refused.errors, "name")
         else:
-            message = f"The {token.access.lower()} token {token.name} is made."
+            message = gettext("The %(lower)s token %(name)s is made.", lower=token.access.lower(), name=token.name)
             if not is_htmx():
                 flash(message)
-                flash(f"The token, shown this once: {secret}")
+                flash(gettext("The token, shown this once: %(secret)s", secret=secret))
                 return redirect(url_for("api_tokens.index"), code=303)
             response = make_response(render_template("api/_partials/token_shown.html", message=message, secret=secret))
             return with_trigger(response, **{CHANGED_EVENT: True})
@@ -66,7 +67,7 @@ def revoke(token_id: int):
     if request.method == "GET":
         return render_template("api/_partials/confirm_revoke.html", token=token, form=form)
     if not form.validate_on_submit():
-        return modal_error("The form expired; reload the page and try again.", "Revoke")
+        return modal_error(gettext("The form expired; reload the page and try again."), gettext("Revoke API Token"))
     revoke_token(token_id, current_user.email)
     if not is_htmx():
         return redirect(url_for("api_tokens.index"), code=303)

@@ -4,6 +4,7 @@ Every value goes through the project's one parser of its kind, exactly as in the
 money.py for amounts, identity.py for NPWP/NIK/IDs, goods.py for line codes, emails.py,
 text.py. Nothing here decides a rule the services decide.
 """
+from ..i18n import DEFAULT_LANGUAGE, LANGUAGES
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -127,6 +128,8 @@ class CustomerIn(Strict):
     country = fields.String(load_default=DEFAULT_COUNTRY, validate=validate.OneOf(list(countries())),
                             metadata={"description": "ISO 3166 alpha-3, e.g. IDN"})
     email = fields.String(load_default="", validate=[validate.Length(max=254), _email])
+    language = fields.String(load_default=DEFAULT_LANGUAGE, validate=validate.OneOf(list(LANGUAGES)),
+                             metadata={"description": "The language of the e-Faktur e-mail to this customer: id (Bahasa Indonesia) or en"})
     address = _text(1000, load_default="")
 
     @validates_schema
@@ -241,6 +244,7 @@ class CustomerOut(Schema):
     id_number = fields.String(required=True)
     country = fields.String(required=True)
     email = fields.String(required=True)
+    language = fields.String(required=True, metadata={"description": "id or en: the language of its e-Faktur e-mail"})
     address = fields.String(required=True)
 
 

@@ -4,6 +4,7 @@ A token is 43 random URL-safe characters after the prefix `efk_`: far too many t
 so a plain hash is the right way to keep it (a slow password hash would add nothing but
 time to every request). Failed attempts are counted per client address, like logins.
 """
+from ..lang import N_, gettext
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -32,9 +33,9 @@ def hash_token(token: str) -> str:
 def parse_token_name(name: str | None) -> str:
     name = (name or "").strip()
     if not name:
-        raise TokenRefused({"name": "Name the token after the system that uses it, e.g. Online shop."})
+        raise TokenRefused({"name": gettext("Name the token after the system that uses it, e.g. Online shop.")})
     if len(name) > 100 or text_problem(name):
-        raise TokenRefused({"name": "The name is at most 100 letters, digits and punctuation."})
+        raise TokenRefused({"name": gettext("The name is at most 100 letters, digits and punctuation.")})
     return name
 
 
@@ -42,18 +43,19 @@ def create_token(name: str, read_only: bool, expires_on: date | None, created_by
     """A new token, and its secret (shown once, never stored)."""
     name = parse_token_name(name)
     if expires_on is not None and expires_on < today:
-        raise TokenRefused({"expires_on": "The last day cannot be in the past."})
+        raise TokenRefused({"expires_on": gettext("The last day cannot be in the past.")})
     secret = PREFIX + secrets.token_urlsafe(32)
     with write_transaction():
         if db.session.scalar(db.select(ApiToken.id).where(ApiToken.name == name, ApiToken.revoked_at.is_(None))):
-            raise TokenRefused({"name": f"A token named {name} exists already."})
+            raise TokenRefused({"name": gettext("A token named %(name)s exists already.", name=name)})
         token = ApiToken(
             name=name, token_hash=hash_token(secret), read_only=read_only, created_by=created_by,
             expires_on=expires_on,
         )
         db.session.add(token)
         db.session.flush()
-        record("token.created", f"Created the {token.access.lower()} API token {name}.", subject=f"token:{token.id}")
+        record("token.created", N_("Created the read-only API token %(name)s.") if read_only else
+               N_("Created the read-write API token %(name)s."), subject=f"token:{token.id}", name=name)
     return token, secret
 
 
@@ -61,10 +63,11 @@ def revoke_token(token_id: int, revoked_by: str) -> ApiToken:
     with write_transaction():
         token = db.session.scalars(db.select(ApiToken).where(ApiToken.id == token_id).with_for_update()).first()
         if token is None:
-            raise TokenRefused({"name": "This token no longer exists."})
+            raise TokenRefused({"name": gettext("This token no longer exists.")})
         if token.revoked_at is None:
             token.revoked_at, token.revoked_by = utc_now(), revoked_by
-            record("token.revoked", f"Revoked the API token {token.name}; it works no more.", subject=f"token:{token.id}")
+            record("token.revoked", N_("Revoked the API token %(name)s; it works no more."), subject=f"token:{token.id}",
+                   name=token.name)
     return token
 
 
@@ -81,7 +84,7 @@ class Caller:
 
     @property
     def actor(self) -> str:
-        return f"API token {self.name}"
+        return gettext("API token %(name)s", name=self.name)
 
 
 @dataclass(frozen=True)
@@ -96,14 +99,14 @@ def authenticate(header: str | None, now: datetime, today: date) -> Caller | Aut
     expiry date (`today` is the company's date)."""
     scheme, _, secret = (header or "").partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
-        return AuthProblem(401, "unauthorized", "Send the API token as 'Authorization: Bearer <token>'.")
+        return AuthProblem(401, "unauthorized", gettext("Send the API token as 'Authorization: Bearer <token>'."))
     token = db.session.scalar(db.select(ApiToken).where(ApiToken.token_hash == hash_token(secret.strip())))
     if token is None:
-        return AuthProblem(401, "unauthorized", "This API token is not known.")
+        return AuthProblem(401, "unauthorized", gettext("This API token is not known."))
     if token.revoked_at is not None:
-        return AuthProblem(401, "unauthorized", "This API token was revoked.")
+        return AuthProblem(401, "unauthorized", gettext("This API token was revoked."))
     if token.expires_on is not None and token.expires_on < today:
-        return AuthProblem(401, "unauthorized", "This API token has expired.")
+        return AuthProblem(401, "unauthorized", gettext("This API token has expired."))
     caller = Caller(token.id, token.name, token.read_only)
     if token.last_used_at is None or now - token.last_used_at > TOUCH_EVERY:
         with write_transaction():

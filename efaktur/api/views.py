@@ -92,7 +92,7 @@ def invoice_json(invoice: Invoice, live: NumberAssignment | None, today: date) -
         "customer": {
             "name": invoice.customer_name, "npwp_name": invoice.npwp_name, "id_type": invoice.buyer_document,
             "npwp": invoice.npwp, "id_number": invoice.buyer_document_number, "country": invoice.buyer_country,
-            "email": invoice.customer_email, "address": invoice.address,
+            "email": invoice.customer_email, "language": invoice.customer_language, "address": invoice.address,
         },
         "invoice_date": invoice.invoice_date,
         "due_date": invoice.due_date,
@@ -169,6 +169,7 @@ def _draft(data: dict) -> InvoiceDraft:
         npwp=identity.npwp,
         address=customer["address"].strip(),
         customer_email=customer["email"].strip(),
+        customer_language=customer["language"],
         buyer_document=identity.document,
         buyer_document_number=identity.number,
         buyer_country=customer["country"],

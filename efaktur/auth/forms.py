@@ -1,3 +1,4 @@
+from ..lang import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
@@ -16,19 +17,19 @@ def _account_email(form, field):
 
 class LoginForm(FlaskForm):
     # The same rule as every account: what the Users page and the shell accept, logs in here.
-    email = StringField("Email", validators=[InputRequired("Enter your e-mail address."), Length(max=254), _account_email],
+    email = StringField(lazy_gettext("Email"), validators=[InputRequired(lazy_gettext("Enter your e-mail address.")), Length(max=254), _account_email],
                         render_kw={"autocomplete": "username", "type": "email"})
-    password = PasswordField("Password", validators=[InputRequired("Enter your password."), Length(max=MAX_PASSWORD_LENGTH)],
+    password = PasswordField(lazy_gettext("Password"), validators=[InputRequired(lazy_gettext("Enter your password.")), Length(max=MAX_PASSWORD_LENGTH)],
                              render_kw={"autocomplete": "current-password"})
-    submit = SubmitField("Log in")
+    submit = SubmitField(lazy_gettext("Log in"))
 
 
 class UserForm(FlaskForm):
-    email = StringField("Email", validators=[Length(max=254), _account_email], render_kw={"type": "email", "autocomplete": "off"})
-    role = SelectField("Role", choices=[SelectChoice(k, v) for k, v in ROLE_LABELS.items()], default=ROLE_STAFF)
-    password = PasswordField("Password", validators=[Length(max=MAX_PASSWORD_LENGTH)],
-                             render_kw={"autocomplete": "new-password", "placeholder": "Leave empty: one is generated and shown once"})
-    submit = SubmitField("Save")
+    email = StringField(lazy_gettext("Email"), validators=[Length(max=254), _account_email], render_kw={"type": "email", "autocomplete": "off"})
+    role = SelectField(lazy_gettext("Role"), choices=[SelectChoice(k, lazy_gettext(v)) for k, v in ROLE_LABELS.items()], default=ROLE_STAFF)
+    password = PasswordField(lazy_gettext("Password"), validators=[Length(max=MAX_PASSWORD_LENGTH)],
+                             render_kw={"autocomplete": "new-password", "placeholder": lazy_gettext("Leave empty: one is generated and shown once")})
+    submit = SubmitField(lazy_gettext("Save"))
 
     def validate_password(self, field):
         if field.data:
@@ -39,19 +40,19 @@ class UserForm(FlaskForm):
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Role", choices=[SelectChoice(k, v) for k, v in ROLE_LABELS.items()])
-    submit = SubmitField("Change role")
+    role = SelectField(lazy_gettext("Role"), choices=[SelectChoice(k, lazy_gettext(v)) for k, v in ROLE_LABELS.items()])
+    submit = SubmitField(lazy_gettext("Change role"))
 
 
 class ConfirmForm(FlaskForm):
-    submit = SubmitField("Yes")
+    submit = SubmitField(lazy_gettext("Yes"))
 
 
 class PasswordForm(FlaskForm):
-    current_password = PasswordField("Current Password", validators=[Length(max=MAX_PASSWORD_LENGTH)],
+    current_password = PasswordField(lazy_gettext("Current Password"), validators=[Length(max=MAX_PASSWORD_LENGTH)],
                                      render_kw={"autocomplete": "current-password"})
-    new_password = PasswordField("New Password", validators=[Length(max=MAX_PASSWORD_LENGTH)],
+    new_password = PasswordField(lazy_gettext("New Password"), validators=[Length(max=MAX_PASSWORD_LENGTH)],
                                  render_kw={"autocomplete": "new-password"})
-    confirm_password = PasswordField("Repeat New Password", validators=[Length(max=MAX_PASSWORD_LENGTH)],
+    confirm_password = PasswordField(lazy_gettext("Repeat New Password"), validators=[Length(max=MAX_PASSWORD_LENGTH)],
                                      render_kw={"autocomplete": "new-password"})
-    submit = SubmitField("Change Password")
+    submit = SubmitField(lazy_gettext("Change Password"))

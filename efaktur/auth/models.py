@@ -1,3 +1,4 @@
+from ..lang import N_
 from datetime import datetime
 
 from flask import current_app
@@ -13,7 +14,7 @@ from ..types import UTCDateTime
 ROLE_ADMIN = "admin"
 ROLE_STAFF = "staff"
 ROLES = (ROLE_ADMIN, ROLE_STAFF)
-ROLE_LABELS = {ROLE_ADMIN: "Admin", ROLE_STAFF: "Staff"}
+ROLE_LABELS = {ROLE_ADMIN: N_("Admin"), ROLE_STAFF: N_("Staff")}
 
 
 class User(UserMixin, db.Model):
@@ -30,6 +31,8 @@ class User(UserMixin, db.Model):
     # (log out, password changed or reset, deactivated).
     session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    # The interface's language this user chose ('id' or 'en'); None: the browser's preference.
+    language: Mapped[str | None] = mapped_column(String(2))
 
     @property
     def is_admin(self) -> bool:

@@ -4,6 +4,7 @@ Rules kept here once: the e-mail and password rules of accounts.py for every way
 (Users page, command line); the last active admin is never deactivated or demoted; a
 password change or reset and a deactivation end every session of the account at once.
 """
+from ..lang import N_, gettext
 from functools import cache
 
 from sqlalchemy import func, text
@@ -40,7 +41,7 @@ def _locked_user(user_id: int) -> User:
         db.select(User).where(User.id == user_id).with_for_update().execution_options(populate_existing=True)
     ).first()
     if user is None:
-        raise AccountRefused({"email": "This account no longer exists."})
+        raise AccountRefused({"email": gettext("This account no longer exists.")})
     return user
 
 
@@ -61,35 +62,36 @@ def create_user(email: str, role: str, password: str | None = None) -> tuple[Use
     except AccountError as error:
         _refuse(error)
     if role not in ROLES:
-        raise AccountRefused({"role": f"Choose a role: {', '.join(ROLE_LABELS.values())}."})
+        raise AccountRefused({"role": gettext("Choose a role: %(roles)s.", roles=", ".join(gettext(label) for label in ROLE_LABELS.values()))})
     with write_transaction():
         _lock_accounts()
         if db.session.scalar(db.select(User.id).where(User.email == email)):
-            raise AccountRefused({"email": f"An account for {email} exists already."})
+            raise AccountRefused({"email": gettext("An account for %(email)s exists already.", email=email)})
         user = User(email=email, role=role, active=True, session_version=1)
         user.set_password(password)
         db.session.add(user)
         db.session.flush()
-        record("user.created", f"Added the {ROLE_LABELS[role].lower()} account {email}.", subject=f"user:{user.id}")
+        record("user.created", N_("Added the admin account %(email)s.") if role == ROLE_ADMIN else
+               N_("Added the staff account %(email)s."), subject=f"user:{user.id}", email=email)
     return user, generated
 
 
 def change_role(user_id: int, role: str) -> User:
     if role not in ROLES:
-        raise AccountRefused({"role": f"Choose a role: {', '.join(ROLE_LABELS.values())}."})
+        raise AccountRefused({"role": gettext("Choose a role: %(roles)s.", roles=", ".join(gettext(label) for label in ROLE_LABELS.values()))})
     with write_transaction():
         _lock_accounts()
         user = _locked_user(user_id)
         if user.role == role:
             return user
         if user.role == ROLE_ADMIN and user.active and not _other_active_admins(user.id):
-            raise AccountRefused({"role": f"{user.email} is the last active admin; make another admin first."})
+            raise AccountRefused({"role": gettext("%(email)s is the last active admin; make another admin first.", email=user.email)})
         before = user.role
         user.role = role
         record(
             "user.role",
-            f"{user.email}: {ROLE_LABELS[before]} to {ROLE_LABELS[role]}.",
-            subject=f"user:{user.id}",
+            N_("%(email)s: %(before)s to %(after)s."),
+            subject=f"user:{user.id}", email=user.email, before={"t": ROLE_LABELS[before]}, after={"t": ROLE_LABELS[role]},
         )
     return user
 
@@ -101,15 +103,14 @@ def set_active(user_id: int, active: bool) -> User:
         if user.active == active:
             return user
         if not active and user.role == ROLE_ADMIN and not _other_active_admins(user.id):
-            raise AccountRefused({"email": f"{user.email} is the last active admin and cannot be deactivated."})
+            raise AccountRefused({"email": gettext("%(email)s is the last active admin and cannot be deactivated.", email=user.email)})
         user.active = active
         if not active:
             user.end_sessions()
         record(
             "user.activated" if active else "user.deactivated",
-            f"{'Activated' if active else 'Deactivated'} the account {user.email}"
-            + ("." if active else "; its sessions ended."),
-            subject=f"user:{user.id}",
+            N_("Activated the account %(email)s.") if active else N_("Deactivated the account %(email)s; its sessions ended."),
+            subject=f"user:{user.id}", email=user.email,
         )
     return user
 
@@ -121,7 +122,8 @@ def reset_password(user_id: int) -> tuple[User, str]:
         user = _locked_user(user_id)
         user.set_password(password)
         user.end_sessions()
-        record("user.password_reset", f"Reset the password of {user.email}; its sessions ended.", subject=f"user:{user.id}")
+        record("user.password_reset", N_("Reset the password of %(email)s; its sessions ended."), subject=f"user:{user.id}",
+               email=user.email)
     return user, password
 
 
@@ -132,14 +134,14 @@ def change_password(user_id: int, current: str, new: str, confirmation: str) -> 
     except AccountError as error:
         _refuse(error)
     if new != confirmation:
-        raise AccountRefused({"confirm_password": "The two new passwords differ."})
+        raise AccountRefused({"confirm_password": gettext("The two new passwords differ.")})
     with write_transaction():
         user = _locked_user(user_id)
         if not user.check_password(current or ""):
-            raise AccountRefused({"current_password": "That is not your current password."})
+            raise AccountRefused({"current_password": gettext("That is not your current password.")})
         user.set_password(new)
         user.end_sessions()
-        record("user.password_changed", f"{user.email} changed their password.", subject=f"user:{user.id}")
+        record("user.password_changed", N_("%(email)s changed their password."), subject=f"user:{user.id}", email=user.email)
     return user
 
 
@@ -152,17 +154,18 @@ def set_password(email: str, password: str) -> User:
     with write_transaction():
         user = db.session.scalar(db.select(User).where(User.email == normalise_email(email)).with_for_update())
         if user is None:
-            raise AccountRefused({"email": f"No account for {email}."})
+            raise AccountRefused({"email": gettext("No account for %(email)s.", email=email)})
         user.set_password(password)
         user.end_sessions()
-        record("user.password_reset", f"Set a new password for {user.email}; its sessions ended.", subject=f"user:{user.id}")
+        record("user.password_reset", N_("Set a new password for %(email)s; its sessions ended."), subject=f"user:{user.id}",
+               email=user.email)
     return user
 
 
 @cache
 def _timing_hash(method: str) -> str:
     """A hash of the same kind and cost as the real ones, checked when the account does not exist."""
-    return generate_password_hash("an account that does not exist", method=method)
+    return generate_password_hash(gettext("an account that does not exist"), method=method)
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -193,3 +196,9 @@ def any_admin() -> User | None:
 
 def all_users() -> list[User]:
     return list(db.session.scalars(db.select(User).order_by(User.email)))
+
+
+def remember_language(user_id: int, language: str) -> None:
+    """The interface language the user chose, kept on the account for every later login."""
+    with write_transaction():
+        db.session.execute(db.update(User).where(User.id == user_id).values(language=language))

@@ -6,6 +6,7 @@ shares one address); each failure beyond that locks the key for twice as long as
 (1, 2, 4 ... minutes, at most an hour). While either key is locked, no password is tried:
 the answer is 429 with the time to wait. A successful login clears its account's count.
 """
+from ..lang import N_, gettext, ngettext
 import logging
 import math
 from dataclasses import dataclass
@@ -38,8 +39,8 @@ class ThrottleKey:
 def keys_for(email: str, address: str) -> list[ThrottleKey]:
     config = current_app.config
     return [
-        ThrottleKey(f"account:{email[:250]}", int(config["EFAKTUR_LOGIN_FAILURES_PER_ACCOUNT"]), "this account"),
-        ThrottleKey(f"address:{address[:250]}", int(config["EFAKTUR_LOGIN_FAILURES_PER_ADDRESS"]), "your network address"),
+        ThrottleKey(f"account:{email[:250]}", int(config["EFAKTUR_LOGIN_FAILURES_PER_ACCOUNT"]), N_("this account")),
+        ThrottleKey(f"address:{address[:250]}", int(config["EFAKTUR_LOGIN_FAILURES_PER_ADDRESS"]), N_("your network address")),
     ]
 
 
@@ -51,10 +52,11 @@ class Lock:
     def wait(self, now: datetime) -> str:
         """'3 minutes': how long until the lock ends, rounded up."""
         minutes = max(1, math.ceil((self.until - now).total_seconds() / 60))
-        return f"{minutes} minute{'' if minutes == 1 else 's'}"
+        return ngettext("%(num)s minute", "%(num)s minutes", minutes)
 
     def message(self, now: datetime) -> str:
-        return f"Too many failed logins for {self.label}. Try again in {self.wait(now)}, or ask an admin to reset the password."
+        return gettext("Too many failed logins for %(label)s. Try again in %(wait)s, or ask an admin to reset the "
+                       "password.", label=gettext(self.label), wait=self.wait(now))
 
 
 def current_lock(keys: list[ThrottleKey]) -> Lock | None:

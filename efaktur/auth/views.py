@@ -7,6 +7,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..clock import utc_now
 from ..errors import apply_field_errors
 from ..extensions import db
+from ..i18n import parse_language
+from ..lang import gettext, lazy_gettext
 from ..web import admin_required, is_htmx, modal_error, safe_local_url, with_trigger
 from . import throttle
 from .forms import ConfirmForm, LoginForm, PasswordForm, RoleForm, UserForm
@@ -20,6 +22,7 @@ from .services import (
     create_user,
     end_sessions,
     record_login,
+    remember_language,
     reset_password,
     set_active,
 )
@@ -45,17 +48,20 @@ def login():
             user = authenticate(form.email.parsed, form.password.data)
             if user is not None and user.active:
                 throttle.clear(keys[0])
+                chosen = parse_language(session.get("language"))
                 session.clear()  # nothing of the session from before carries over, the CSRF token neither
+                if chosen and not user.language:  # chosen on the login page: the account keeps it
+                    remember_language(user.id, chosen)
                 login_user(user)
                 record_login(user.id)
                 return redirect(safe_local_url(request.args.get("next"), url_for("numbers.index")), code=303)
             if user is not None:
-                form.email.errors.append("This account is deactivated. Ask an admin to activate it.")
+                form.email.errors.append(gettext("This account is deactivated. Ask an admin to activate it."))
             else:
                 log.warning("failed login for %s from %s", form.email.parsed, client_address())
                 lock = throttle.record_failure(keys)
                 if lock is None:
-                    form.password.errors.append("Wrong e-mail or password.")
+                    form.password.errors.append(gettext("Wrong e-mail or password."))
         if lock is not None:
             log.warning("login locked for %s from %s until %s", form.email.parsed, client_address(), lock.until)
             form.password.errors.append(lock.message(utc_now()))
@@ -65,14 +71,32 @@ def login():
     return render_template("auth/login.html", form=form), status
 
 
+@bp.post("/language")
+def language():
+    """The header's language switch: kept on the account (and, before logging in, in the session)."""
+    chosen = parse_language(request.form.get("language"))
+    back = safe_local_url(request.form.get("next") or request.referrer, url_for("numbers.index"))
+    if chosen is None:
+        return modal_error(gettext("Choose Bahasa Indonesia or English."), gettext("Language"))
+    session["language"] = chosen
+    if current_user.is_authenticated:
+        remember_language(current_user.id, chosen)
+    if is_htmx():
+        return "", 204, {"HX-Redirect": back}
+    return redirect(back, code=303)
+
+
 @bp.post("/logout")
 @login_required
 def logout():
     """Log out everywhere: every session of this account ends, not only this browser's."""
+    language = current_user.language
     end_sessions(current_user.id)
     logout_user()
     session.clear()
-    flash("You are logged out.")
+    if language:
+        session["language"] = language  # the login page stays in the user's language
+    flash(gettext("You are logged out."))
     return redirect(url_for("auth.login"), code=303)
 
 
@@ -95,7 +119,7 @@ def _users_success(message: str, shown_password: str | None = None):
         return with_trigger(response, **{USERS_CHANGED: True})
     flash(message)
     if shown_password:
-        flash(f"The password, shown this once: {shown_password}")
+        flash(gettext("The password, shown this once: %(shown_password)s", shown_password=shown_password))
     return redirect(url_for("auth.users"), code=303)
 
 
@@ -124,18 +148,18 @@ def user_role(user_id: int):
     db.get_or_404(User, user_id)
     form = RoleForm()
     if not form.validate_on_submit():
-        return _refused(AccountRefused({"role": "Choose a role from the list."}), "Change role")
+        return _refused(AccountRefused({"role": gettext("Choose a role from the list.")}), gettext("Change role"))
     try:
         user = change_role(user_id, form.role.data)
     except AccountRefused as refused:
-        return _refused(refused, "Change role")
-    return _users_success(f"{user.email} is {ROLE_LABELS[user.role]} now.")
+        return _refused(refused, gettext("Change role"))
+    return _users_success(gettext("%(email)s is %(role)s now.", email=user.email, role=gettext(ROLE_LABELS[user.role])))
 
 
 _ACCOUNT_ACTIONS = {
-    "deactivate": ("Deactivate", "Deactivate {email}? Its sessions end now, and it cannot log in until activated again."),
-    "activate": ("Activate", "Activate {email}? It can log in again with its password."),
-    "reset-password": ("Reset Password", "Give {email} a new, generated password? Its sessions end now; the password is shown once."),
+    "deactivate": ("Deactivate", lazy_gettext("Deactivate {email}? Its sessions end now, and it cannot log in until activated again.")),
+    "activate": ("Activate", lazy_gettext("Activate {email}? It can log in again with its password.")),
+    "reset-password": (lazy_gettext("Reset Password"), lazy_gettext("Give {email} a new, generated password? Its sessions end now; the password is shown once.")),
 }
 
 
@@ -150,11 +174,11 @@ def account_action(user_id: int, action: str):
         return render_template(template, form=form, title=title, question=question.format(email=user.email),
                                action=url_for("auth.account_action", user_id=user_id, action=action))
     if not form.validate_on_submit():
-        return _refused(AccountRefused({"email": "The form expired; reload the page and try again."}), title)
+        return _refused(AccountRefused({"email": gettext("The form expired; reload the page and try again.")}), title)
     try:
         if action == "reset-password":
             user, password = reset_password(user_id)
-            return _users_success(f"New password for {user.email}.", password)
+            return _users_success(gettext("New password for %(email)s.", email=user.email), password)
         user = set_active(user_id, action == "activate")
     except AccountRefused as refused:
         return _refused(refused, title)
@@ -174,7 +198,7 @@ def account_password():
         else:
             logout_user()
             session.clear()
-            flash("Your password is changed and every session of your account has ended. Log in with the new password.")
+            flash(gettext("Your password is changed and every session of your account has ended. Log in with the new " "password."))
             if is_htmx():
                 return "", 204, {"HX-Redirect": url_for("auth.login")}
             return redirect(url_for("auth.login"), code=303)

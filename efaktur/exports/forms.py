@@ -1,3 +1,4 @@
+from ..lang import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import Form, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -8,9 +9,9 @@ from .queries import EXPORT_STATUS_LABELS
 class PeriodFilterForm(Form):
     """Period and Export Status of the Export CSV tab (GET, so no CSRF token)."""
 
-    period = StringField("Period", default="")
+    period = StringField(lazy_gettext("Period"), default="")
     export_status = SelectField(
-        "Export Status", choices=[SelectChoice(k, v) for k, v in EXPORT_STATUS_LABELS.items()], default=""
+        lazy_gettext("Export Status"), choices=[SelectChoice(k, lazy_gettext(v)) for k, v in EXPORT_STATUS_LABELS.items()], default=""
     )
 
 

@@ -1,4 +1,5 @@
 """Reading the invoices of a tax period for the Export CSV tab and for the files."""
+from ..lang import N_
 import calendar
 from dataclasses import dataclass
 from datetime import date
@@ -14,7 +15,7 @@ from ..numbers.models import NumberAssignment
 
 EXPORTED = "exported"
 NOT_EXPORTED = "not_exported"
-EXPORT_STATUS_LABELS = {"": "All", EXPORTED: "Exported", NOT_EXPORTED: "Not Exported"}
+EXPORT_STATUS_LABELS = {"": N_("All"), EXPORTED: N_("Exported"), NOT_EXPORTED: N_("Not Exported")}
 PER_PAGE = 50
 
 

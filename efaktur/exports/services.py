@@ -6,6 +6,7 @@ marked Exported, in one statement, and only those unchanged since they were read
 invoice edited while the file was being written stays Not Exported. A download that
 is broken off marks nothing.
 """
+from ..lang import N_, gettext, ngettext
 import json
 import logging
 import re
@@ -75,6 +76,15 @@ _IN_CORETAX = (
     ("holds a Coretax number, so it is in Coretax already", "hold a Coretax number, so they are in Coretax already", ""),
     lambda c: bool(c.coretax_number),
 )
+# The words above, for the catalogue (they are put together at the time of the message).
+PROBLEM_WORDS = {text: text for text in (
+    N_("has Invoice Tax switched off"), N_("have Invoice Tax switched off"), N_("is cancelled"), N_("are cancelled"),
+    N_("has no E-Faktur No"), N_("have no E-Faktur No"), N_("generate their numbers first, or untick them"),
+    N_("has transaction code 10, which exists only in Coretax"), N_("have transaction code 10, which exists only in Coretax"),
+    N_("export them as XML"), N_("is dated before 2025, which Coretax does not take"),
+    N_("are dated before 2025, which Coretax does not take"), N_("export them as CSV"),
+    N_("holds a Coretax number, so it is in Coretax already"), N_("hold a Coretax number, so they are in Coretax already"),
+)}
 _PROBLEMS = {
     CSV: (_TAX_OFF, _CANCELLED, _CORETAX_ONLY, _NO_NUMBER),
     XML: (_TAX_OFF, _CANCELLED, _BEFORE_CORETAX, _IN_CORETAX, _NO_NUMBER),
@@ -87,8 +97,10 @@ def refusals(fmt: str, candidates: list[Candidate]) -> list[str]:
     for (one, several, advice), has_problem in _PROBLEMS[fmt]:
         numbers = [c.number for c in candidates if has_problem(c)]
         if numbers:
-            words = f"1 invoice {one}" if len(numbers) == 1 else f"{len(numbers):,} invoices {several}"
-            sentences.append(f"{words} ({some_of(numbers)})" + (f": {advice}" if advice else ""))
+            said = gettext(PROBLEM_WORDS[one]) if len(numbers) == 1 else gettext(PROBLEM_WORDS[several])
+            sentence = ngettext("%(num)s invoice %(said)s (%(names)s)", "%(num)s invoices %(said)s (%(names)s)", len(numbers),
+                                said=said, names=some_of(numbers))
+            sentences.append(sentence + (": " + gettext(PROBLEM_WORDS[advice]) if advice else ""))
     return sentences
 
 
@@ -97,8 +109,7 @@ def seller() -> Seller:
     settings = current_settings()
     if not settings.company_npwp:
         raise ExportRefused(
-            "The company's NPWP is not set, and the tax office's files need it. "
-            "An admin sets it under Billing Settings, Company."
+            gettext("The company's NPWP is not set, and the tax office's files need it. An admin sets it under " "Billing Settings, Company.")
         )
     return Seller(settings.company_npwp, settings.business_location_code or "000000", settings.company_name)
 
@@ -138,17 +149,17 @@ class ExportPlan:
 def plan_export(fmt: str, candidates: list[Candidate], missing_ids: list[int] = ()) -> ExportPlan:
     """Check the ticked invoices for this format; raises ExportRefused naming the ones that cannot go."""
     if fmt not in FORMATS:
-        raise ExportRefused("Choose Export CSV or Export XML.")
+        raise ExportRefused(gettext("Choose Export CSV or Export XML."))
     company = seller()
     if missing_ids:
-        raise ExportRefused(f"Nothing was exported: unknown invoice id {some_of([str(i) for i in missing_ids])}.")
+        raise ExportRefused(gettext("Nothing was exported: unknown invoice id %(ids)s.", ids=some_of([str(i) for i in missing_ids])))
     if not candidates:
-        raise ExportRefused("Tick at least one invoice to export.")
+        raise ExportRefused(gettext("Tick at least one invoice to export."))
     if len(candidates) > MAX_EXPORT:
-        raise ExportRefused(f"At most {MAX_EXPORT:,} invoices go into one file; choose a shorter period.")
+        raise ExportRefused(gettext("At most %(max_export)s invoices go into one file; choose a shorter period.", max_export=MAX_EXPORT))
     problems = refusals(fmt, candidates)
     if problems:
-        raise ExportRefused("Nothing was exported: " + "; ".join(problems) + ".")
+        raise ExportRefused(gettext("Nothing was exported: ") + "; ".join(problems) + ".")
     periods = sorted({Period.of(c.invoice_date) for c in candidates}, key=lambda p: (p.year, p.month))
     return ExportPlan(fmt, company, [c.id for c in candidates], file_name(company.name, fmt, periods), periods)
 
@@ -165,13 +176,13 @@ def _records(invoices, lines, order: list[int], fmt: str, written: list[tuple[in
     for invoice_id in order:
         head = heads.get(invoice_id)
         if head is None or invoice_id not in lines_of:
-            raise ExportChanged(f"invoice {invoice_id} disappeared while its file was written")
+            raise ExportChanged(gettext("invoice %(invoice_id)s disappeared while its file was written", invoice_id=invoice_id))
         (
             _, revision, number, invoice_date, status, tax_enabled, code, customer_name, npwp_name, npwp, address,
             email, document, document_number, country, dpp, dpp_other, vat_rate, ppn, nsfp, status_digit,
         ) = head
         if not tax_enabled or status == STATUS_CANCELLED or (nsfp is None and (fmt == CSV or takes_range_number(code))):
-            raise ExportChanged(f"invoice {number} stopped being exportable while its file was written")
+            raise ExportChanged(gettext("invoice %(number)s stopped being exportable while its file was written", number=number))
         written.append((invoice_id, revision))
         yield ExportInvoice(
             invoice_id, number, invoice_date, code, status_digit, nsfp, BuyerIdentity(document, npwp, document_number),
@@ -229,15 +240,20 @@ def mark_exported(written: list[tuple[int, int]], actor_email: str) -> int:
     return db.session.execute(_MARK_SQLITE, {"now": now, "actor": actor_email, "written": json.dumps(written)}).rowcount
 
 
-def _summary(plan: ExportPlan, first_numbers: list[str], marked: int) -> str:
+def _log(plan: ExportPlan, first_numbers: list[str], marked: int) -> None:
     count = len(plan.invoice_ids)
-    summary = (
-        f"Exported {count:,} invoice{'' if count == 1 else 's'} of {plan.period_label} as {FORMATS[plan.fmt]['label']} "
-        f"({plan.file_name}): {some_of(first_numbers, count)}."
-    )
+    params = {"count": count, "period": plan.period_label, "format": {"t": FORMATS[plan.fmt]["label"]},
+              "file": plan.file_name, "numbers": {"some_of": first_numbers, "total": count}, "changed": count - marked}
+    if count == 1:
+        message = N_("Exported %(count)s invoice of %(period)s as %(format)s (%(file)s): %(numbers)s.")
+    else:
+        message = N_("Exported %(count)s invoices of %(period)s as %(format)s (%(file)s): %(numbers)s.")
     if marked < count:
-        summary += f" {count - marked:,} changed while the file was written and stay Not Exported."
-    return summary
+        message = (N_("Exported %(count)s invoice of %(period)s as %(format)s (%(file)s): %(numbers)s. %(changed)s changed "
+                      "while the file was written and stays Not Exported.") if count == 1 else
+                   N_("Exported %(count)s invoices of %(period)s as %(format)s (%(file)s): %(numbers)s. %(changed)s changed "
+                      "while the file was written and stay Not Exported."))
+    record(f"export.{plan.fmt}", message, subject="export", **params)
 
 
 def stream_export(plan: ExportPlan) -> Iterator[str]:
@@ -261,5 +277,5 @@ def stream_export(plan: ExportPlan) -> Iterator[str]:
     db.session.commit()  # the snapshot ends; the marks go in a transaction of their own
     with write_transaction():
         marked = mark_exported(written, actor[1])
-        record(f"export.{plan.fmt}", _summary(plan, numbers, marked), subject="export")
+        _log(plan, numbers, marked)
     log.info("exported %s invoices as %s (%s marked)", len(written), plan.fmt, marked)

@@ -1,4 +1,5 @@
 """Export CSV tab: the invoices of a period, Generate E-Faktur No, and the two downloads."""
+from ..lang import gettext
 from flask import Blueprint, Response, render_template, request, stream_with_context
 
 from ..ids import IdsError, parse_ids
@@ -31,7 +32,7 @@ def _filters():
     period_error = None
     if period is None:
         if form.period.data:
-            period_error = "Choose a month, e.g. 2026-11."
+            period_error = gettext("Choose a month, e.g. 2026-11.")
         period = Period.of(local_today())
     status = form.export_status.data if form.export_status.data in EXPORT_STATUS_LABELS else ""
     return form, period, status, period_error
@@ -70,7 +71,7 @@ def _selection():
     if form.scope.data == SCOPE_PERIOD:
         period = Period.parse(form.period.data)
         if period is None:
-            raise ExportRefused("Choose the period again, then tick the invoices.")
+            raise ExportRefused(gettext("Choose the period again, then tick the invoices."))
         status = form.export_status.data if form.export_status.data in EXPORT_STATUS_LABELS else ""
         return candidates_of_period(period, status), []
     try:
@@ -89,7 +90,8 @@ def download():
         candidates, missing = _selection()
         plan = plan_export(fmt, candidates, missing)
     except ExportRefused as refused:
-        return modal_error(str(refused), f"Export {FORMATS.get(fmt, {}).get('label', '')}".strip())
+        label = FORMATS[fmt]["label"] if fmt in FORMATS else None
+        return modal_error(str(refused), gettext("Export %(format)s", format=gettext(label)) if label else gettext("Export"))
     response = Response(stream_with_context(stream_export(plan)), mimetype=plan.media_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{plan.file_name}"'
     response.headers["X-Efaktur-Invoices"] = str(len(plan.invoice_ids))
@@ -109,15 +111,15 @@ def generate_confirm():
     except ExportRefused as refused:
         return modal_error(str(refused), GENERATE_TITLE)
     if missing:
-        return modal_error("The selection was not understood; reload the page and tick the invoices again.", GENERATE_TITLE)
+        return modal_error(gettext("The selection was not understood; reload the page and tick the invoices again."), GENERATE_TITLE)
     waiting = [c for c in candidates if c.waits_for_number]
     if not waiting:
-        return modal_error("None of the ticked invoices is waiting for an E-Faktur No: tick rows that show (Not Set).", GENERATE_TITLE)
+        return modal_error(gettext("None of the ticked invoices is waiting for an E-Faktur No: tick rows that show (Not Set)."), GENERATE_TITLE)
     if len(waiting) > MAX_BATCH:
-        return modal_error(f"At most {MAX_BATCH:,} invoices at once; tick fewer.", GENERATE_TITLE)
+        return modal_error(gettext("At most %(max_batch)s invoices at once; tick fewer.", max_batch=MAX_BATCH), GENERATE_TITLE)
     skipped = len(candidates) - len(waiting)
     note = (
-        f"{skipped:,} of the ticked invoices already hold a number (or take none) and are left as they are."
+        gettext("%(skipped)s of the ticked invoices already hold a number (or take none) and are left as they are.", skipped=skipped)
         if skipped else None
     )
     return render_template(

@@ -1,22 +1,23 @@
+from ..lang import N_, lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import Form, HiddenField, MultipleFileField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 
 from .models import EMAIL_FAILED, EMAIL_READY, EMAIL_SENT
 
-EMAIL_FILTER = {"": "All", EMAIL_READY: "Ready to Send", EMAIL_SENT: "Sent", EMAIL_FAILED: "Failed"}
-EFAKTUR_FILTER = {"": "All", "normal": "Normal", "replacement": "Replacement"}
+EMAIL_FILTER = {"": N_("All"), EMAIL_READY: N_("Ready to Send"), EMAIL_SENT: N_("Sent"), EMAIL_FAILED: N_("Failed")}
+EFAKTUR_FILTER = {"": N_("All"), "normal": N_("Normal"), "replacement": N_("Replacement")}
 
 
 class UploadForm(FlaskForm):
-    files = MultipleFileField("Files", render_kw={"accept": ".pdf,.zip,application/pdf,application/zip", "multiple": True})
-    submit = SubmitField("Upload")
+    files = MultipleFileField(lazy_gettext("Files"), render_kw={"accept": ".pdf,.zip,application/pdf,application/zip", "multiple": True})
+    submit = SubmitField(lazy_gettext("Upload"))
 
 
 class FilesFilterForm(Form):
-    email_status = SelectField("Email Status", choices=[SelectChoice(k, v) for k, v in EMAIL_FILTER.items()], default="")
+    email_status = SelectField(lazy_gettext("Email Status"), choices=[SelectChoice(k, lazy_gettext(v)) for k, v in EMAIL_FILTER.items()], default="")
     efaktur_status = SelectField(
-        "E-Faktur Status", choices=[SelectChoice(k, v) for k, v in EFAKTUR_FILTER.items()], default=""
+        lazy_gettext("E-Faktur Status"), choices=[SelectChoice(k, lazy_gettext(v)) for k, v in EFAKTUR_FILTER.items()], default=""
     )
 
 
@@ -28,6 +29,6 @@ class SendForm(FlaskForm):
 
 class CoretaxForm(FlaskForm):
     coretax_number = StringField(
-        "Coretax Number", render_kw={"inputmode": "numeric", "autocomplete": "off", "placeholder": "17 digits, e.g. 04002500037469724"}
+        lazy_gettext("Coretax Number"), render_kw={"inputmode": "numeric", "autocomplete": "off", "placeholder": lazy_gettext("17 digits, e.g. 04002500037469724")}
     )
-    submit = SubmitField("Save")
+    submit = SubmitField(lazy_gettext("Save"))

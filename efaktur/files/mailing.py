@@ -11,6 +11,7 @@ slice until none is left), so it works on plain gunicorn workers and shows its p
   stays Ready to Send. A file left Sending by a worker that died is shown Failed after a while
   ("interrupted: it may have gone out"), and can be sent again with Resend.
 """
+from ..lang import N_, gettext, ngettext
 import logging
 import time
 import uuid
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app, render_template
+from flask_babel import force_locale
 from flask_mail import Message
 
 from ..activity.services import record
@@ -37,8 +39,8 @@ log = logging.getLogger(__name__)
 SLICE_FILES = 20  # at most this many messages per request
 SLICE_SECONDS = 3.0  # and no new message after this long, so each request answers quickly
 INTERRUPTED = (
-    "The sending was interrupted (the server stopped while sending): it may or may not have gone out. "
-    "Check with the customer, then Resend."
+    N_("The sending was interrupted (the server stopped while sending): it may or may not have gone out. Check with "
+       "the customer, then Resend.")
 )
 
 
@@ -77,24 +79,25 @@ def _current_files(file_ids: list[int]):
 def plan_send(file_ids: list[int], resend: bool = False) -> SendPlan:
     """Check the ticked files before anything goes out; Resend puts Sent and Failed ones back to Ready."""
     if not current_app.config.get("MAIL_SERVER"):
-        raise SendRefused("No mail server is set up, so no e-mail can go out. Ask your admin to set one up.")
+        raise SendRefused(gettext("No mail server is set up, so no e-mail can go out. Ask your admin to set one up."))
     if not file_ids:
-        raise SendRefused("Tick at least one file to send.")
+        raise SendRefused(gettext("Tick at least one file to send."))
     sweep_interrupted()
     rows = _current_files(file_ids)
     if len(rows) != len(set(file_ids)):
-        raise SendRefused("Some ticked files were replaced by a newer upload; reload the page and tick them again.")
+        raise SendRefused(gettext("Some ticked files were replaced by a newer upload; reload the page and tick them again."))
     no_address = [number for _, _, number, email in rows if not email]
     if no_address:
         raise SendRefused(
-            f"{len(no_address):,} invoice{' has' if len(no_address) == 1 else 's have'} no Customer Email "
-            f"({some_of(no_address)}): add it on the invoice, or untick {'it' if len(no_address) == 1 else 'them'}."
+            ngettext("%(num)s invoice has no Customer Email (%(names)s): add it on the invoice, or untick it.",
+                     "%(num)s invoices have no Customer Email (%(names)s): add it on the invoices, or untick them.",
+                     len(no_address), names=some_of(no_address))
         )
     if resend:
         unsent = [number for _, status, number, _ in rows if status == EMAIL_READY]
         sending = [number for _, status, number, _ in rows if status == EMAIL_SENDING]
         if sending:
-            raise SendRefused(f"Being sent right now: {some_of(sending)}. Wait until it is done.")
+            raise SendRefused(gettext("Being sent right now: %(names)s. Wait until it is done.", names=some_of(sending)))
         with write_transaction():
             again = db.session.execute(
                 db.update(EfakturFile)
@@ -102,15 +105,18 @@ def plan_send(file_ids: list[int], resend: bool = False) -> SendPlan:
                 .values(email_status=EMAIL_READY, email_error=None, email_claim=None)
             ).rowcount
             if again:
-                record("files.resend", f"Queued {again:,} e-Faktur e-mail(s) to be sent again.", subject="files")
+                record("files.resend", N_("Queued %(count)s e-Faktur e-mail(s) to be sent again."), subject="files", count=again)
         if unsent and not again:
-            raise SendRefused(f"Nothing to resend: {some_of(unsent)} {'was' if len(unsent) == 1 else 'were'} never sent; use Send Email.")
+            raise SendRefused(ngettext("Nothing to resend: %(names)s was never sent; use Send Email.",
+                                       "Nothing to resend: %(names)s were never sent; use Send Email.",
+                                       len(unsent), names=some_of(unsent)))
     else:
         done = [number for _, status, number, _ in rows if status != EMAIL_READY]
         if done:
             raise SendRefused(
-                f"{len(done):,} of the ticked files {'is' if len(done) == 1 else 'are'} not Ready to Send "
-                f"({some_of(done)}): use Resend for them, or untick them."
+                ngettext("%(num)s of the ticked files is not Ready to Send (%(names)s): use Resend for it, or untick it.",
+                         "%(num)s of the ticked files are not Ready to Send (%(names)s): use Resend for them, or untick them.",
+                         len(done), names=some_of(done))
             )
     return SendPlan(sorted(set(file_ids)))
 
@@ -151,12 +157,18 @@ def _message(file_id: int, company: str) -> tuple[Message, str, str]:
     live = live_numbers([invoice.id]).get(invoice.id)
     number = live.efaktur_no if (stored.kind == DESKTOP and live) else (invoice.coretax_number or stored.number)
     context = {"company": company, "invoice": invoice, "efaktur_no": number, "file_name": stored.file_name}
-    message = Message(
-        subject=f"e-Faktur {number} for invoice {invoice.number}" + (f" from {company}" if company else ""),
-        recipients=[invoice.customer_email],
-        body=render_template("email/efaktur.txt", **context),
-        html=render_template("email/efaktur.html", **context),
-    )
+    with force_locale(invoice.customer_language or "id"):  # the language set on the invoice's customer
+        if company:
+            subject = gettext("e-Faktur %(number)s for invoice %(invoice)s from %(company)s", number=number,
+                              invoice=invoice.number, company=company)
+        else:
+            subject = gettext("e-Faktur %(number)s for invoice %(invoice)s", number=number, invoice=invoice.number)
+        message = Message(
+            subject=subject,
+            recipients=[invoice.customer_email],
+            body=render_template("email/efaktur.txt", **context),
+            html=render_template("email/efaktur.html", **context),
+        )
     message.attach(stored.file_name, "application/pdf", data)
     return message, invoice.customer_email, invoice.number
 
@@ -202,12 +214,17 @@ def send_slice(file_ids: list[int]) -> SliceResult:
             )
     if result.sent or result.failed:
         with write_transaction():
-            summary = f"E-mailed the e-Faktur of {len(result.sent):,} invoice(s)"
-            if result.sent:
-                summary += f" ({some_of(result.sent)})"
-            if result.failed:
-                summary += f"; {len(result.failed):,} failed ({some_of([f'{n}: {d}' for n, d in result.failed])})"
-            record("files.emailed", summary + ".", subject="files")
+            sent = {"count": len(result.sent), "sent": {"some_of": result.sent[:5], "total": len(result.sent)}}
+            failed = {"failed": len(result.failed),
+                      "reasons": {"some_of": [f"{n}: {d}" for n, d in result.failed[:5]], "total": len(result.failed)}}
+            if result.sent and result.failed:
+                record("files.emailed", N_("E-mailed the e-Faktur of %(count)s invoice(s) (%(sent)s); %(failed)s failed "
+                                           "(%(reasons)s)."), subject="files", **sent, **failed)
+            elif result.sent:
+                record("files.emailed", N_("E-mailed the e-Faktur of %(count)s invoice(s) (%(sent)s)."), subject="files", **sent)
+            else:
+                record("files.emailed", N_("E-mailed the e-Faktur of 0 invoice(s); %(failed)s failed (%(reasons)s)."),
+                       subject="files", **failed)
     return result
 
 

@@ -6,6 +6,7 @@ one not superseded; a later upload for the same number supersedes it and both st
 the invoice's history. The current file carries the e-mail to the customer: Ready to
 Send, Sending (claimed by one request), Sent, Failed.
 """
+from ..lang import N_
 from datetime import datetime
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text, text
@@ -20,7 +21,7 @@ EMAIL_READY = "ready"
 EMAIL_SENDING = "sending"
 EMAIL_SENT = "sent"
 EMAIL_FAILED = "failed"
-EMAIL_STATUS_LABELS = {EMAIL_READY: "Ready to Send", EMAIL_SENDING: "Sending", EMAIL_SENT: "Sent", EMAIL_FAILED: "Failed"}
+EMAIL_STATUS_LABELS = {EMAIL_READY: N_("Ready to Send"), EMAIL_SENDING: N_("Sending"), EMAIL_SENT: N_("Sent"), EMAIL_FAILED: N_("Failed")}
 
 
 class EfakturFile(db.Model):

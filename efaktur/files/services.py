@@ -6,6 +6,7 @@ limits); a zip with anything wrong with it is refused whole. Then, in one write
 transaction, the matched files are stored and their invoices become reported. Nothing of
 a refused upload is stored.
 """
+from ..lang import N_, gettext
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -23,7 +24,6 @@ from ..invoices.models import Invoice
 from ..numbers.ledger import mark_replacement
 from ..numbers.models import NumberAssignment
 from ..uploads import FileProblem, UploadedFile, UploadLimits, UploadRefused, list_files
-from ..wording import some_of
 from .models import EMAIL_READY, EfakturFile, EfakturFileContent
 
 __all__ = ["UploadRefused", "process_upload", "record_coretax_number", "upload_limits"]
@@ -123,12 +123,14 @@ def _match(outcomes: list[FileOutcome]) -> None:
         number = outcome.number
         holder = desktop.get(number.nsfp) if number.kind == DESKTOP else coretax.get(number.serial)
         if holder is None:
-            outcome.problem = f"no invoice holds {'E-Faktur No' if number.kind == DESKTOP else 'Coretax number'} {number.label}"
+            outcome.problem = (gettext("no invoice holds E-Faktur No %(number)s", number=number.label) if number.kind == DESKTOP
+                               else gettext("no invoice holds Coretax number %(number)s", number=number.label))
             continue
         if holder.transaction_code != number.transaction_code:
             outcome.problem = (
-                f"{number.label} has transaction code {number.transaction_code}, but invoice {holder.invoice_number} "
-                f"has code {holder.transaction_code}"
+                gettext("%(label)s has transaction code %(code)s, but invoice %(invoice)s has code %(invoice_code)s",
+                        label=number.label, code=number.transaction_code, invoice=holder.invoice_number,
+                        invoice_code=holder.transaction_code)
             )
             continue
         outcome.invoice_id, outcome.invoice_number = holder.invoice_id, holder.invoice_number
@@ -168,7 +170,7 @@ def _name_files(files: list[UploadedFile]) -> list[FileOutcome]:
     for same in by_serial.values():
         if len(same) > 1:
             for outcome in same:
-                outcome.problem = f"the same number is in {len(same)} files of this upload"
+                outcome.problem = gettext("the same number is in %(count)s files of this upload", count=len(same))
     return outcomes
 
 
@@ -235,7 +237,7 @@ def _store(outcomes: list[FileOutcome], limits: UploadLimits, upload_name: str) 
             else:
                 still = invoice is not None and invoice.coretax_number is not None and invoice.coretax_number[4:] == number.serial
             if not still:
-                outcome.problem, outcome.invoice_id = "the number was cancelled while the upload was read", None
+                outcome.problem, outcome.invoice_id = gettext("the number was cancelled while the upload was read"), None
                 continue
             content = outcome.source.read(limits)
             stored = EfakturFile(
@@ -261,13 +263,24 @@ def _store(outcomes: list[FileOutcome], limits: UploadLimits, upload_name: str) 
         contents.write()
         stored_now = [o for o in outcomes if o.matched]
         unmatched = [o for o in outcomes if not o.matched and not o.skipped]
-        summary = (
-            f"Uploaded {upload_name}: {len(stored_now):,} file{'' if len(stored_now) == 1 else 's'} matched and stored"
-            + (f" ({some_of([o.invoice_number for o in stored_now])})" if stored_now else "")
-            + (f"; {len(unmatched):,} not matched ({some_of([o.name for o in unmatched])})" if unmatched else "")
-            + "."
-        )
-        record("files.uploaded", summary, subject="files")
+        params = {"upload": upload_name, "count": len(stored_now),
+                  "stored": {"some_of": [o.invoice_number for o in stored_now[:5]], "total": len(stored_now)},
+                  "unmatched": len(unmatched),
+                  "names": {"some_of": [o.name for o in unmatched[:5]], "total": len(unmatched)}}
+        one = len(stored_now) == 1
+        if stored_now and unmatched:
+            message = (N_("Uploaded %(upload)s: %(count)s file matched and stored (%(stored)s); %(unmatched)s not matched "
+                          "(%(names)s).") if one else
+                       N_("Uploaded %(upload)s: %(count)s files matched and stored (%(stored)s); %(unmatched)s not matched "
+                          "(%(names)s)."))
+        elif stored_now:
+            message = (N_("Uploaded %(upload)s: %(count)s file matched and stored (%(stored)s).") if one else
+                       N_("Uploaded %(upload)s: %(count)s files matched and stored (%(stored)s)."))
+        elif unmatched:
+            message = N_("Uploaded %(upload)s: 0 files matched and stored; %(unmatched)s not matched (%(names)s).")
+        else:
+            message = N_("Uploaded %(upload)s: 0 files matched and stored.")
+        record("files.uploaded", message, subject="files", **params)
 
 
 def process_upload(uploads: list[tuple[str, object]]) -> UploadResult:
@@ -297,36 +310,34 @@ def record_coretax_number(invoice_id: int, text: str) -> Invoice:
             db.select(Invoice).where(Invoice.id == invoice_id).with_for_update().execution_options(populate_existing=True)
         ).first()
         if invoice is None:
-            raise CoretaxRefused({"coretax_number": "This invoice no longer exists."})
+            raise CoretaxRefused({"coretax_number": gettext("This invoice no longer exists.")})
         has_coretax_file = db.session.scalar(
             db.select(EfakturFile.id).where(EfakturFile.invoice_id == invoice_id, EfakturFile.kind == CORETAX).limit(1)
         )
         if has_coretax_file:
             raise CoretaxRefused(
-                {"coretax_number": "The Coretax PDF of this invoice is uploaded: its number stays as the PDF says."}
+                {"coretax_number": gettext("The Coretax PDF of this invoice is uploaded: its number stays as the PDF says.")}
             )
         if number is not None:
             errors = None
             if number.transaction_code != invoice.transaction_code:
-                errors = (f"{number.digits} has transaction code {number.transaction_code}; this invoice has "
-                          f"{invoice.transaction_code}.")
+                errors = (gettext("%(digits)s has transaction code %(code)s; this invoice has %(invoice_code)s.", digits=number.digits,
+                                 code=number.transaction_code, invoice_code=invoice.transaction_code))
             elif number.serial[:2] != f"{invoice.invoice_date.year % 100:02d}":
-                errors = (f"The year digits of {number.digits} are {number.serial[:2]}; the invoice is dated "
-                          f"{invoice.invoice_date.year}.")
+                errors = (gettext("The year digits of %(digits)s are %(year_digits)s; the invoice is dated %(year)s.",
+                                 digits=number.digits, year_digits=number.serial[:2], year=str(invoice.invoice_date.year)))
             else:
                 other = db.session.scalar(
                     db.select(Invoice.number).where(Invoice.coretax_number == number.digits, Invoice.id != invoice_id)
                 )
                 if other:
-                    errors = f"Invoice {other} holds {number.digits} already."
+                    errors = gettext("Invoice %(other)s holds %(digits)s already.", other=other, digits=number.digits)
             if errors:
                 raise CoretaxRefused({"coretax_number": errors})
         before = invoice.coretax_number
         invoice.coretax_number = number.digits if number else None
         if before != invoice.coretax_number:
-            record(
-                "invoice.coretax_number",
-                f"Invoice {invoice.number}: Coretax number {before or '(none)'} to {invoice.coretax_number or '(none)'}.",
-                subject=f"invoice:{invoice.id}",
-            )
+            record("invoice.coretax_number", N_("Invoice %(number)s: Coretax number %(before)s to %(after)s."),
+                   subject=f"invoice:{invoice.id}", number=invoice.number, before=before or {"t": N_("(none)")},
+                   after=invoice.coretax_number or {"t": N_("(none)")})
     return invoice

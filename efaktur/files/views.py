@@ -1,4 +1,5 @@
 """E-Faktur Files tab: upload the approved PDFs, open them, e-mail them to the customers."""
+from ..lang import gettext
 from flask import Blueprint, Response, current_app, make_response, render_template, request
 
 from ..extensions import db
@@ -37,7 +38,8 @@ def index():
 
 def _limits_hint():
     limits = upload_limits()
-    return f"One .zip of PDFs, or several PDF files; at most {megabytes(limits.max_pdf_bytes)} a PDF and {megabytes(limits.max_upload_bytes)} in all."
+    return gettext("One .zip of PDFs, or several PDF files; at most %(per_pdf)s a PDF and %(in_all)s in all.",
+                   per_pdf=megabytes(limits.max_pdf_bytes), in_all=megabytes(limits.max_upload_bytes))
 
 
 @bp.route("/upload", methods=["GET", "POST"])
@@ -50,7 +52,7 @@ def upload():
         return render_template(template, form=form, hint=_limits_hint()), 422
     uploads = [(f.filename or "", f.stream) for f in request.files.getlist(form.files.name) if f and f.filename]
     if not uploads:
-        form.files.errors = ["Choose a .zip of PDFs, or one or more PDF files."]
+        form.files.errors = [gettext("Choose a .zip of PDFs, or one or more PDF files.")]
         return render_template(template, form=form, hint=_limits_hint()), 422
     try:
         result = process_upload(uploads)
@@ -106,7 +108,7 @@ def _progress_response(file_ids: list[int], title: str, last=None):
 def send():
     """Send Email (Ready to Send files) or Resend (Sent or Failed ones): checks, then the progress dialog."""
     resend = request.form.get("resend") == "1"
-    title = "Resend" if resend else "Send Email"
+    title = gettext("Resend") if resend else gettext("Send Email")
     try:
         plan = plan_send(_send_ids(), resend=resend)
     except SendRefused as refused:
@@ -120,8 +122,8 @@ def send_next():
     try:
         file_ids = parse_ids(request.form.getlist("file_ids"), MAX_SEND)
     except IdsError as error:
-        return modal_error(str(error), "Send Email")
+        return modal_error(str(error), gettext("Send Email"))
     if not current_app.config.get("MAIL_SERVER"):
-        return modal_error("No mail server is set up, so no e-mail can go out.", "Send Email")
+        return modal_error(gettext("No mail server is set up, so no e-mail can go out."), gettext("Send Email"))
     last = send_slice(file_ids)
-    return _progress_response(file_ids, request.form.get("title", "Send Email")[:20], last)
+    return _progress_response(file_ids, request.form.get("title", gettext("Send Email"))[:40], last)

@@ -8,6 +8,7 @@ them ``OutputTaxInvoice-<uuid>-<sellerNPWP16>-<17-digit number>-...pdf``: the on
 exactly 17 digits is the number. A name that is only the number (``010.000-26.00000001.pdf``
 or ``0100002600000001.pdf``) is accepted too.
 """
+from ..lang import gettext
 import re
 from dataclasses import dataclass
 
@@ -40,7 +41,7 @@ class PdfNumber:
     @property
     def nsfp(self) -> int:
         if self.kind != DESKTOP:
-            raise ValueError("a Coretax number has no NSFP")
+            raise ValueError(gettext("a Coretax number has no NSFP"))
         return int(self.serial)
 
     @property
@@ -54,12 +55,12 @@ class PdfNumber:
 def desktop_number(digits: str) -> PdfNumber:
     """A 16-digit E-Faktur No: code 01-09, status digit 0 or 1, the NSFP."""
     if len(digits) != 16 or not digits.isdigit() or not digits.isascii():
-        raise NameProblem("An E-Faktur No has 16 digits.")
+        raise NameProblem(gettext("An E-Faktur No has 16 digits."))
     code, status = digits[:2], digits[2]
     if code not in TRANSACTION_CODES:
-        raise NameProblem(f"{digits} starts with {code}, which is no transaction code of an E-Faktur No.")
+        raise NameProblem(gettext("%(digits)s starts with %(code)s, which is no transaction code of an E-Faktur No.", digits=digits, code=code))
     if status not in (STATUS_NORMAL, STATUS_REPLACEMENT):
-        raise NameProblem(f"The status digit of {digits} is {status}; it is 0 (normal) or 1 (replacement).")
+        raise NameProblem(gettext("The status digit of %(digits)s is %(status)s; it is 0 (normal) or 1 (replacement).", digits=digits, status=status))
     return PdfNumber(DESKTOP, digits, code, status, digits[3:])
 
 
@@ -67,10 +68,10 @@ def coretax_number(digits: str) -> PdfNumber:
     """A 17-digit Coretax number: code 01-10, 2-digit status, 13-digit serial (year first)."""
     digits = (digits or "").strip()
     if len(digits) != 17 or not digits.isdigit() or not digits.isascii():
-        raise NameProblem("A Coretax number has 17 digits, e.g. 04002500037469724.")
+        raise NameProblem(gettext("A Coretax number has 17 digits, e.g. 04002500037469724."))
     code = digits[:2]
     if code not in INVOICE_TRANSACTION_CODES:
-        raise NameProblem(f"{digits} starts with {code}, which is no transaction code.")
+        raise NameProblem(gettext("%(digits)s starts with %(code)s, which is no transaction code.", digits=digits, code=code))
     return PdfNumber(CORETAX, digits, code, digits[2:4], digits[4:])
 
 
@@ -81,7 +82,7 @@ def number_in_name(name: str) -> PdfNumber:
         base = base[:-4]
     seventeen = set(_SEVENTEEN.findall(base))
     if len(seventeen) > 1:
-        raise NameProblem("the name holds more than one 17-digit number")
+        raise NameProblem(gettext("the name holds more than one 17-digit number"))
     if seventeen:
         return coretax_number(seventeen.pop())
     parts = base.split("-")
@@ -91,4 +92,4 @@ def number_in_name(name: str) -> PdfNumber:
     only_digits = _SEPARATORS.sub("", base)
     if len(only_digits) == 16 and only_digits.isascii() and only_digits.isdigit():
         return desktop_number(only_digits)
-    raise NameProblem("the name holds no E-Faktur No")
+    raise NameProblem(gettext("the name holds no E-Faktur No"))

@@ -3,6 +3,8 @@
 Every value goes through the project's one parser of its kind (money, identity, goods,
 e-mail, text); the service then applies the rules that need more than one field.
 """
+from ..i18n import DEFAULT_LANGUAGE, LANGUAGES, language
+from ..lang import gettext, lazy, lazy_gettext
 from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -30,12 +32,12 @@ from .services import MAX_LINES, invoice_number_problem
 
 
 class LineForm(Form):
-    item = StringField("Item", validators=[not_blank("Name the item."), Length(max=200), plain_text])
-    kind = SelectField("Goods or Services", choices=[SelectChoice(k, v) for k, v in LINE_KINDS.items()], default="A")
-    goods_code = StringField("Code", default=NO_GOODS_CODE)
-    unit = SelectField("Unit", choices=[SelectChoice(k, f"{v} ({k})") for k, v in UNIT_CODES.items()], default=DEFAULT_UNIT)
-    quantity = StringField("Quantity", validators=[InputRequired("Enter a quantity.")], default="1")
-    unit_price = StringField("Unit Price", validators=[InputRequired("Enter a unit price.")])
+    item = StringField(lazy_gettext("Item"), validators=[not_blank(lazy_gettext("Name the item.")), Length(max=200), plain_text])
+    kind = SelectField(lazy_gettext("Goods or Services"), choices=[SelectChoice(k, lazy_gettext(v)) for k, v in LINE_KINDS.items()], default="A")
+    goods_code = StringField(lazy_gettext("Code"), default=NO_GOODS_CODE)
+    unit = SelectField(lazy_gettext("Unit"), choices=[SelectChoice(k, lazy(lambda k=k, v=v: f"{gettext(v)} ({k})")) for k, v in UNIT_CODES.items()], default=DEFAULT_UNIT)
+    quantity = StringField(lazy_gettext("Quantity"), validators=[InputRequired(lazy_gettext("Enter a quantity."))], default="1")
+    unit_price = StringField(lazy_gettext("Unit Price"), validators=[InputRequired(lazy_gettext("Enter a unit price."))])
 
     def validate_quantity(self, field):
         try:
@@ -45,7 +47,7 @@ class LineForm(Form):
 
     def validate_unit_price(self, field):
         try:
-            field.parsed = parse_rupiah(field.data, "unit price")
+            field.parsed = parse_rupiah(field.data, gettext("unit price"))
         except MoneyError as error:
             raise ValidationError(str(error))
 
@@ -71,45 +73,47 @@ class LineList(FieldList):
 def at_most_max_lines(form, field):
     if getattr(field, "submitted", 0) > MAX_LINES:
         raise ValidationError(
-            f"An invoice has at most {MAX_LINES} lines; {field.submitted} were sent. Split it into two invoices."
+            gettext("An invoice has at most %(max_lines)s lines; %(submitted)s were sent. Split it into two invoices.", max_lines=MAX_LINES, submitted=field.submitted)
         )
 
 
 class InvoiceForm(FlaskForm):
-    number = StringField("Invoice No", validators=[Optional(), Length(max=40)])
+    number = StringField(lazy_gettext("Invoice No"), validators=[Optional(), Length(max=40)])
     customer_name = StringField(
-        "Customer Name", validators=[not_blank("Enter the customer's name."), Length(max=200), plain_text]
+        lazy_gettext("Customer Name"), validators=[not_blank(lazy_gettext("Enter the customer's name.")), Length(max=200), plain_text]
     )
-    npwp_name = StringField("NPWP Name", validators=[Optional(), Length(max=200), plain_text])
+    npwp_name = StringField(lazy_gettext("NPWP Name"), validators=[Optional(), Length(max=200), plain_text])
     buyer_document = SelectField(
-        "Buyer ID", choices=[SelectChoice(k, v) for k, v in BUYER_DOCUMENTS.items()], default=BUYER_TIN
+        lazy_gettext("Buyer ID"), choices=[SelectChoice(k, lazy_gettext(v)) for k, v in BUYER_DOCUMENTS.items()], default=BUYER_TIN
     )
-    npwp = StringField("NPWP", validators=[Optional(), Length(max=30)])
-    buyer_id_number = StringField("ID Number", validators=[Optional(), Length(max=40)])
-    buyer_country = SelectField("Country", default=DEFAULT_COUNTRY)
-    address = TextAreaField("Address", validators=[Optional(), Length(max=1000), plain_text])
-    customer_email = StringField("Customer Email", validators=[Length(max=254)])
-    invoice_date = DateField("Invoice Date", validators=[InputRequired("Enter the invoice date.")])
-    due_date = DateField("Due Date", validators=[InputRequired("Enter the due date.")])
-    tax_enabled = BooleanField("Invoice Tax", default=True)
+    npwp = StringField(lazy_gettext("NPWP"), validators=[Optional(), Length(max=30)])
+    buyer_id_number = StringField(lazy_gettext("ID Number"), validators=[Optional(), Length(max=40)])
+    buyer_country = SelectField(lazy_gettext("Country"), default=DEFAULT_COUNTRY)
+    address = TextAreaField(lazy_gettext("Address"), validators=[Optional(), Length(max=1000), plain_text])
+    customer_email = StringField(lazy_gettext("Customer Email"), validators=[Length(max=254)])
+    customer_language = SelectField(lazy_gettext("E-mail Language"), choices=[SelectChoice(code, name) for code, name in LANGUAGES.items()], default=DEFAULT_LANGUAGE,
+                                    description=lazy_gettext("The language of the e-Faktur e-mail to this customer."))
+    invoice_date = DateField(lazy_gettext("Invoice Date"), validators=[InputRequired(lazy_gettext("Enter the invoice date."))])
+    due_date = DateField(lazy_gettext("Due Date"), validators=[InputRequired(lazy_gettext("Enter the due date."))])
+    tax_enabled = BooleanField(lazy_gettext("Invoice Tax"), default=True)
     transaction_code = SelectField(
-        "Transaction Code",
+        lazy_gettext("Transaction Code"),
         choices=[SelectChoice(code, label) for code, label in INVOICE_TRANSACTION_CODES.items()],
         default="04",
     )
     lines = LineList(FormField(LineForm), validators=[at_most_max_lines], min_entries=1, max_entries=MAX_LINES + 1)
-    submit = SubmitField("Save")
+    submit = SubmitField(lazy_gettext("Save"))
 
     def __init__(self, *args, number_required: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.buyer_country.choices = [SelectChoice(code, name) for code, name in countries().items()]
+        self.buyer_country.choices = [SelectChoice(code, name) for code, name in countries(language()).items()]
         self.number_required = number_required
 
     def validate_number(self, field):
         value = (field.data or "").strip()
         if not value:
             if self.number_required:
-                raise ValidationError("Enter the Invoice No.")
+                raise ValidationError(gettext("Enter the Invoice No."))
             return
         problem = invoice_number_problem(value)
         if problem:
@@ -136,22 +140,22 @@ class InvoiceForm(FlaskForm):
 
     def validate_due_date(self, field):
         if self.invoice_date.data and field.data and field.data < self.invoice_date.data:
-            raise ValidationError("The due date cannot be before the invoice date.")
+            raise ValidationError(gettext("The due date cannot be before the invoice date."))
 
     def validate_invoice_date(self, field):
         if field.data and not 2000 <= field.data.year <= 2099:
-            raise ValidationError("Enter a date between 2000 and 2099.")
+            raise ValidationError(gettext("Enter a date between 2000 and 2099."))
 
 
 class StatusForm(FlaskForm):
-    status = SelectField("Invoice Status", choices=[SelectChoice(s, STATUS_LABELS[s]) for s in STORED_STATUSES])
-    submit = SubmitField("Change status")
+    status = SelectField(lazy_gettext("Invoice Status"), choices=[SelectChoice(s, lazy_gettext(STATUS_LABELS[s])) for s in STORED_STATUSES])
+    submit = SubmitField(lazy_gettext("Change status"))
 
 
 class GenerateForm(FlaskForm):
     """The ticked invoices; ids are checked by the id parser, and by the ledger as invoices."""
 
-    submit = SubmitField("Yes")
+    submit = SubmitField(lazy_gettext("Yes"))
 
 
 NUMBER_NOT_SET, NUMBER_SET = "not_set", "set"
@@ -160,15 +164,16 @@ PAGE_SIZES = (25, 50, 100, 200)
 
 class FilterForm(Form):
     status = SelectField(
-        "Invoice Status",
-        choices=[SelectChoice("", "All statuses")] + [SelectChoice(s, label) for s, label in STATUS_LABELS.items()],
+        lazy_gettext("Invoice Status"),
+        choices=[SelectChoice("", lazy_gettext("All statuses"))] + [SelectChoice(s, lazy_gettext(label)) for s, label in STATUS_LABELS.items()],
         default="",
     )
-    month = StringField("Month", default="")
-    q = StringField("Search", default="")
+    month = StringField(lazy_gettext("Month"), default="")
+    q = StringField(lazy_gettext("Search"), default="")
     efaktur = SelectField(
-        "E-Faktur No",
-        choices=[SelectChoice("", "All"), SelectChoice(NUMBER_NOT_SET, "(Not Set)"), SelectChoice(NUMBER_SET, "Generated")],
+        lazy_gettext("E-Faktur No"),
+        choices=[SelectChoice("", lazy_gettext("All")), SelectChoice(NUMBER_NOT_SET, lazy_gettext("(Not Set)")),
+                 SelectChoice(NUMBER_SET, lazy_gettext("Generated"))],
         default="",
     )
-    per_page = SelectField("Rows per page", choices=[SelectChoice(str(n), str(n)) for n in PAGE_SIZES], default=str(PAGE_SIZES[0]))
+    per_page = SelectField(lazy_gettext("Rows per page"), choices=[SelectChoice(str(n), str(n)) for n in PAGE_SIZES], default=str(PAGE_SIZES[0]))

@@ -1,3 +1,4 @@
+from ..lang import N_
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -31,11 +32,11 @@ STATUS_CANCELLED = "cancelled"
 STATUS_OVERDUE = "overdue"  # shown, never stored: unpaid and past its due date
 STORED_STATUSES = (STATUS_UNPAID, STATUS_PARTIALLY_PAID, STATUS_PAID, STATUS_CANCELLED)
 STATUS_LABELS = {
-    STATUS_UNPAID: "Unpaid",
-    STATUS_PARTIALLY_PAID: "Partially Paid",
-    STATUS_PAID: "Paid",
-    STATUS_CANCELLED: "Cancelled",
-    STATUS_OVERDUE: "Overdue",
+    STATUS_UNPAID: N_("Unpaid"),
+    STATUS_PARTIALLY_PAID: N_("Partially Paid"),
+    STATUS_PAID: N_("Paid"),
+    STATUS_CANCELLED: N_("Cancelled"),
+    STATUS_OVERDUE: N_("Overdue"),
 }
 
 
@@ -58,6 +59,8 @@ class Invoice(db.Model):
     npwp: Mapped[str] = mapped_column(String(16), default="")
     address: Mapped[str] = mapped_column(Text, default="")
     customer_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    # The language of the customer's e-Faktur e-mail ('id' or 'en').
+    customer_language: Mapped[str] = mapped_column(String(2), default="id", server_default="id")
     # How the tax office knows the buyer: its NPWP (above; empty for a buyer without one),
     # or a NIK, passport or other ID with its number.
     buyer_document: Mapped[str] = mapped_column(String(10), default=BUYER_TIN, server_default=BUYER_TIN)

@@ -1,4 +1,5 @@
 """Creating, editing and changing the status of invoices. Numbers are the ledger's business (numbers/ledger.py)."""
+from ..lang import N_, gettext
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -36,9 +37,9 @@ class InvoiceRefused(Refused):
 def invoice_number_problem(number: str) -> str | None:
     """Why a typed Invoice No cannot be used, or None."""
     if len(number) > INVOICE_NUMBER_MAX_LENGTH:
-        return f"An Invoice No has at most {INVOICE_NUMBER_MAX_LENGTH} characters."
+        return gettext("An Invoice No has at most %(invoice_number_max_length)s characters.", invoice_number_max_length=INVOICE_NUMBER_MAX_LENGTH)
     if not _NUMBER_SHAPE.fullmatch(number):
-        return "Use letters, digits and / . _ - only, starting with a letter or digit."
+        return gettext("Use letters, digits and / . _ - only, starting with a letter or digit.")
     return None
 
 
@@ -66,6 +67,7 @@ class InvoiceDraft:
     transaction_code: str
     lines: list[DraftLine]
     customer_email: str = ""
+    customer_language: str = "id"  # of the customer's e-Faktur e-mail
     buyer_document: str = BUYER_TIN
     buyer_document_number: str = ""
     buyer_country: str = DEFAULT_COUNTRY
@@ -75,19 +77,20 @@ class InvoiceDraft:
 
 # What the activity log calls each field when an edit changes it.
 FIELD_LABELS = {
-    "number": "Invoice No",
-    "customer_name": "Customer Name",
-    "npwp_name": "NPWP Name",
-    "npwp": "NPWP",
-    "address": "Address",
-    "customer_email": "Customer Email",
-    "buyer_document": "Buyer ID",
-    "buyer_document_number": "ID Number",
-    "buyer_country": "Country",
-    "invoice_date": "Invoice Date",
-    "due_date": "Due Date",
-    "tax_enabled": "Invoice Tax",
-    "transaction_code": "Transaction Code",
+    "number": N_("Invoice No"),
+    "customer_name": N_("Customer Name"),
+    "npwp_name": N_("NPWP Name"),
+    "npwp": N_("NPWP"),
+    "address": N_("Address"),
+    "customer_email": N_("Customer Email"),
+    "customer_language": N_("E-mail Language"),
+    "buyer_document": N_("Buyer ID"),
+    "buyer_document_number": N_("ID Number"),
+    "buyer_country": N_("Country"),
+    "invoice_date": N_("Invoice Date"),
+    "due_date": N_("Due Date"),
+    "tax_enabled": N_("Invoice Tax"),
+    "transaction_code": N_("Transaction Code"),
 }
 
 
@@ -98,17 +101,17 @@ def _check_draft(draft: InvoiceDraft) -> None:
     if problem:
         errors["number"] = problem
     if draft.transaction_code not in INVOICE_TRANSACTION_CODES:
-        errors["transaction_code"] = "Choose a transaction code from the list."
+        errors["transaction_code"] = gettext("Choose a transaction code from the list.")
     elif draft.transaction_code == CORETAX_ONLY_CODE and draft.invoice_date < RATE_12_FROM:
-        errors["transaction_code"] = "Code 10 exists only in Coretax, for invoices dated from 1 January 2025."
+        errors["transaction_code"] = gettext("Code 10 exists only in Coretax, for invoices dated from 1 January 2025.")
     if draft.due_date < draft.invoice_date:
-        errors["due_date"] = "The due date cannot be before the invoice date."
+        errors["due_date"] = gettext("The due date cannot be before the invoice date.")
     if not draft.lines:
-        errors["lines"] = "Add at least one line."
+        errors["lines"] = gettext("Add at least one line.")
     elif len(draft.lines) > MAX_LINES:
-        errors["lines"] = f"An invoice has at most {MAX_LINES} lines; this one has {len(draft.lines)}. Split it in two."
+        errors["lines"] = gettext("An invoice has at most %(max_lines)s lines; this one has %(count)s. Split it in two.", max_lines=MAX_LINES, count=len(draft.lines))
     if draft.buyer_document not in BUYER_DOCUMENTS:
-        errors["buyer_document"] = "Choose how the buyer is identified."
+        errors["buyer_document"] = gettext("Choose how the buyer is identified.")
     if errors:
         raise InvoiceRefused(errors)
 
@@ -137,7 +140,7 @@ def next_invoice_number(year: int) -> str:
     )
     following = (highest or 0) + 1
     if len(str(following)) > MAX_SEQUENCE_DIGITS:
-        raise InvoiceRefused({"number": f"Generated invoice numbers for {year} are used up; type the Invoice No."})
+        raise InvoiceRefused({"number": gettext("Generated invoice numbers for %(year)s are used up; type the Invoice No.", year=str(year))})
     return prefix + f"{following:0{GENERATED_DIGITS}d}"
 
 
@@ -151,8 +154,8 @@ def _number_taken(number: str, exclude_id: int | None = None) -> str | None:
 
 def _taken_message(number: str, existing: str) -> str:
     if existing == number:
-        return f"Invoice No {number} exists already."
-    return f"Invoice No {number} exists already as {existing} (letter case does not make a new number)."
+        return gettext("Invoice No %(number)s exists already.", number=number)
+    return gettext("Invoice No %(number)s exists already as %(existing)s (letter case does not make a new number).", number=number, existing=existing)
 
 
 def _apply(invoice: Invoice, draft: InvoiceDraft, number: str) -> None:
@@ -163,6 +166,7 @@ def _apply(invoice: Invoice, draft: InvoiceDraft, number: str) -> None:
     invoice.npwp = draft.npwp if draft.buyer_document == BUYER_TIN else ""
     invoice.address = draft.address
     invoice.customer_email = draft.customer_email
+    invoice.customer_language = draft.customer_language
     invoice.buyer_document = draft.buyer_document
     invoice.buyer_document_number = "" if draft.buyer_document == BUYER_TIN else draft.buyer_document_number
     invoice.buyer_country = draft.buyer_country
@@ -188,7 +192,7 @@ def _flush_or_refuse(number: str) -> None:
     try:
         db.session.flush()
     except IntegrityError:
-        raise InvoiceRefused({"number": f"Invoice No {number} exists already."}) from None
+        raise InvoiceRefused({"number": gettext("Invoice No %(number)s exists already.", number=number)}) from None
 
 
 def create_invoice(draft: InvoiceDraft, api_token_id: int | None = None, external_ref: str | None = None) -> Invoice:
@@ -206,8 +210,9 @@ def create_invoice(draft: InvoiceDraft, api_token_id: int | None = None, externa
         _flush_or_refuse(number)
         record(
             "invoice.created",
-            f"Created invoice {invoice.number} for {invoice.customer_name} (DPP {invoice.dpp:,}, PPN {invoice.ppn:,}).",
-            subject=f"invoice:{invoice.id}",
+            N_("Created invoice %(number)s for %(customer)s (DPP %(dpp)s, PPN %(ppn)s)."),
+            subject=f"invoice:{invoice.id}", number=invoice.number, customer=invoice.customer_name, dpp=invoice.dpp,
+            ppn=invoice.ppn,
         )
     return invoice
 
@@ -222,11 +227,10 @@ def edit_refusal(invoice: Invoice) -> str | None:
     """Why this invoice cannot be edited at all, or None (the service checks again under lock)."""
     if invoice.efaktur_reported_at is not None:
         return (
-            "This invoice was reported to the tax office (its e-Faktur PDF is uploaded), so it cannot be edited. "
-            "Make a replacement invoice instead."
+            gettext("This invoice was reported to the tax office (its e-Faktur PDF is uploaded), so it cannot " "be edited. Make a replacement invoice instead.")
         )
     if invoice.status == STATUS_CANCELLED:
-        return "A cancelled invoice cannot be edited."
+        return gettext("A cancelled invoice cannot be edited.")
     return None
 
 
@@ -264,25 +268,25 @@ def update_invoice(invoice_id: int, draft: InvoiceDraft) -> tuple[Invoice, list[
     _check_draft(draft)
     number = draft.number.strip()
     if not number:
-        raise InvoiceRefused({"number": "Enter the Invoice No."})
+        raise InvoiceRefused({"number": gettext("Enter the Invoice No.")})
     with write_transaction():
         _lock_invoice_numbers()
         invoice = _lock(invoice_id)  # lock order as in the ledger: the invoice first
         if invoice is None:
-            raise InvoiceRefused({"number": "This invoice no longer exists."})
+            raise InvoiceRefused({"number": gettext("This invoice no longer exists.")})
         refusal = edit_refusal(invoice)
         if refusal:
             raise InvoiceRefused({"number": refusal})
         live = live_number_of(invoice.id)
         if live is not None:
-            held = f"This invoice holds E-Faktur No {live.efaktur_no}"
+            held = gettext("This invoice holds E-Faktur No %(efaktur_no)s", efaktur_no=live.efaktur_no)
             errors = {}
             if draft.invoice_date.year != invoice.invoice_date.year:
-                errors["invoice_date"] = f"{held} of {invoice.invoice_date.year}: its date must stay in {invoice.invoice_date.year}."
+                errors["invoice_date"] = gettext("%(held)s of %(year)s: its date must stay in %(year)s.", held=held, year=str(invoice.invoice_date.year))
             if not draft.tax_enabled:
-                errors["tax_enabled"] = f"{held}: Invoice Tax stays on."
+                errors["tax_enabled"] = gettext("%(held)s: Invoice Tax stays on.", held=held)
             if draft.transaction_code == CORETAX_ONLY_CODE:
-                errors["transaction_code"] = f"{held}; code 10 exists only in Coretax and carries no E-Faktur No."
+                errors["transaction_code"] = gettext("%(held)s; code 10 exists only in Coretax and carries no E-Faktur No.", held=held)
             if errors:
                 raise InvoiceRefused(errors)
         existing = _number_taken(number, exclude_id=invoice.id)
@@ -303,8 +307,8 @@ def update_invoice(invoice_id: int, draft: InvoiceDraft) -> tuple[Invoice, list[
             changes.append(f"E-Faktur No {before} became {live.efaktur_no}")
         record(
             "invoice.edited",
-            f"Edited invoice {invoice.number}: " + "; ".join(changes) + ".",
-            subject=f"invoice:{invoice.id}",
+            N_("Edited invoice %(number)s: %(changes)s."),
+            subject=f"invoice:{invoice.id}", number=invoice.number, changes="; ".join(changes),
         )
     return invoice, changes
 
@@ -320,23 +324,25 @@ ALLOWED_STATUS_CHANGES = {
 
 def change_status(invoice_id: int, new_status: str) -> Invoice:
     if new_status not in STORED_STATUSES:
-        raise InvoiceRefused({"status": "Choose a status from the list."})
+        raise InvoiceRefused({"status": gettext("Choose a status from the list.")})
     with write_transaction():
         invoice = _lock(invoice_id)
         if invoice is None:
-            raise InvoiceRefused({"status": "This invoice no longer exists."})
+            raise InvoiceRefused({"status": gettext("This invoice no longer exists.")})
         if new_status == invoice.status:
             return invoice
         if new_status not in ALLOWED_STATUS_CHANGES[invoice.status]:
             raise InvoiceRefused(
-                {"status": f"A {STATUS_LABELS[invoice.status]} invoice cannot become {STATUS_LABELS[new_status]}."}
+                {"status": gettext("A %(before)s invoice cannot become %(after)s.", before=gettext(STATUS_LABELS[invoice.status]),
+                                   after=gettext(STATUS_LABELS[new_status]))}
             )
         old = invoice.status
         invoice.status = new_status
         record(
             "invoice.status",
-            f"Invoice {invoice.number}: {STATUS_LABELS[old]} to {STATUS_LABELS[new_status]}.",
-            subject=f"invoice:{invoice.id}",
+            N_("Invoice %(number)s: %(before)s to %(after)s."),
+            subject=f"invoice:{invoice.id}", number=invoice.number, before={"t": STATUS_LABELS[old]},
+            after={"t": STATUS_LABELS[new_status]},
         )
     return invoice
 

@@ -1,4 +1,5 @@
 """Invoices page, New Invoice modal, invoice detail, Generate and Cancel E-Faktur No."""
+from ..lang import gettext, lazy_gettext
 import logging
 
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
@@ -37,7 +38,7 @@ bp = Blueprint("invoices", __name__, url_prefix="/invoices")
 log = logging.getLogger(__name__)
 
 CHANGED_EVENT = "invoicesChanged"
-GENERATE_TITLE = "Generate E-Faktur No"
+GENERATE_TITLE = lazy_gettext("Generate E-Faktur No")
 SHOWN_NUMBERS = 10
 HIGHLIGHTED = 1000  # rows marked after a Generate (more would not be on one page anyway)
 
@@ -93,6 +94,7 @@ def _draft(form: InvoiceForm) -> InvoiceDraft:
         npwp=form.buyer.npwp,
         address=(form.address.data or "").strip(),
         customer_email=form.customer_email.parsed,
+        customer_language=form.customer_language.data,
         buyer_document=form.buyer.document,
         buyer_document_number=form.buyer.number,
         buyer_country=form.buyer_country.data,
@@ -135,8 +137,8 @@ def new():
         except InvoiceRefused as refused:
             apply_field_errors(form, refused.errors, "number")
         else:
-            return _success(f"Invoice {invoice.number} saved.", None, CHANGED_EVENT)
-    return _form_response(form, "New Invoice", url_for("invoices.new"))
+            return _success(gettext("Invoice %(number)s saved.", number=invoice.number), None, CHANGED_EVENT)
+    return _form_response(form, gettext("New Invoice"), url_for("invoices.new"))
 
 
 def _form_data(invoice: Invoice) -> dict:
@@ -151,6 +153,7 @@ def _form_data(invoice: Invoice) -> dict:
         "buyer_country": invoice.buyer_country,
         "address": invoice.address,
         "customer_email": invoice.customer_email,
+        "customer_language": invoice.customer_language,
         "invoice_date": invoice.invoice_date,
         "due_date": invoice.due_date,
         "tax_enabled": invoice.tax_enabled,
@@ -174,8 +177,8 @@ def edit(invoice_id: int):
     invoice = db.get_or_404(Invoice, invoice_id)
     refusal = edit_refusal(invoice)
     if refusal:
-        return modal_error(refusal, "Edit Invoice")
-    title, action = f"Edit Invoice {invoice.number}", url_for("invoices.edit", invoice_id=invoice_id)
+        return modal_error(refusal, gettext("Edit Invoice"))
+    title, action = gettext("Edit Invoice %(number)s", number=invoice.number), url_for("invoices.edit", invoice_id=invoice_id)
     if request.method == "GET":
         return _form_response(InvoiceForm(formdata=None, data=_form_data(invoice), number_required=True), title, action)
     form = InvoiceForm(number_required=True)
@@ -186,9 +189,9 @@ def edit(invoice_id: int):
             apply_field_errors(form, refused.errors, "number")
         else:
             if not changes:
-                return _success(f"Nothing changed on invoice {invoice.number}.", None)
+                return _success(gettext("Nothing changed on invoice %(number)s.", number=invoice.number), None)
             return _success(
-                f"Invoice {invoice.number} saved. Its Export Status is Not Exported until it is exported again.",
+                gettext("Invoice %(number)s saved. Its Export Status is Not Exported until it is exported again.", number=invoice.number),
                 None,
                 CHANGED_EVENT,
             )
@@ -268,7 +271,7 @@ def generate_confirm():
     except LedgerRefused as refused:
         return modal_error(str(refused), GENERATE_TITLE)
     if not ids:
-        return modal_error("Tick at least one invoice whose E-Faktur No is (Not Set).", GENERATE_TITLE)
+        return modal_error(gettext("Tick at least one invoice whose E-Faktur No is (Not Set)."), GENERATE_TITLE)
     return render_template("invoices/_partials/confirm_generate.html", ids=ids, form=GenerateForm(), years=_years_of(ids))
 
 
@@ -277,8 +280,7 @@ def _matching_ids() -> list[int]:
     _, query = _filtered_query(request.form)
     ids = list(db.session.scalars(numberable(query).with_only_columns(Invoice.id).order_by(Invoice.id).limit(MAX_BATCH + 1)))
     if len(ids) > MAX_BATCH:
-        raise LedgerRefused(f"More than {MAX_BATCH:,} invoices match: Generate takes at most {MAX_BATCH:,} at once. "
-                            "Narrow the filters (a month, for instance).")
+        raise LedgerRefused(gettext("More than %(max_batch)s invoices match: Generate takes at most %(max_batch)s at once. " "Narrow the filters (a month, for instance).", max_batch=MAX_BATCH))
     return ids
 
 
@@ -305,7 +307,7 @@ def generate():
         alert = recheck_after_generate(threshold)
     except Exception:
         log.exception("threshold recheck failed after generating numbers")
-        alert_note = "The numbers are generated, but the threshold check failed; see the server log."
+        alert_note = gettext("The numbers are generated, but the threshold check failed; see the server log.")
     else:
         alert_note = alert.user_message(for_admin=current_user.is_admin) if alert else None
     return _generated_response(result, alert_note)
@@ -314,11 +316,11 @@ def generate():
 def _generated_response(result, warning: str | None = None):
     issued = result.issued
     shown = ", ".join(item.efaktur_no for item in issued[:SHOWN_NUMBERS])
-    more = f" and {len(issued) - SHOWN_NUMBERS:,} more" if len(issued) > SHOWN_NUMBERS else ""
+    more = gettext(" and %(count)s more", count=len(issued) - SHOWN_NUMBERS) if len(issued) > SHOWN_NUMBERS else ""
     if len(issued) == 1:
-        message = f"E-Faktur No {issued[0].efaktur_no} generated for invoice {issued[0].invoice_number}."
+        message = gettext("E-Faktur No %(efaktur_no)s generated for invoice %(invoice_number)s.", efaktur_no=issued[0].efaktur_no, invoice_number=issued[0].invoice_number)
     else:
-        message = f"{len(issued):,} E-Faktur numbers generated: {shown}{more}."
+        message = gettext("%(count)s E-Faktur numbers generated: %(shown)s%(more)s.", count=len(issued), shown=shown, more=more)
     response = _success(message, warning, CHANGED_EVENT, NUMBERS_CHANGED)
     if is_htmx():  # the list, reloading itself, highlights the rows just numbered
         response = with_trigger(response, **{CHANGED_EVENT: {"numbered": [item.invoice_id for item in issued[:HIGHLIGHTED]]}})
@@ -332,21 +334,20 @@ def cancel_number_view(invoice_id: int):
     form = GenerateForm()
     if request.method == "POST":
         if not form.validate_on_submit():
-            return modal_error("The form expired; reload the page and try again.", "Cancel E-Faktur No")
+            return modal_error(gettext("The form expired; reload the page and try again."), gettext("Cancel E-Faktur No"))
         try:
             released = cancel_number(invoice_id)
         except LedgerRefused as refused:
-            return modal_error(str(refused), "Cancel E-Faktur No")
+            return modal_error(str(refused), gettext("Cancel E-Faktur No"))
         return _success(
-            f"E-Faktur No {released.efaktur_no} cancelled; the number is available again.",
+            gettext("E-Faktur No %(efaktur_no)s cancelled; the number is available again.", efaktur_no=released.efaktur_no),
             None,
             CHANGED_EVENT,
             NUMBERS_CHANGED,
         )
     if not is_cancellable_number(invoice, live):
         return modal_error(
-            "Cancel E-Faktur No is offered only for a Cancelled invoice with Invoice Tax on whose number "
-            "was not reported.",
-            "Cancel E-Faktur No",
+            gettext("Cancel E-Faktur No is offered only for a Cancelled invoice with Invoice Tax on whose " "number was not reported."),
+            gettext("Cancel E-Faktur No"),
         )
     return render_template("invoices/_partials/confirm_cancel_number.html", invoice=invoice, live=live, form=form)

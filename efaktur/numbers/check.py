@@ -17,6 +17,7 @@ The database does the counting (GROUP BY over the indexed columns); the app read
 rows per range and at most SAMPLE examples of each kind of problem, so memory stays flat
 and a million numbers are checked in about a second.
 """
+from ..lang import N_, gettext, ngettext
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, func, or_, select
@@ -75,41 +76,47 @@ def check_ledger() -> LedgerCheck:
 
     previous = None
     for range_id, year, start, end, next_number, held_count in ranges:
-        label = f"range {format_nsfp(start)} to {format_nsfp(end)} ({year})"
+        label = gettext("range %(start)s to %(end)s (%(year)s)", start=format_nsfp(start), end=format_nsfp(end), year=str(year))
         if previous is not None and start <= previous[1]:
-            problems.append(f"The {label} overlaps the range ending at {format_nsfp(previous[1])}.")
+            problems.append(gettext("The %(label)s overlaps the range ending at %(end)s.", label=label, end=format_nsfp(previous[1])))
         previous = (start, end)
         held_here, held_low, held_high = held.get(range_id, (0, None, None))
         back_here, back_low, back_high = returned.get(range_id, (0, None, None))
         if held_here != held_count:
-            problems.append(f"The {label} counts {held_count} numbers held, but invoices hold {held_here}.")
+            problems.append(gettext("The %(label)s counts %(held_count)s numbers held, but invoices hold %(held_here)s.", label=label, held_count=held_count, held_here=held_here))
         used = next_number - start
         if held_here + back_here != used:
-            problems.append(
-                f"The {label} has given out {used} numbers, but {held_here} are held and {back_here} returned: "
-                f"{abs(used - held_here - back_here)} {'missing' if used > held_here + back_here else 'too many'}."
-            )
-        for what, low, high in (("held", held_low, held_high), ("returned", back_low, back_high)):
+            message = (N_("The %(label)s has given out %(used)s numbers, but %(held)s are held and %(returned)s returned: "
+                          "%(count)s missing.") if used > held_here + back_here else
+                       N_("The %(label)s has given out %(used)s numbers, but %(held)s are held and %(returned)s returned: "
+                          "%(count)s too many."))
+            problems.append(gettext(message, label=label, used=used, held=held_here, returned=back_here,
+                                    count=abs(used - held_here - back_here)))
+        for held_or_returned, low, high in ((True, held_low, held_high), (False, back_low, back_high)):
             if low is not None and (low < start or high >= next_number):
-                problems.append(f"The {label} has {what} numbers outside its given-out part "
-                                f"({format_nsfp(start)} to {format_nsfp(next_number - 1) if next_number > start else 'none'}).")
+                given = (gettext("%(start)s to %(end)s", start=format_nsfp(start), end=format_nsfp(next_number - 1))
+                         if next_number > start else gettext("none"))
+                problems.append(gettext("The %(label)s has held numbers outside its given-out part (%(given)s).", label=label, given=given)
+                                if held_or_returned else
+                                gettext("The %(label)s has returned numbers outside its given-out part (%(given)s).", label=label, given=given))
     orphans = held.get(None, (0, None, None))[0] + returned.get(None, (0, None, None))[0]
     if orphans:
-        problems.append(f"{orphans} number{' is' if orphans == 1 else 's are'} held or returned without a range.")
+        problems.append(ngettext("%(num)s number is held or returned without a range.",
+                                 "%(num)s numbers are held or returned without a range.", orphans))
 
     twice = db.session.execute(
         select(NumberAssignment.number).where(_live()).group_by(NumberAssignment.number).having(func.count() > 1)
         .order_by(NumberAssignment.number).limit(SAMPLE + 1)
     ).scalars().all()
     if twice:
-        problems.append(f"Numbers held by two invoices: {_examples(twice, format_nsfp)}.")
+        problems.append(gettext("Numbers held by two invoices: %(examples)s.", examples=_examples(twice, format_nsfp)))
 
     both = db.session.execute(
         select(NumberAssignment.number).join(ReleasedNumber, ReleasedNumber.number == NumberAssignment.number)
         .where(_live()).order_by(NumberAssignment.number).limit(SAMPLE + 1)
     ).scalars().all()
     if both:
-        problems.append(f"Numbers both held and returned: {_examples(both, format_nsfp)}.")
+        problems.append(gettext("Numbers both held and returned: %(examples)s.", examples=_examples(both, format_nsfp)))
 
     doubles = db.session.execute(
         select(Invoice.number).where(Invoice.id.in_(
@@ -117,7 +124,7 @@ def check_ledger() -> LedgerCheck:
         )).order_by(Invoice.id).limit(SAMPLE + 1)
     ).scalars().all()
     if doubles:
-        problems.append(f"Invoices holding two numbers: {_examples(doubles)}.")
+        problems.append(gettext("Invoices holding two numbers: %(examples)s.", examples=_examples(doubles)))
 
     misplaced = db.session.execute(
         select(Invoice.number, NumberAssignment.number)
@@ -131,7 +138,7 @@ def check_ledger() -> LedgerCheck:
         .order_by(Invoice.id).limit(SAMPLE + 1)
     ).all()
     if misplaced:
-        problems.append("Numbers outside their range or of another year than their invoice: "
+        problems.append(gettext("Numbers outside their range or of another year than their invoice: ")
                         + _examples(misplaced, lambda row: f"{row[0]} ({format_nsfp(row[1])})") + ".")
     _check_files(result)
     return result
@@ -145,7 +152,7 @@ def _check_files(result: LedgerCheck) -> None:
         .where(EfakturFileContent.file_id.is_(None)).order_by(EfakturFile.id).limit(SAMPLE + 1)
     ).scalars().all()
     if empty:
-        result.problems.append(f"E-Faktur files recorded without their PDF: {_examples(empty)}.")
+        result.problems.append(gettext("E-Faktur files recorded without their PDF: %(examples)s.", examples=_examples(empty)))
     two = db.session.execute(
         select(Invoice.number).where(Invoice.id.in_(
             select(EfakturFile.invoice_id).where(EfakturFile.superseded_at.is_(None))
@@ -153,4 +160,4 @@ def _check_files(result: LedgerCheck) -> None:
         )).order_by(Invoice.id).limit(SAMPLE + 1)
     ).scalars().all()
     if two:
-        result.problems.append(f"Invoices with two current E-Faktur files: {_examples(two)}.")
+        result.problems.append(gettext("Invoices with two current E-Faktur files: %(examples)s.", examples=_examples(two)))

@@ -1,3 +1,4 @@
+from ..lang import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
@@ -13,7 +14,7 @@ def _nsfp_field(form, field):
         raise ValidationError(str(error))
 
 
-YEAR_CHOICE_MESSAGE = "Choose a Year Period from the list."
+YEAR_CHOICE_MESSAGE = lazy_gettext("Choose a Year Period from the list.")
 
 
 class YearSelectField(SelectField):
@@ -33,18 +34,18 @@ class YearSelectField(SelectField):
 
 
 class RangeForm(FlaskForm):
-    year = YearSelectField("Year Period", coerce=int, validators=[InputRequired("Choose a Year Period.")])
+    year = YearSelectField(lazy_gettext("Year Period"), coerce=int, validators=[InputRequired(lazy_gettext("Choose a Year Period."))])
     start_number = StringField(
-        "Start Number",
-        validators=[InputRequired("Enter the Start Number."), Length(max=40), _nsfp_field],
+        lazy_gettext("Start Number"),
+        validators=[InputRequired(lazy_gettext("Enter the Start Number.")), Length(max=40), _nsfp_field],
         render_kw={"placeholder": NSFP_EXAMPLE, "inputmode": "numeric", "autocomplete": "off"},
     )
     end_number = StringField(
-        "End Number",
-        validators=[InputRequired("Enter the End Number."), Length(max=40), _nsfp_field],
+        lazy_gettext("End Number"),
+        validators=[InputRequired(lazy_gettext("Enter the End Number.")), Length(max=40), _nsfp_field],
         render_kw={"placeholder": NSFP_EXAMPLE, "inputmode": "numeric", "autocomplete": "off"},
     )
-    submit = SubmitField("Save")
+    submit = SubmitField(lazy_gettext("Save"))
 
     def set_year_choices(self, years):
         self.year.choices = [SelectChoice(y, str(y)) for y in sorted(set(years))]
@@ -53,4 +54,4 @@ class RangeForm(FlaskForm):
 class ConfirmForm(FlaskForm):
     """A bare form for confirmations: its only job is the CSRF token."""
 
-    submit = SubmitField("Yes")
+    submit = SubmitField(lazy_gettext("Yes"))

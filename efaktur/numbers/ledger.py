@@ -18,6 +18,7 @@ first committed. Generate and cancel take their locks in the same order (invoice
 then ranges, each in id order), so they cannot deadlock. The partial unique
 indexes on number_assignment stay as the last line of defence.
 """
+from ..lang import N_, gettext
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache
@@ -166,22 +167,22 @@ def _lock_ranges_and_holding(years: set[int], invoice_ids: list[int]) -> tuple[l
 def _check_eligible(invoices, holding: set[int]) -> None:
     problems = []
     for label, bad in (
-        ("have Invoice Tax switched off", [i.number for i in invoices if not i.tax_enabled]),
-        ("are cancelled", [i.number for i in invoices if i.status == STATUS_CANCELLED]),
-        ("already have an E-Faktur No", [i.number for i in invoices if i.id in holding]),
+        (gettext("have Invoice Tax switched off"), [i.number for i in invoices if not i.tax_enabled]),
+        (gettext("are cancelled"), [i.number for i in invoices if i.status == STATUS_CANCELLED]),
+        (gettext("already have an E-Faktur No"), [i.number for i in invoices if i.id in holding]),
         (
-            "have transaction code 10, which exists only in Coretax and takes no E-Faktur No from a range",
+            gettext("have transaction code 10, which exists only in Coretax and takes no E-Faktur No from a range"),
             [i.number for i in invoices if not takes_range_number(i.transaction_code)],
         ),
         (
-            "hold a Coretax number already, so they take no E-Faktur No from a range",
+            gettext("hold a Coretax number already, so they take no E-Faktur No from a range"),
             [i.number for i in invoices if i.coretax_number],
         ),
     ):
         if bad:
             problems.append(f"{len(bad):,} {label} ({some_of(bad)})")
     if problems:
-        raise LedgerRefused("No number was generated: " + "; ".join(problems) + ".")
+        raise LedgerRefused(gettext("No number was generated: ") + "; ".join(problems) + ".")
 
 
 def _available(range_row) -> int:
@@ -207,16 +208,16 @@ def generate_numbers(invoice_ids: list[int]) -> GenerateResult:
     """Give each invoice its E-Faktur No, all or none. Raises LedgerRefused."""
     invoice_ids = sorted(set(invoice_ids))
     if not invoice_ids:
-        raise LedgerRefused("Tick at least one invoice.")
+        raise LedgerRefused(gettext("Tick at least one invoice."))
     if len(invoice_ids) > MAX_BATCH:
-        raise LedgerRefused(f"At most {MAX_BATCH:,} invoices at once.")
+        raise LedgerRefused(gettext("At most %(max_batch)s invoices at once.", max_batch=MAX_BATCH))
     actor = current_actor()  # before the transaction: its start expires the loaded user
     with write_transaction():
         # Lock order, here and in cancel_number: invoices, then ranges.
         invoices = _lock_invoices(invoice_ids)
         if len(invoices) != len(invoice_ids):
             missing = sorted(set(invoice_ids) - {i.id for i in invoices})
-            raise LedgerRefused(f"No number was generated: unknown invoice id {some_of([str(m) for m in missing])}.")
+            raise LedgerRefused(gettext("No number was generated: unknown invoice id %(ids)s.", ids=some_of([str(m) for m in missing])))
         ranges, holding = _lock_ranges_and_holding({i.invoice_date.year for i in invoices}, invoice_ids)
         _check_eligible(invoices, holding)
 
@@ -246,7 +247,7 @@ def generate_numbers(invoice_ids: list[int]) -> GenerateResult:
                 remaining -= _available(number_range)
             plans[year] = plan_take(pools, need)
         if shortages:
-            raise LedgerRefused("Not enough numbers, none was generated: " + "; ".join(shortages) + ".")
+            raise LedgerRefused(gettext("Not enough numbers, none was generated: ") + "; ".join(shortages) + ".")
 
         return _apply_plans(plans, by_year, actor)
 
@@ -287,9 +288,9 @@ def _apply_plans(plans, by_year, actor) -> GenerateResult:
                         "assigned_by": actor[1],
                     }
                 )
-                activity_items.append((f"invoice:{invoice.id}", f"Assigned {efaktur_no} to invoice {invoice.number}."))
+                activity_items.append((f"invoice:{invoice.id}", {"no": efaktur_no, "invoice": invoice.number}))
                 result.issued.append(IssuedNumber(invoice.id, invoice.number, efaktur_no, year))
-    writes.activity = activity_rows("number.assigned", activity_items, actor)
+    writes.activity = activity_rows("number.assigned", N_("Assigned %(no)s to invoice %(invoice)s."), activity_items, actor)
     today = local_today()
     writes.usage = [{"year": year, "day": today, "handed_out": len(by_year[year])} for year in sorted(plans)]
     if is_postgresql():
@@ -382,10 +383,10 @@ def cancel_number(invoice_id: int) -> NumberAssignment:
             db.select(Invoice).where(Invoice.id == invoice_id).with_for_update().execution_options(populate_existing=True)
         ).first()
         if invoice is None:
-            raise LedgerRefused("This invoice no longer exists.")
+            raise LedgerRefused(gettext("This invoice no longer exists."))
         assignment = live_number_of(invoice_id)
         if assignment is None:
-            raise LedgerRefused("This invoice has no E-Faktur No to cancel.")
+            raise LedgerRefused(gettext("This invoice has no E-Faktur No to cancel."))
         number_range = None
         if assignment.range_id is not None:
             number_range = db.session.scalars(
@@ -395,11 +396,11 @@ def cancel_number(invoice_id: int) -> NumberAssignment:
                 .execution_options(populate_existing=True)
             ).first()
         if invoice.status != STATUS_CANCELLED:
-            raise LedgerRefused("Cancel E-Faktur No is only possible once the invoice is Cancelled.")
+            raise LedgerRefused(gettext("Cancel E-Faktur No is only possible once the invoice is Cancelled."))
         if not invoice.tax_enabled:
-            raise LedgerRefused("Cancel E-Faktur No needs Invoice Tax switched on.")
+            raise LedgerRefused(gettext("Cancel E-Faktur No needs Invoice Tax switched on."))
         if invoice.efaktur_reported_at is not None:
-            raise LedgerRefused("This number was reported (its e-Faktur PDF is uploaded); it can never be reused.")
+            raise LedgerRefused(gettext("This number was reported (its e-Faktur PDF is uploaded); it can never be reused."))
 
         assignment.released_at = utc_now()
         assignment.released_by = actor
@@ -411,8 +412,8 @@ def cancel_number(invoice_id: int) -> NumberAssignment:
             db.session.add(ReleasedNumber(number=assignment.number, range_id=number_range.id))
         record(
             "number.released",
-            f"Cancelled {assignment.efaktur_no} of invoice {invoice.number}; the number is available again.",
-            subject=f"invoice:{invoice.id}",
+            N_("Cancelled %(no)s of invoice %(invoice)s; the number is available again."),
+            subject=f"invoice:{invoice.id}", no=assignment.efaktur_no, invoice=invoice.number,
         )
     return assignment
 
@@ -432,7 +433,7 @@ def change_live_code(invoice_id: int, transaction_code: str) -> None:
     Called inside the edit's write transaction, with the invoice locked.
     """
     if transaction_code not in TRANSACTION_CODES:
-        raise LedgerRefused(f"Transaction code {transaction_code} cannot be part of an E-Faktur No.")
+        raise LedgerRefused(gettext("Transaction code %(transaction_code)s cannot be part of an E-Faktur No.", transaction_code=transaction_code))
     db.session.execute(
         db.update(NumberAssignment)
         .where(NumberAssignment.invoice_id == invoice_id, NumberAssignment.released_at.is_(None))

@@ -1,4 +1,5 @@
 """Rules for adding, changing and removing ranges, and the counts the page shows."""
+from ..lang import N_, gettext
 from dataclasses import dataclass
 
 from sqlalchemy import func, text
@@ -98,18 +99,21 @@ def _check(year: int, start: int, end: int, exclude_id: int | None = None) -> No
         raise RangeRejected(
             {
                 "start_number": (
-                    f"Overlaps the range {format_nsfp(other.start_number)} to "
-                    f"{format_nsfp(other.end_number)} ({other.year})."
+                    gettext("Overlaps the range %(start)s to %(end)s (%(year)s).", start=format_nsfp(other.start_number),
+                            end=format_nsfp(other.end_number), year=str(other.year))
                 )
             }
         )
 
 
 def describe(number_range: NumberRange) -> str:
-    return (
-        f"{number_range.year}: {format_nsfp(number_range.start_number)} to "
-        f"{format_nsfp(number_range.end_number)} ({number_range.total:,} numbers)"
-    )
+    """2026: 000-26.00000001 to 000-26.00000100 (100 numbers), in the reader's language."""
+    return gettext("%(year)s: %(start)s to %(end)s (%(total)s numbers)", **_described(number_range))
+
+
+def _described(number_range: NumberRange) -> dict:
+    return {"year": str(number_range.year), "start": format_nsfp(number_range.start_number),
+            "end": format_nsfp(number_range.end_number), "total": number_range.total}
 
 
 def create_range(year: int, start: int, end: int) -> NumberRange:
@@ -119,7 +123,8 @@ def create_range(year: int, start: int, end: int) -> NumberRange:
         number_range = NumberRange(year=year, start_number=start, end_number=end, next_number=start, held_count=0)
         db.session.add(number_range)
         db.session.flush()
-        record("range.created", f"Added range {describe(number_range)}.", subject=f"range:{number_range.id}")
+        record("range.created", N_("Added range %(year)s: %(start)s to %(end)s (%(total)s numbers)."),
+               subject=f"range:{number_range.id}", **_described(number_range))
     return number_range
 
 
@@ -137,23 +142,22 @@ def update_range(range_id: int, year: int, start: int, end: int) -> NumberRange:
         _lock_range_table()
         number_range = _lock_range(range_id)
         if number_range is None:
-            raise RangeRejected({"start_number": "This range no longer exists."})
+            raise RangeRejected({"start_number": gettext("This range no longer exists.")})
         _check(year, start, end, exclude_id=number_range.id)
         if start != number_range.start_number and number_range.held_count > 0:
             raise RangeRejected(
                 {
                     "start_number": (
-                        f"The Start Number cannot change: {number_range.held_count:,} numbers of this "
-                        "range are given out."
+                        gettext("The Start Number cannot change: %(held_count)s numbers of this range are given out.", held_count=number_range.held_count)
                     )
                 }
             )
         highest = highest_held_number(number_range)
         if highest is not None and end < highest:
             raise RangeRejected(
-                {"end_number": f"The End Number cannot go below {format_nsfp(highest)}, which is given out."}
+                {"end_number": gettext("The End Number cannot go below %(number)s, which is given out.", number=format_nsfp(highest))}
             )
-        before = describe(number_range)
+        before = _described(number_range)
         if start != number_range.start_number:
             # Nothing is held, so the whole (new) range is fresh again.
             db.session.execute(db.delete(ReleasedNumber).where(ReleasedNumber.range_id == number_range.id))
@@ -168,8 +172,10 @@ def update_range(range_id: int, year: int, start: int, end: int) -> NumberRange:
         db.session.flush()
         record(
             "range.updated",
-            f"Changed range {before} to {describe(number_range)}.",
-            subject=f"range:{number_range.id}",
+            N_("Changed range %(year)s: %(start)s to %(end)s (%(total)s numbers) to %(new_year)s: %(new_start)s to "
+               "%(new_end)s (%(new_total)s numbers)."),
+            subject=f"range:{number_range.id}", **before,
+            **{f"new_{key}": value for key, value in _described(number_range).items()},
         )
     return number_range
 
@@ -179,12 +185,13 @@ def delete_range(range_id: int) -> str:
         _lock_range_table()
         number_range = _lock_range(range_id)
         if number_range is None:
-            raise RangeRejected({"range": "This range no longer exists."})
+            raise RangeRejected({"range": gettext("This range no longer exists.")})
         if number_range.held_count > 0:
             raise RangeRejected(
-                {"range": f"This range cannot be deleted: {number_range.held_count:,} of its numbers are given out."}
+                {"range": gettext("This range cannot be deleted: %(held_count)s of its numbers are given out.", held_count=number_range.held_count)}
             )
-        description = describe(number_range)
+        description, described = describe(number_range), _described(number_range)
         db.session.delete(number_range)
-        record("range.deleted", f"Deleted range {description}.", subject=f"range:{range_id}")
+        record("range.deleted", N_("Deleted range %(year)s: %(start)s to %(end)s (%(total)s numbers)."),
+               subject=f"range:{range_id}", **described)
     return description

@@ -1,4 +1,5 @@
 """E-Faktur No page: the range table, and the modal forms that change it."""
+from ..lang import gettext
 from flask import Blueprint, render_template, url_for
 
 from ..errors import apply_field_errors
@@ -65,9 +66,9 @@ def new():
         except RangeRejected as rejected:
             apply_field_errors(form, rejected.errors, "start_number")
         else:
-            return _success(f"Tax Number range saved: {number_range.total:,} numbers for {number_range.year}.")
+            return _success(gettext("Tax Number range saved: %(total)s numbers for %(year)s.", total=number_range.total, year=str(number_range.year)))
     status = 422 if form.errors else 200
-    return _form_response(form, "Add New Tax Number", action, status)
+    return _form_response(form, gettext("Add New Tax Number"), action, status)
 
 
 @bp.route("/<int:range_id>/edit", methods=["GET", "POST"])
@@ -83,13 +84,13 @@ def edit(range_id: int):
         except RangeRejected as rejected:
             apply_field_errors(form, rejected.errors, "start_number")
         else:
-            return _success("Tax Number range updated.")
+            return _success(gettext("Tax Number range updated."))
     elif not form.is_submitted():
         form.year.data = number_range.year
         form.start_number.data = format_nsfp(number_range.start_number)
         form.end_number.data = format_nsfp(number_range.end_number)
     status = 422 if form.errors else 200
-    return _form_response(form, "Edit Tax Number", action, status)
+    return _form_response(form, gettext("Edit Tax Number"), action, status)
 
 
 @bp.route("/<int:range_id>/delete", methods=["GET", "POST"])
@@ -104,7 +105,7 @@ def delete(range_id: int):
         except RangeRejected as rejected:
             error = "; ".join(rejected.errors.values())
         else:
-            return _success(f"Deleted the range {description}.")
+            return _success(gettext("Deleted the range %(description)s.", description=description))
     elif form.is_submitted():
         error = "; ".join(e for errors in form.errors.values() for e in errors)
     template = "numbers/_partials/confirm_delete.html" if is_htmx() else "numbers/confirm_delete_page.html"

@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app, render_template, url_for
+from flask_babel import force_locale
 from flask_mail import Message
 
 from ..activity.services import current_actor, record
 from ..database import write_transaction
 from ..extensions import db, mail
+from ..lang import N_, gettext, lazy_gettext, ngettext
 from ..numbers.models import NumberRange
 from ..numbers.outlook import last_30_days, used_since
 from ..numbers.services import year_count
@@ -25,10 +27,11 @@ from .services import current_settings, recipients
 
 log = logging.getLogger(__name__)
 
-NO_RECIPIENTS = "No Notification Email is listed: add the addresses to warn on Billing Settings."
-NO_MAIL_SERVER = ("This installation cannot send e-mail yet: ask whoever runs efaktur to set up the mail server "
-                  "(Configuration in the README), then check it with Send test e-mail on Billing Settings.")
-STAFF_FAILURE = "The threshold e-mail could not be delivered to every address; an admin can see why on Billing Settings."
+NO_RECIPIENTS = N_("No Notification Email is listed: add the addresses to warn on Billing Settings.")
+NO_MAIL_SERVER = N_("This installation cannot send e-mail yet: ask whoever runs efaktur to set up the mail server "
+                    "(Configuration in the README), then check it with Send test e-mail on Billing Settings.")
+STAFF_FAILURE = lazy_gettext("The threshold e-mail could not be delivered to every address; an admin can see why on "
+                             "Billing Settings.")
 
 
 @dataclass(frozen=True)
@@ -44,19 +47,34 @@ class AlertReport:
     def failed(self) -> bool:
         return self.outcome == OUTCOME_FAILED
 
+    def said(self) -> tuple[str, dict]:
+        """(the catalogue's message, its values): for the person who generated and the activity log."""
+        params = {"year": str(self.year), "available": self.available, "limit": self.limit,
+                  "count": len(self.recipients), "detail": self.detail}
+        if self.detail in (NO_RECIPIENTS, NO_MAIL_SERVER):
+            params["detail"] = {"t": self.detail}
+        if self.outcome == OUTCOME_SENT:
+            return N_("Available numbers for %(year)s are at %(available)s (limit %(limit)s): the threshold e-mail went "
+                      "to %(count)s address(es)."), params
+        if self.outcome == OUTCOME_PARTIAL:
+            return N_("The numbers are generated; the threshold e-mail reached some addresses but not all: %(detail)s. "
+                      "Check those addresses on Billing Settings."), params
+        if self.outcome == OUTCOME_FAILED:
+            return N_("The numbers are generated, but the threshold alert e-mail failed: %(detail)s. "
+                      "Check the mail set-up with Send test e-mail on Billing Settings."), params
+        return N_("Available numbers for %(year)s are at %(available)s (limit %(limit)s); no e-mail was sent: "
+                  "%(detail)s"), params
+
     def user_message(self, for_admin: bool = True) -> str:
         """The sentence for the person who generated; the mail server's own words for admins only."""
-        if self.outcome == OUTCOME_SENT:
-            return f"Available numbers for {self.year} are at {self.available:,} (limit {self.limit:,}): the threshold e-mail went to {len(self.recipients)} address(es)."
         if self.outcome in (OUTCOME_FAILED, OUTCOME_PARTIAL) and not for_admin:
-            return f"The numbers are generated. {STAFF_FAILURE}"
-        if self.outcome == OUTCOME_PARTIAL:
-            return (f"The numbers are generated; the threshold e-mail reached some addresses but not all: {self.detail}. "
-                    "Check those addresses on Billing Settings.")
-        if self.outcome == OUTCOME_FAILED:
-            return (f"The numbers are generated, but the threshold alert e-mail failed: {self.detail}. "
-                    "Check the mail set-up with Send test e-mail on Billing Settings.")
-        return f"Available numbers for {self.year} are at {self.available:,} (limit {self.limit:,}); no e-mail was sent: {self.detail}"
+            return gettext("The numbers are generated.") + " " + str(STAFF_FAILURE)
+        message, params = self.said()
+        return gettext(message, **params)
+
+    def detail_text(self) -> str:
+        """The detail in the reader's language (the reasons the app gives are translated; a mail server's are not)."""
+        return gettext(self.detail) if self.detail in (NO_RECIPIENTS, NO_MAIL_SERVER) else self.detail
 
 
 def _reached(settings) -> tuple[int, int] | None:
@@ -76,9 +94,12 @@ def threshold_warning() -> str | None:
     if reached is None:
         return None
     year, available = reached
-    return (f"Available number reached threshold limit: {available:,} E-Faktur number{'' if available == 1 else 's'} left "
-            f"for {year}, at or below the Threshold Limit of {settings.threshold_limit:,}. Request new numbers from the "
-            "tax office (e-Nofa) in time, then add them with + Tax Number.")
+    return ngettext("Available number reached threshold limit: %(num)s E-Faktur number left for %(year)s, at or below "
+                    "the Threshold Limit of %(limit)s. Request new numbers from the tax office (e-Nofa) in time, then "
+                    "add them with + Tax Number.",
+                    "Available number reached threshold limit: %(num)s E-Faktur numbers left for %(year)s, at or below "
+                    "the Threshold Limit of %(limit)s. Request new numbers from the tax office (e-Nofa) in time, then "
+                    "add them with + Tax Number.", available, year=str(year), limit=settings.threshold_limit)
 
 
 def recheck_after_generate(settings=None) -> AlertReport | None:
@@ -131,7 +152,8 @@ def _record(report: AlertReport) -> None:
                 user_id=user_id,
             )
         )
-        record("threshold.alert", report.user_message(), subject="settings")
+        message, params = report.said()
+        record("threshold.alert", message, subject="settings", **params)
 
 
 def pace(year: int) -> int:
@@ -146,14 +168,19 @@ def _page_url() -> str | None:
 
 
 def _messages(settings, year: int, available: int, emails: list[str]) -> list[Message]:
-    """One message per address, from one rendering."""
+    """One message per address, from one rendering, in the language set on Billing Settings."""
+    with force_locale(settings.notification_language or "id"):
+        return _rendered_messages(settings, year, available, emails)
+
+
+def _rendered_messages(settings, year: int, available: int, emails: list[str]) -> list[Message]:
     today = local_today()
     ranges = list(
         db.session.scalars(db.select(NumberRange).where(NumberRange.year == year).order_by(NumberRange.start_number))
     )
     estimate = estimate_run_out(available, pace(year), today)
     context = {
-        "company": settings.company_name or "your company",
+        "company": settings.company_name or gettext("your company"),
         "year": year,
         "available": available,
         "limit": settings.threshold_limit,
@@ -161,7 +188,8 @@ def _messages(settings, year: int, available: int, emails: list[str]) -> list[Me
         "estimate": estimate.describe(date(year, 12, 31)),
         "page_url": _page_url(),
     }
-    subject = f"Available number reached threshold limit: {available:,} left for {year} (limit {settings.threshold_limit:,})"
+    subject = gettext("Available number reached threshold limit: %(available)s left for %(year)s (limit %(limit)s)",
+                      available=available, year=str(year), limit=settings.threshold_limit)
     body, html = render_template("email/threshold.txt", **context), render_template("email/threshold.html", **context)
     return [Message(subject=subject, recipients=[email], body=body, html=html) for email in emails]
 
@@ -178,28 +206,27 @@ def send_test_email() -> TestEmailReport:
     configured mail server; the outcome in plain words."""
     emails = [r.email for r in recipients()]
     if not emails:
-        return TestEmailReport(False, NO_RECIPIENTS)
+        return TestEmailReport(False, gettext(NO_RECIPIENTS))
     if not current_app.config.get("MAIL_SERVER"):
-        return TestEmailReport(False, NO_MAIL_SERVER)
+        return TestEmailReport(False, gettext(NO_MAIL_SERVER))
     settings = current_settings()
     messages = []
+    with force_locale(settings.notification_language or "id"):  # the language the alerts will come in
+        subject = gettext("efaktur test e-mail: threshold alerts reach this address")
+        body = gettext("This is a test from efaktur for %(company)s.\n\nWhen the available E-Faktur numbers of the "
+                       "current year fall to the Threshold Limit, the alert comes to this address the same way. "
+                       "Nothing needs doing.\n", company=settings.company_name or gettext("your company"))
     for email in emails:
-        message = Message(
-            subject="efaktur test e-mail: threshold alerts reach this address",
-            recipients=[email],
-            body=(f"This is a test from efaktur for {settings.company_name or 'your company'}.\n\n"
-                  "When the available E-Faktur numbers of the current year fall to the Threshold Limit, the alert "
-                  "comes to this address the same way. Nothing needs doing.\n"),
-        )
-        messages.append(message)
+        messages.append(Message(subject=subject, recipients=[email], body=body))
     results = mail.send_each_within_deadline(messages)
     failures = [(email, error) for email, error in zip(emails, results) if error is not None]
     log.info("test e-mail to %s: %s", ", ".join(emails), "sent" if not failures else failures)
     if not failures:
-        return TestEmailReport(True, f"Test e-mail sent to {', '.join(emails)}. Ask them to check their inbox (and spam folder).")
+        return TestEmailReport(True, gettext("Test e-mail sent to %(emails)s. Ask them to check their inbox (and spam "
+                                             "folder).", emails=", ".join(emails)))
     detail = "; ".join(f"{email}: {type(error).__name__}: {error}" for email, error in failures)
     if len(failures) == len(emails):
-        return TestEmailReport(False, "The test e-mail could not be sent. Check the mail server settings with whoever "
-                                      "runs efaktur; the server said:", detail)
-    return TestEmailReport(False, f"Sent to {len(emails) - len(failures)} of {len(emails)} addresses; these were refused "
-                                  "(check them for typing mistakes):", detail)
+        return TestEmailReport(False, gettext("The test e-mail could not be sent. Check the mail server settings with "
+                                              "whoever runs efaktur; the server said:"), detail)
+    return TestEmailReport(False, gettext("Sent to %(sent)s of %(total)s addresses; these were refused (check them for "
+                                          "typing mistakes):", sent=len(emails) - len(failures), total=len(emails)), detail)

@@ -1,9 +1,12 @@
+from ..lang import gettext, lazy_gettext
 from flask import current_app
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..emails import EmailError, parse_email
+from ..i18n import LANGUAGES
 from ..identity import IdentityError, parse_location_code, parse_npwp
 from ..form_validators import plain_text
 from ..threshold import ThresholdLimitError, parse_threshold_limit
@@ -11,10 +14,10 @@ from ..threshold import ThresholdLimitError, parse_threshold_limit
 
 class ThresholdForm(FlaskForm):
     threshold_limit = StringField(
-        "Threshold Limit", render_kw={"inputmode": "numeric", "pattern": "[0-9]*", "autocomplete": "off"}
+        lazy_gettext("Threshold Limit"), render_kw={"inputmode": "numeric", "pattern": "[0-9]*", "autocomplete": "off"}
     )
-    active = BooleanField("Active")
-    submit = SubmitField("Save")
+    active = BooleanField(lazy_gettext("Active"))
+    submit = SubmitField(lazy_gettext("Save"))
 
     def validate_threshold_limit(self, field):
         try:
@@ -24,8 +27,8 @@ class ThresholdForm(FlaskForm):
 
 
 class RecipientForm(FlaskForm):
-    email = EmailField("Notification Email")
-    submit = SubmitField("Add")
+    email = EmailField(lazy_gettext("Notification Email"))
+    submit = SubmitField(lazy_gettext("Add"))
 
     def validate_email(self, field):
         try:
@@ -34,20 +37,25 @@ class RecipientForm(FlaskForm):
             raise ValidationError(str(error))
 
 
+class NotificationLanguageForm(FlaskForm):
+    notification_language = SelectField(lazy_gettext("Language of the threshold e-mail"), choices=[SelectChoice(code, name) for code, name in LANGUAGES.items()])
+    submit = SubmitField(lazy_gettext("Save"))
+
+
 class CompanyForm(FlaskForm):
     company_name = StringField(
-        "Company Name", validators=[DataRequired("Enter the company's name."), Length(max=200), plain_text]
+        lazy_gettext("Company Name"), validators=[DataRequired(lazy_gettext("Enter the company's name.")), Length(max=200), plain_text]
     )
-    company_npwp = StringField("Company NPWP", validators=[Length(max=30)])
-    company_address = TextAreaField("Company Address", validators=[Optional(), Length(max=1000), plain_text])
-    business_location_code = StringField("Business Location Code", validators=[Length(max=10)], default="000000")
-    submit = SubmitField("Save")
+    company_npwp = StringField(lazy_gettext("Company NPWP"), validators=[Length(max=30)])
+    company_address = TextAreaField(lazy_gettext("Company Address"), validators=[Optional(), Length(max=1000), plain_text])
+    business_location_code = StringField(lazy_gettext("Business Location Code"), validators=[Length(max=10)], default="000000")
+    submit = SubmitField(lazy_gettext("Save"))
 
     def validate_company_npwp(self, field):
         try:
             field.digits = parse_npwp(field.data)
-        except IdentityError as error:
-            raise ValidationError(str(error).replace("; leave it empty for a buyer without NPWP", ""))
+        except IdentityError:
+            raise ValidationError(gettext("NPWP is 15 or 16 digits, e.g. 01.234.567.8-901.000.")) from None
 
     def validate_business_location_code(self, field):
         try:

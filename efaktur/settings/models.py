@@ -27,6 +27,8 @@ class CompanySettings(db.Model):
     business_location_code: Mapped[str] = mapped_column(String(6), default="000000", server_default="000000")
     threshold_limit: Mapped[int] = mapped_column(Integer, default=0)
     threshold_active: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The threshold e-mail's language ('id' or 'en').
+    notification_language: Mapped[str] = mapped_column(String(2), default="id", server_default="id")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now, onupdate=utc_now)
 
 

@@ -1,4 +1,6 @@
 """Company settings, the threshold and the notification addresses."""
+from ..i18n import LANGUAGES as LANGUAGE_NAMES
+from ..lang import N_, gettext
 from flask import current_app
 
 from ..activity.services import record
@@ -16,7 +18,7 @@ class SettingsRefused(Refused):
 def _default_settings() -> CompanySettings:
     return CompanySettings(
         id=SETTINGS_ID, company_name="", company_npwp="", company_address="", business_location_code="000000",
-        threshold_limit=0, threshold_active=False,
+        threshold_limit=0, threshold_active=False, notification_language="id",
     )
 
 
@@ -45,9 +47,9 @@ def save_threshold(limit: int, active: bool) -> CompanySettings:
         settings.threshold_limit, settings.threshold_active = limit, active
         record(
             "threshold.saved",
-            f"Threshold Limit {before[0]:,} ({'active' if before[1] else 'inactive'}) changed to "
-            f"{limit:,} ({'active' if active else 'inactive'}).",
-            subject="settings",
+            N_("Threshold Limit %(before)s (%(before_state)s) changed to %(after)s (%(after_state)s)."),
+            subject="settings", before=before[0], before_state={"t": N_("active") if before[1] else N_("inactive")},
+            after=limit, after_state={"t": N_("active") if active else N_("inactive")},
         )
     return settings
 
@@ -59,9 +61,20 @@ def save_company(name: str, npwp: str, address: str = "", location_code: str = "
         settings.company_address, settings.business_location_code = address, location_code
         record(
             "company.saved",
-            f"Company details set to {name} (NPWP {npwp or 'none'}, business location {location_code}).",
-            subject="settings",
+            N_("Company details set to %(name)s (NPWP %(npwp)s, business location %(location)s)."),
+            subject="settings", name=name, npwp=npwp or {"t": N_("none")}, location=location_code,
         )
+    return settings
+
+
+def save_notification_language(language: str) -> CompanySettings:
+    """The language the threshold e-mail (and the test e-mail) goes out in."""
+    with write_transaction():
+        settings = _settings_for_update()
+        if settings.notification_language != language:
+            settings.notification_language = language
+            record("company.notification_language", N_("Set the threshold e-mail's language to %(language)s."),
+                   subject="settings", language={"t": LANGUAGE_NAMES[language]})
     return settings
 
 
@@ -77,10 +90,11 @@ def add_recipient(email: str) -> NotificationRecipient:
     key = normalized.lower()
     with write_transaction():
         if db.session.scalar(db.select(NotificationRecipient.id).where(NotificationRecipient.email_key == key)):
-            raise SettingsRefused({"email": f"{normalized} is on the list already."})
+            raise SettingsRefused({"email": gettext("%(email)s is on the list already.", email=normalized)})
         recipient = NotificationRecipient(email=normalized, email_key=key)
         db.session.add(recipient)
-        record("recipient.added", f"Added {normalized} to the threshold e-mail recipients.", subject="settings")
+        record("recipient.added", N_("Added %(email)s to the threshold e-mail recipients."), subject="settings",
+               email=normalized)
     return recipient
 
 
@@ -91,7 +105,8 @@ def remove_recipient(recipient_id: int) -> str | None:
             return None
         email = recipient.email
         db.session.delete(recipient)
-        record("recipient.removed", f"Removed {email} from the threshold e-mail recipients.", subject="settings")
+        record("recipient.removed", N_("Removed %(email)s from the threshold e-mail recipients."), subject="settings",
+               email=email)
     return email
 
 

@@ -1,10 +1,11 @@
 """Billing Settings page and the Setting Threshold modal (admins only)."""
+from ..lang import gettext
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from ..errors import apply_field_errors
 from .alerts import send_test_email
 from ..web import admin_required, is_htmx, success_response
-from .forms import CompanyForm, RecipientForm, ThresholdForm
+from .forms import CompanyForm, NotificationLanguageForm, RecipientForm, ThresholdForm
 from .services import (
     SettingsRefused,
     add_recipient,
@@ -13,6 +14,7 @@ from .services import (
     recipients,
     remove_recipient,
     save_company,
+    save_notification_language,
     save_threshold,
 )
 
@@ -32,16 +34,16 @@ def threshold():
     elif form.validate_on_submit():
         save_threshold(form.threshold_limit.parsed, form.active.data)
         message = (
-            f"Threshold saved: {form.threshold_limit.parsed:,}, "
-            + ("active: an e-mail goes out when this year's available numbers fall to it." if form.active.data
-               else "inactive: no e-mail is sent.")
+            gettext("Threshold saved: %(parsed)s, ", parsed=form.threshold_limit.parsed)
+            + (gettext("active: an e-mail goes out when this year's available numbers fall to it.") if form.active.data
+               else gettext("inactive: no e-mail is sent."))
         )
         return success_response(message, url_for("numbers.index"), (THRESHOLD_SAVED,))
     template = "settings/_partials/threshold_form.html" if is_htmx() else "settings/threshold_page.html"
     return render_template(template, form=form), (422 if form.errors else 200)
 
 
-def _billing_context(recipient_form=None, company_form=None):
+def _billing_context(recipient_form=None, company_form=None, language_form=None):
     settings = current_settings()
     if company_form is None:
         company_form = CompanyForm(
@@ -55,6 +57,8 @@ def _billing_context(recipient_form=None, company_form=None):
         "settings": settings,
         "recipients": recipients(),
         "recipient_form": recipient_form or RecipientForm(formdata=None),
+        "language_form": language_form or NotificationLanguageForm(formdata=None,
+                                                                   notification_language=settings.notification_language),
         "company_form": company_form,
         "alerts": recent_alerts(),
     }
@@ -66,8 +70,8 @@ def billing():
     return render_template("settings/billing.html", **_billing_context())
 
 
-def _recipients_response(form, status=200, test_email=None):
-    context = _billing_context(recipient_form=form)
+def _recipients_response(form, status=200, test_email=None, language_form=None):
+    context = _billing_context(recipient_form=form, language_form=language_form)
     context["test_email"] = test_email
     if is_htmx():
         return render_template("settings/_partials/recipients.html", **context), status
@@ -97,6 +101,17 @@ def remove_recipient_view(recipient_id: int):
     return _recipients_response(RecipientForm(formdata=None))
 
 
+@bp.post("/notification-language")
+@admin_required
+def notification_language():
+    """The threshold e-mail's language (Bahasa Indonesia by default)."""
+    form = NotificationLanguageForm()
+    if form.validate_on_submit():
+        save_notification_language(form.notification_language.data)
+        return _recipients_response(RecipientForm(formdata=None))
+    return _recipients_response(RecipientForm(formdata=None), 422, language_form=form)
+
+
 @bp.post("/test-email")
 @admin_required
 def test_email():
@@ -117,7 +132,7 @@ def company():
             form.business_location_code.parsed,
         )
         if not is_htmx():
-            flash("Company details saved.")
+            flash(gettext("Company details saved."))
             return redirect(url_for("settings.billing"), code=303)
         form = None
         saved = True

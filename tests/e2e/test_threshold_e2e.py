@@ -5,7 +5,7 @@ Number 5; one invoice numbered; Available Number 4; both addresses get the e-mai
 """
 from playwright.sync_api import expect
 
-from tests.conftest import add_range, mail_config, make_invoice, set_threshold
+from tests.conftest import ADMIN_EMAIL, PASSWORD, add_range, mail_config, make_invoice, set_threshold
 from tests.e2e.conftest import log_in, screenshot
 
 
@@ -72,3 +72,82 @@ def test_guide_example_threshold_email(page, live_server_factory, smtp_server):
     page.goto(server.url("/settings/billing"))
     expect(page.locator("#alert-table")).to_contain_text("Sent")
     assert invoice
+
+
+def test_guide_example_in_indonesian(browser, live_server_factory, smtp_server):
+    """The same example by a clerk whose browser asks for Bahasa Indonesia: every step in Indonesian,
+    and the e-mail too (Billing Settings' default language for it)."""
+    server = live_server_factory(**mail_config(smtp_server.port), BABEL_DEFAULT_LOCALE="id")
+    app = server.app
+    add_range(app, 2026, "000-26.00000001", "000-26.00000005")
+    set_threshold(app, 30, active=False, language=None)
+    make_invoice(app, number="INV-2026-000001", due_date="2026-12-31")
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="id-ID")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto(server.url("/login"))
+        expect(page.get_by_role("heading", name="Masuk")).to_be_visible()
+        page.get_by_label("Email").fill(ADMIN_EMAIL)
+        page.get_by_label("Kata Sandi").fill(PASSWORD)
+        page.get_by_role("button", name="Masuk").click()
+        page.wait_for_url("**/numbers/")
+        expect(page.locator("html")).to_have_attribute("lang", "id")
+        expect(page.get_by_role("heading", name="Nomor Faktur Pajak")).to_be_visible()
+        expect(page.locator("#available-this-year")).to_have_text("5")
+
+        # Atur Batas Peringatan: 30 -> 4, Aktif, Simpan.
+        page.get_by_role("link", name="Atur Batas Peringatan").click()
+        dialog = page.locator("dialog#threshold-modal")
+        expect(dialog.get_by_role("heading")).to_have_text("Atur Batas Peringatan Nomor Faktur Pajak Tersedia")
+        dialog.get_by_label("Batas Peringatan").fill("4")
+        dialog.get_by_text("Aktif", exact=True).click()
+        expect(dialog.get_by_role("switch", name="Aktif")).to_be_checked()
+        dialog.get_by_role("button", name="Simpan").click()
+        success = page.locator("dialog#success-modal")
+        expect(success.get_by_role("heading")).to_have_text("Berhasil")
+        expect(success).to_contain_text("Batas peringatan disimpan: 4")
+        success.get_by_role("button", name="OK").click()
+        expect(page.locator("#threshold-state")).to_have_text("Aktif")
+
+        # Two addresses on Pengaturan Penagihan.
+        page.get_by_role("link", name="Pengaturan Penagihan").click()
+        for email in ("finance@example.com", "owner@example.com"):
+            page.get_by_label("Email Notifikasi").fill(email)
+            page.get_by_role("button", name="Tambah").click()
+            expect(page.locator("#recipient-list")).to_contain_text(email)
+        page.get_by_label("Email Notifikasi").fill("FINANCE@example.com")
+        page.get_by_role("button", name="Tambah").click()
+        expect(page.locator("#email-error")).to_contain_text("sudah ada di daftar")
+
+        # Buat Nomor Faktur Pajak for the one invoice: 5 -> 4, the e-mail goes out.
+        page.get_by_role("link", name="Invoice", exact=True).click()
+        page.get_by_role("checkbox", name="Centang INV-2026-000001").check()
+        page.get_by_role("button", name="Buat Nomor Faktur Pajak").click()
+        confirm = page.locator("dialog#generate-modal")
+        expect(confirm).to_contain_text("Buat Nomor Faktur Pajak untuk 1 invoice?")
+        confirm.get_by_role("button", name="Ya").click()
+        success = page.locator("dialog#success-modal")
+        expect(success).to_contain_text("010.000-26.00000001")
+        expect(success).to_contain_text("e-mail peringatan terkirim ke 2 alamat")
+        success.get_by_role("button", name="OK").click()
+        page.reload()  # the Invoices page warns on a full load
+        expect(page.locator("#threshold-warning")).to_contain_text("Nomor tersedia mencapai batas peringatan")
+        page.get_by_role("link", name="E-Faktur", exact=True).click()
+        expect(page.locator("#available-this-year")).to_have_text("4")
+        expect(page.locator("#threshold-limit")).to_have_text("4")
+        screenshot(page, "numbers-page-id")
+
+        received = smtp_server.parsed()
+        assert sorted(r for recipients, _ in received for r in recipients) == ["finance@example.com", "owner@example.com"]
+        message = received[0][1]
+        assert message["Subject"].strip() == "Nomor tersedia mencapai batas peringatan: tersisa 4 untuk 2026 (batas 4)"
+        assert "Tersisa 4 Nomor Faktur Pajak untuk 2026" in message.get_body(("plain",)).get_content()
+
+        page.goto(server.url("/settings/billing"))
+        expect(page.locator("#alert-table")).to_contain_text("Terkirim")
+        assert not errors, f"JavaScript errors on the page: {errors}"
+    finally:
+        context.close()
