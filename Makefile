@@ -32,7 +32,7 @@ BABEL_KEYWORDS := -k lazy_gettext -k N_
 translations: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --ignore-dirs=".* __pycache__" --no-location --sort-output \
 		--project efaktur --copyright-holder efaktur -o efaktur/translations/messages.pot .
-	$(BIN)/pybabel update -i efaktur/translations/messages.pot -d efaktur/translations --no-location --width 120 \
+	$(BIN)/pybabel update -i efaktur/translations/messages.pot -d efaktur/translations -w 120 \
 		--ignore-obsolete
 	$(BIN)/pybabel compile -d efaktur/translations --statistics
 

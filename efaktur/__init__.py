@@ -1,5 +1,4 @@
 """efaktur: tax-invoice serial numbers (NSFP) for small Indonesian finance teams."""
-from .lang import gettext
 import logging
 import os
 import time
@@ -19,6 +18,7 @@ from .extensions import api as openapi  # not "api": that name is the efaktur.ap
 from .extensions import csrf, db, login_manager, mail, migrate
 from .ids import MAX_ID
 from . import i18n
+from .lang import N_, gettext
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -97,7 +97,8 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = gettext("Please log in to continue.")
+    login_manager.login_message = N_("Please log in to continue.")
+    login_manager.localize_callback = gettext  # said in the language of the request that needs the login
 
     from . import models  # noqa: F401  (every model registered before Alembic looks)
     from .auth.models import User
@@ -204,7 +205,8 @@ def _register_request_hooks(app: Flask) -> None:
         if isinstance(seen, int) and now - seen > idle:
             logout_user()
             session.clear()
-            flash(gettext("You were logged out after %(count)s minutes without activity. Please log in again.", count=idle // 60))
+            flash(gettext("You were logged out after %(count)s minutes without activity. Please log in again.",
+                          count=idle // 60))
             return current_app.login_manager.unauthorized()
         if not isinstance(seen, int) or now - seen >= 30:  # not a new cookie on every click
             session["seen"] = now

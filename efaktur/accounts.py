@@ -1,9 +1,9 @@
 """What an account's e-mail and password must be: one rule for the login form, the Users
 page and the command line, so none of them makes an account the others refuse. Pure: no Flask."""
-from .lang import gettext
 import secrets
 
 from .emails import EmailError, parse_email
+from .lang import gettext
 from .text import text_problem
 
 MIN_PASSWORD_LENGTH = 8
@@ -32,9 +32,11 @@ def check_new_password(password: str | None, field: str = "password") -> str:
     if not password.strip():
         raise AccountError(gettext("Enter a password (spaces alone are not one)."), field)
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(gettext("The password needs at least %(min_password_length)s characters.", min_password_length=MIN_PASSWORD_LENGTH), field)
+        raise AccountError(gettext("The password needs at least %(min_password_length)s characters.",
+                                   min_password_length=MIN_PASSWORD_LENGTH), field)
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise AccountError(gettext("The password can have at most %(max_password_length)s characters.", max_password_length=MAX_PASSWORD_LENGTH), field)
+        raise AccountError(gettext("The password can have at most %(max_password_length)s characters.",
+                                   max_password_length=MAX_PASSWORD_LENGTH), field)
     if text_problem(password):
         raise AccountError(gettext("The password cannot hold control characters."), field)
     return password

@@ -27,6 +27,8 @@ class DefaultConfig:
     SQLALCHEMY_DATABASE_URI = None  # set from the instance path in create_app()
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     EFAKTUR_TIMEZONE = "Asia/Jakarta"
+    # The interface's language for a browser that asks for neither Indonesian nor English (README, Languages).
+    BABEL_DEFAULT_LOCALE = "id"
     # SQLite: how long a writer waits for another writer before giving up.
     EFAKTUR_SQLITE_BUSY_TIMEOUT_MS = 30_000
     SESSION_COOKIE_HTTPONLY = True

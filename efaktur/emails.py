@@ -3,9 +3,10 @@
 Pure: no Flask. email-validator checks the syntax and normalises the domain; no DNS
 lookups happen here (check_deliverability=False), so a form never waits on the network.
 """
-from .lang import gettext
 import email_validator
 from email_validator import EmailNotValidError, validate_email
+
+from .lang import gettext
 
 MAX_EMAIL_LENGTH = 254
 
@@ -31,7 +32,8 @@ def parse_email(text: str | None, smtputf8: bool = False) -> str:
     if not text:
         raise EmailError(gettext("Enter an e-mail address."))
     if len(text) > MAX_EMAIL_LENGTH:
-        raise EmailError(gettext("An e-mail address has at most %(max_email_length)s characters.", max_email_length=MAX_EMAIL_LENGTH))
+        raise EmailError(gettext("An e-mail address has at most %(max_email_length)s characters.",
+                                 max_email_length=MAX_EMAIL_LENGTH))
     try:
         result = validate_email(text, check_deliverability=False, allow_smtputf8=True)
     except EmailNotValidError as error:

@@ -4,10 +4,11 @@ Pure domain code: no Flask. One parser per kind of identifier, used by the invoi
 settings forms, the API and the shell alike.
 """
 from functools import lru_cache
-from .lang import N_, gettext
 import re
 from dataclasses import dataclass
 from functools import cache
+
+from .lang import N_, gettext
 
 NPWP_LENGTHS = (15, 16)
 NO_NPWP_15 = "0" * 15
@@ -56,7 +57,8 @@ def parse_npwp(text: str | None) -> str:
     if not digits:
         return ""
     if not set(digits) <= _ASCII_DIGITS or len(digits) not in NPWP_LENGTHS:
-        raise IdentityError(gettext("NPWP is 15 or 16 digits, e.g. 01.234.567.8-901.000; leave it empty for a buyer without NPWP."))
+        raise IdentityError(gettext("NPWP is 15 or 16 digits, e.g. 01.234.567.8-901.000; leave it empty for a buyer "
+                                    "without NPWP."))
     if not digits.strip("0"):
         raise IdentityError(gettext("An NPWP of zeros means no NPWP: leave the field empty instead."))
     return digits

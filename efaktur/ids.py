@@ -3,8 +3,9 @@
 Ids are positive integers that fit the database's INTEGER column (PostgreSQL's is 32-bit):
 anything else cannot name a record, so it is refused here instead of reaching SQL.
 """
-from .lang import gettext
 from collections.abc import Iterable
+
+from .lang import gettext
 
 MAX_ID = 2**31 - 1
 _MAX_ID_DIGITS = len(str(MAX_ID))
@@ -32,7 +33,8 @@ def parse_ids(values: Iterable[str], limit: int) -> list[int]:
                 continue
             parsed = parse_id(part)
             if parsed is None:
-                raise IdsError(gettext("The selection was not understood; reload the page and tick the invoices again."))
+                raise IdsError(gettext("The selection was not understood; reload the page and tick the invoices "
+                                       "again."))
             ids.add(parsed)
             if len(ids) > limit:
                 raise IdsError(gettext("At most %(limit)s invoices at once.", limit=limit))

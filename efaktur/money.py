@@ -10,9 +10,10 @@ never read as 150,050. Quantities take at most two decimals. Exponents (``1e3``)
 underscores (``1_000``, which Python's ``int`` would take), signs and digits of other
 scripts are refused.
 """
-from .lang import gettext
 import re
 from decimal import Decimal
+
+from .lang import gettext
 
 MAX_RUPIAH = 10**13  # ten trillion: far above any one line, far below BIGINT
 MAX_QUANTITY = Decimal(1_000_000_000)
@@ -36,16 +37,19 @@ def _split(text: str, what: str) -> tuple[str, str]:
         if char in _ASCII_DIGITS or char in _SEPARATORS:
             continue
         if char in "eE":
-            raise MoneyError(gettext("Write the %(what)s in full digits, without an exponent (e.g. 15000000).", what=what))
+            raise MoneyError(gettext("Write the %(what)s in full digits, without an exponent (e.g. 15000000).",
+                                     what=what))
         if char == "-":
             raise MoneyError(gettext("The %(what)s cannot be negative.", what=what))
         if char.isdigit():
             raise MoneyError(gettext("Use the digits 0-9 for the %(what)s.", what=what))
         raise MoneyError(
-            gettext("Use digits for the %(what)s, with . or , only between thousands (e.g. 15.000.000 or 15,000,000).", what=what)
+            gettext("Use digits for the %(what)s, with . or , only between thousands (e.g. 15.000.000 or 15,000,000).",
+                    what=what)
         )
     if text[0] in _SEPARATORS or text[-1] in _SEPARATORS or ".." in text or ",," in text or ".," in text or ",." in text:
-        raise MoneyError(gettext("The %(what)s %(text)s is not a number: put digits on both sides of every . or ,.", what=what, text=text))
+        raise MoneyError(gettext("The %(what)s %(text)s is not a number: put digits on both sides of every . or ,.",
+                                 what=what, text=text))
 
     groups = re.split(r"[.,]", text)
     separators = [c for c in text if c in _SEPARATORS]
@@ -61,10 +65,12 @@ def _split(text: str, what: str) -> tuple[str, str]:
         if groups[0] == "0":
             raise MoneyError(gettext("The %(what)s %(text)s has more than two decimals.", what=what, text=text))
         if len(set(separators)) > 1:
-            raise MoneyError(gettext("The %(what)s %(text)s mixes . and , between thousands; use one of them.", what=what, text=text))
+            raise MoneyError(gettext("The %(what)s %(text)s mixes . and , between thousands; use one of them.",
+                                     what=what, text=text))
         if not 1 <= len(groups[0]) <= 3 or groups[0][0] == "0" or any(len(g) != 3 for g in groups[1:]):
             raise MoneyError(
-                gettext("The %(what)s %(text)s is not grouped in thousands: write e.g. 15.000.000, 15,000,000 or 15000000.", what=what, text=text)
+                gettext("The %(what)s %(text)s is not grouped in thousands: write e.g. 15.000.000, 15,000,000 or "
+                        "15000000.", what=what, text=text)
             )
     whole = "".join(groups).lstrip("0") or "0"
     if len(whole) > _MAX_DIGITS:
@@ -80,7 +86,8 @@ def parse_rupiah(text: str | None, what: str = "amount") -> int:
     whole, fraction = _split(text or "", what)
     if fraction.strip("0"):
         raise MoneyError(
-            gettext("The %(what)s is in whole rupiah: %(text)s has a fraction of a rupiah. Leave out the decimals.", what=what, text=text.strip())
+            gettext("The %(what)s is in whole rupiah: %(text)s has a fraction of a rupiah. Leave out the decimals.",
+                    what=what, text=text.strip())
         )
     value = int(whole)
     if value > MAX_RUPIAH:
@@ -95,7 +102,8 @@ def parse_quantity(text: str | None, what: str = "quantity") -> Decimal:
     if value <= 0:
         raise MoneyError(gettext("The %(what)s must be above 0.", what=what))
     if value > MAX_QUANTITY:
-        raise MoneyError(gettext("The %(what)s can be at most %(max_quantity)s.", what=what, max_quantity=MAX_QUANTITY))
+        raise MoneyError(gettext("The %(what)s can be at most %(max_quantity)s.",
+                                 what=what, max_quantity=MAX_QUANTITY))
     return value
 
 

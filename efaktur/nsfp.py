@@ -8,9 +8,10 @@ Internally an NSFP is the integer of its 13 digits, so a range is an integer int
 look alike. The E-Faktur No of an invoice adds a 2-digit transaction code and a status
 digit in front: 010.000-26.00000001.
 """
-from .lang import gettext, lazy_gettext
 import re
 from dataclasses import dataclass
+
+from .lang import gettext, lazy_gettext
 
 NSFP_DIGITS = 13
 SEQUENCE_DIGITS = 8
@@ -61,7 +62,8 @@ def parse_nsfp(text: str) -> int:
     if not set(digits) <= _ASCII_DIGITS:
         raise NsfpError(gettext("Use digits 0-9 only, e.g. %(nsfp_example)s.", nsfp_example=NSFP_EXAMPLE))
     if len(digits) != NSFP_DIGITS:
-        raise NsfpError(gettext("Enter 13 digits, e.g. %(nsfp_example)s (got %(count)s).", nsfp_example=NSFP_EXAMPLE, count=len(digits)))
+        raise NsfpError(gettext("Enter 13 digits, e.g. %(nsfp_example)s (got %(count)s).",
+                                nsfp_example=NSFP_EXAMPLE, count=len(digits)))
     if not _NSFP_PATTERN.fullmatch(text):
         raise NsfpError(gettext("Write the number as %(nsfp_example)s or as 13 digits.", nsfp_example=NSFP_EXAMPLE))
     return int(digits)
@@ -116,13 +118,15 @@ def check_range(year: int, start: int, end: int) -> RangeCheck:
         )
     if block_of(start) != block_of(end):
         errors["end_number"] = (
-            gettext("Start and End Number must share the same prefix and year digits (%(prefix)s).", prefix=format_nsfp(start)[:6])
+            gettext("Start and End Number must share the same prefix and year digits (%(prefix)s).",
+                    prefix=format_nsfp(start)[:6])
         )
     elif end < start:
         errors["end_number"] = gettext("End Number must not be before the Start Number.")
     elif end - start + 1 > MAX_RANGE_SIZE:
         errors["end_number"] = (
-            gettext("A range may hold at most %(max_range_size)s numbers; this one holds %(count)s.", max_range_size=MAX_RANGE_SIZE, count=end - start + 1)
+            gettext("A range may hold at most %(max_range_size)s numbers; this one holds %(count)s.",
+                    max_range_size=MAX_RANGE_SIZE, count=end - start + 1)
         )
     return RangeCheck(errors)
 

@@ -4,8 +4,9 @@ Names and addresses end up in the tax office's files and e-mails: control charac
 (NUL, escape, ...) break them, and bidirectional overrides can make a name read
 differently from what it is.
 """
-from .lang import gettext
 import unicodedata
+
+from .lang import gettext
 
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
 _LINE_BREAKS = frozenset("\n\r\t")

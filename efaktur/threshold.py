@@ -21,7 +21,8 @@ def parse_threshold_limit(text: str | None) -> int:
     if not all("0" <= c <= "9" for c in text):
         if text.startswith("-") and text[1:].isdigit():
             raise ThresholdLimitError(gettext("The Threshold Limit cannot be negative."))
-        raise ThresholdLimitError(gettext("Use digits 0-9 only: a whole number, 0 or more, without signs, decimals or exponents."))
+        raise ThresholdLimitError(gettext("Use digits 0-9 only: a whole number, 0 or more, without signs, decimals "
+                                          "or exponents."))
     if len(text.lstrip("0")) > len(str(MAX_THRESHOLD_LIMIT)):
         raise ThresholdLimitError(gettext("The Threshold Limit can be at most %(limit)s.", limit=MAX_THRESHOLD_LIMIT))
     value = int(text)
@@ -49,7 +50,8 @@ class RunOutEstimate:
         rate = (gettext("%(count)s a day", count=decimal(self.per_day, 1)) if self.per_day >= 0.1
                 else gettext("about one every %(days)s days", days=round(1 / self.per_day)))
         if self.run_out_on is None:
-            return gettext("At the pace of the last %(days)s days (%(used)s, %(rate)s), the numbers last until the end "
+            return gettext("At the pace of the last %(days)s days (%(used)s, %(rate)s), the numbers last until the "
+                           "end "
                            "of %(year)s, when they expire.", days=PACE_WINDOW_DAYS, used=used, rate=rate,
                            year=str(year_end.year))
         return gettext("At the pace of the last %(days)s days (%(used)s, %(rate)s), the numbers run out around "

@@ -7,13 +7,14 @@ unpack to more than the limits allow (a zip bomb: too many files, too many bytes
 a member that unpacks to far more than it packs, or to more than its header says).
 Problems of one file (too large, not a PDF when uploaded on its own) are that file's alone.
 """
-from .lang import gettext
 import io
 import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import BinaryIO
+
+from .lang import gettext
 
 PDF_MAGIC = b"%PDF-"
 PDF_HEADER_WINDOW = 1024  # the PDF header may follow up to 1 KB of junk
@@ -66,17 +67,21 @@ class UploadedFile:
             with self.open() as stream:
                 content = stream.read(limits.max_pdf_bytes + 1)
         except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as error:
-            raise UploadRefused(gettext("The zip is broken (%(file_name)s: %(error)s). Nothing was stored.", file_name=self.file_name, error=error)) from None
+            raise UploadRefused(gettext("The zip is broken (%(file_name)s: %(error)s). Nothing was stored.",
+                                        file_name=self.file_name, error=error)) from None
         if len(content) > limits.max_pdf_bytes:
             if self.from_zip:
                 raise UploadRefused(
-                    gettext("%(file_name)s unpacks to more than its zip header says: the zip was refused, nothing was stored.", file_name=self.file_name)
+                    gettext("%(file_name)s unpacks to more than its zip header says: the zip was refused, nothing "
+                            "was stored.", file_name=self.file_name)
                 )
-            raise FileProblem(gettext("too large (more than %(megabytes)s)", megabytes=megabytes(limits.max_pdf_bytes)))
+            raise FileProblem(gettext("too large (more than %(megabytes)s)",
+                                      megabytes=megabytes(limits.max_pdf_bytes)))
         if not is_pdf(content):
             if self.from_zip:
                 raise UploadRefused(
-                    gettext("The zip may hold only PDFs, and %(file_name)s is not a PDF. Nothing was stored.", file_name=self.file_name)
+                    gettext("The zip may hold only PDFs, and %(file_name)s is not a PDF. Nothing was stored.",
+                            file_name=self.file_name)
                 )
             raise FileProblem(gettext("not a PDF"))
         return content
@@ -93,17 +98,20 @@ def _zip_members(name: str, stream: BinaryIO, limits: UploadLimits) -> list[Uplo
         archive = zipfile.ZipFile(stream)
         infos = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as error:
-        raise UploadRefused(gettext("%(name)s is not a zip that can be read (%(error)s). Nothing was stored.", name=name, error=error)) from None
+        raise UploadRefused(gettext("%(name)s is not a zip that can be read (%(error)s). Nothing was stored.",
+                                    name=name, error=error)) from None
     members, unpacked = [], 0
     for info in infos:
         member = info.filename
         path = member.replace("\\", "/")
         if path.startswith("/") or _DRIVE.match(path) or ".." in path.split("/"):
-            raise UploadRefused(gettext("%(name)s holds a file with a path (%(member)s): the zip was refused, nothing was stored.", name=name, member=member))
+            raise UploadRefused(gettext("%(name)s holds a file with a path (%(member)s): the zip was refused, "
+                                        "nothing was stored.", name=name, member=member))
         if info.is_dir():
             continue
         if info.flag_bits & 0x1:
-            raise UploadRefused(gettext("%(name)s is encrypted; upload a zip without a password. Nothing was stored.", name=name))
+            raise UploadRefused(gettext("%(name)s is encrypted; upload a zip without a password. Nothing was stored.",
+                                        name=name))
         if _SYSTEM_FILES.search(path):
             members.append(UploadedFile(f"{name}: {member}", _base_name(member), info.file_size, True,
                                         lambda: io.BytesIO(), skipped=gettext("skipped: a file of the operating system")))
@@ -118,10 +126,12 @@ def _zip_members(name: str, stream: BinaryIO, limits: UploadLimits) -> list[Uplo
                          lambda info=info: archive.open(info))
         )
     if len(members) > limits.max_files:
-        raise UploadRefused(gettext("%(name)s holds %(count)s files; at most %(max_files)s go in one upload.", name=name, count=len(members), max_files=limits.max_files))
+        raise UploadRefused(gettext("%(name)s holds %(count)s files; at most %(max_files)s go in one upload.",
+                                    name=name, count=len(members), max_files=limits.max_files))
     if unpacked > limits.max_upload_bytes:
         raise UploadRefused(
-            gettext("%(name)s unpacks to %(size)s; an upload may hold at most %(limit)s. Nothing was stored.", name=name,
+            gettext("%(name)s unpacks to %(size)s; an upload may hold at most %(limit)s. Nothing was stored.",
+                    name=name,
                     size=megabytes(unpacked), limit=megabytes(limits.max_upload_bytes))
         )
     if not any(m.skipped is None for m in members):
@@ -154,7 +164,8 @@ def list_files(uploads: list[tuple[str, BinaryIO]], limits: UploadLimits) -> lis
 
             files.append(UploadedFile(name, name, _size_of(stream), False, reopen))
     if len(files) > limits.max_files:
-        raise UploadRefused(gettext("%(count)s files in one upload; at most %(max_files)s.", count=len(files), max_files=limits.max_files))
+        raise UploadRefused(gettext("%(count)s files in one upload; at most %(max_files)s.",
+                                    count=len(files), max_files=limits.max_files))
     total = sum(f.declared_size for f in files if f.skipped is None)
     if total > limits.max_upload_bytes:
         raise UploadRefused(gettext("The upload holds %(size)s; at most %(limit)s.", size=megabytes(total),

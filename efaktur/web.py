@@ -91,9 +91,9 @@ def success_response(message: str, fallback_url: str, events: tuple[str, ...] = 
     if is_htmx():
         response = make_response(render_template("_partials/success_modal.html", message=message, warning=warning))
         return with_trigger(response, **{event: True for event in events})
-    flash(message)
+    flash(str(message))
     if warning:
-        flash(warning)
+        flash(str(warning))
     return redirect(fallback_url, code=303)
 
 

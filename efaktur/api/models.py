@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..clock import utc_now
 from ..extensions import db
+from ..lang import N_
 from ..types import UTCDateTime
 
 
@@ -30,7 +31,7 @@ class ApiToken(db.Model):
 
     @property
     def access(self) -> str:
-        return "Read-only" if self.read_only else "Read-write"
+        return N_("Read-only") if self.read_only else N_("Read-write")
 
 
 class IdempotencyRecord(db.Model):

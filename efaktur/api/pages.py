@@ -1,5 +1,4 @@
 """API Tokens page (admins): create a token (shown once), see when each was last used, revoke."""
-from ..lang import gettext, lazy_gettext
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -8,6 +7,7 @@ from wtforms.validators import Optional
 
 from ..extensions import db
 from ..errors import apply_field_errors
+from ..lang import gettext, lazy_gettext
 from ..web import admin_required, is_htmx, local_today, modal_error, with_trigger
 from .models import ApiToken
 from .tokens import TokenRefused, all_tokens, create_token, revoke_token
@@ -20,7 +20,8 @@ class TokenForm(FlaskForm):
     name = StringField(lazy_gettext("Name"), render_kw={"placeholder": lazy_gettext("The system that uses it, e.g. Online shop")})
     read_only = BooleanField(lazy_gettext("Read-only"))
     expires_on = DateField(lazy_gettext("Last day"), validators=[Optional()],
-                           description=lazy_gettext("Optional: the token works through this day, then stops. Left empty, it works until revoked."))
+                           description=lazy_gettext("Optional: the token works through this day, then stops. Left "
+                                                    "empty, it works until revoked."))
     submit = SubmitField(lazy_gettext("Create Token"))
 
 
@@ -48,9 +49,10 @@ def new():
         except TokenRefused as refused:
             apply_field_errors(form, refused.errors, "name")
         else:
-            message = gettext("The %(lower)s token %(name)s is made.", lower=token.access.lower(), name=token.name)
+            message = (gettext("The read-only token %(name)s is made.", name=token.name) if token.read_only
+                       else gettext("The read-write token %(name)s is made.", name=token.name))
             if not is_htmx():
-                flash(message)
+                flash(str(message))
                 flash(gettext("The token, shown this once: %(secret)s", secret=secret))
                 return redirect(url_for("api_tokens.index"), code=303)
             response = make_response(render_template("api/_partials/token_shown.html", message=message, secret=secret))

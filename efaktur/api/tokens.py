@@ -4,7 +4,6 @@ A token is 43 random URL-safe characters after the prefix `efk_`: far too many t
 so a plain hash is the right way to keep it (a slow password hash would add nothing but
 time to every request). Failed attempts are counted per client address, like logins.
 """
-from ..lang import N_, gettext
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from ..clock import utc_now
 from ..database import write_transaction
 from ..errors import Refused
 from ..extensions import db
+from ..lang import N_, gettext
 from ..text import text_problem
 from .models import ApiToken
 

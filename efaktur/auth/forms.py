@@ -1,10 +1,10 @@
-from ..lang import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from ..accounts import MAX_PASSWORD_LENGTH, AccountError, check_new_password, parse_account_email
+from ..lang import lazy_gettext
 from .models import ROLE_LABELS, ROLE_STAFF
 
 

@@ -1,4 +1,3 @@
-from ..lang import N_
 from datetime import datetime
 
 from flask import current_app
@@ -9,6 +8,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..clock import utc_now
 from ..extensions import db
+from ..lang import N_
 from ..types import UTCDateTime
 
 ROLE_ADMIN = "admin"

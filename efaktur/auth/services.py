@@ -4,7 +4,6 @@ Rules kept here once: the e-mail and password rules of accounts.py for every way
 (Users page, command line); the last active admin is never deactivated or demoted; a
 password change or reset and a deactivation end every session of the account at once.
 """
-from ..lang import N_, gettext
 from functools import cache
 
 from sqlalchemy import func, text
@@ -16,6 +15,7 @@ from ..clock import utc_now
 from ..database import is_postgresql, write_transaction
 from ..errors import Refused
 from ..extensions import db
+from ..lang import N_, gettext
 from .models import ROLE_ADMIN, ROLE_LABELS, ROLES, User, normalise_email, password_hash_method
 
 
@@ -62,7 +62,8 @@ def create_user(email: str, role: str, password: str | None = None) -> tuple[Use
     except AccountError as error:
         _refuse(error)
     if role not in ROLES:
-        raise AccountRefused({"role": gettext("Choose a role: %(roles)s.", roles=", ".join(gettext(label) for label in ROLE_LABELS.values()))})
+        raise AccountRefused({"role": gettext("Choose a role: %(roles)s.",
+                                              roles=", ".join(gettext(label) for label in ROLE_LABELS.values()))})
     with write_transaction():
         _lock_accounts()
         if db.session.scalar(db.select(User.id).where(User.email == email)):
@@ -78,14 +79,16 @@ def create_user(email: str, role: str, password: str | None = None) -> tuple[Use
 
 def change_role(user_id: int, role: str) -> User:
     if role not in ROLES:
-        raise AccountRefused({"role": gettext("Choose a role: %(roles)s.", roles=", ".join(gettext(label) for label in ROLE_LABELS.values()))})
+        raise AccountRefused({"role": gettext("Choose a role: %(roles)s.",
+                                              roles=", ".join(gettext(label) for label in ROLE_LABELS.values()))})
     with write_transaction():
         _lock_accounts()
         user = _locked_user(user_id)
         if user.role == role:
             return user
         if user.role == ROLE_ADMIN and user.active and not _other_active_admins(user.id):
-            raise AccountRefused({"role": gettext("%(email)s is the last active admin; make another admin first.", email=user.email)})
+            raise AccountRefused({"role": gettext("%(email)s is the last active admin; make another admin first.",
+                                                  email=user.email)})
         before = user.role
         user.role = role
         record(
@@ -103,7 +106,8 @@ def set_active(user_id: int, active: bool) -> User:
         if user.active == active:
             return user
         if not active and user.role == ROLE_ADMIN and not _other_active_admins(user.id):
-            raise AccountRefused({"email": gettext("%(email)s is the last active admin and cannot be deactivated.", email=user.email)})
+            raise AccountRefused({"email": gettext("%(email)s is the last active admin and cannot be deactivated.",
+                                                   email=user.email)})
         user.active = active
         if not active:
             user.end_sessions()

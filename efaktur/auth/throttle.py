@@ -6,7 +6,6 @@ shares one address); each failure beyond that locks the key for twice as long as
 (1, 2, 4 ... minutes, at most an hour). While either key is locked, no password is tried:
 the answer is 429 with the time to wait. A successful login clears its account's count.
 """
-from ..lang import N_, gettext, ngettext
 import logging
 import math
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from ..clock import utc_now
 from ..database import is_postgresql, write_transaction
 from ..extensions import db
+from ..lang import N_, gettext, ngettext
 from ..types import UTCDateTime
 from .models import LoginThrottle
 

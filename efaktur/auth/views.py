@@ -117,7 +117,7 @@ def _users_success(message: str, shown_password: str | None = None):
     if is_htmx():
         response = make_response(render_template("auth/_partials/password_shown.html", message=message, password=shown_password))
         return with_trigger(response, **{USERS_CHANGED: True})
-    flash(message)
+    flash(str(message))
     if shown_password:
         flash(gettext("The password, shown this once: %(shown_password)s", shown_password=shown_password))
     return redirect(url_for("auth.users"), code=303)
@@ -153,11 +153,13 @@ def user_role(user_id: int):
         user = change_role(user_id, form.role.data)
     except AccountRefused as refused:
         return _refused(refused, gettext("Change role"))
-    return _users_success(gettext("%(email)s is %(role)s now.", email=user.email, role=gettext(ROLE_LABELS[user.role])))
+    return _users_success(gettext("%(email)s is %(role)s now.",
+                                  email=user.email, role=gettext(ROLE_LABELS[user.role])))
 
 
 _ACCOUNT_ACTIONS = {
-    "deactivate": ("Deactivate", lazy_gettext("Deactivate {email}? Its sessions end now, and it cannot log in until activated again.")),
+    "deactivate": ("Deactivate", lazy_gettext("Deactivate {email}? Its sessions end now, and it cannot log in until "
+                                              "activated again.")),
     "activate": ("Activate", lazy_gettext("Activate {email}? It can log in again with its password.")),
     "reset-password": (lazy_gettext("Reset Password"), lazy_gettext("Give {email} a new, generated password? Its sessions end now; the password is shown once.")),
 }

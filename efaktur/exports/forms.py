@@ -1,8 +1,8 @@
-from ..lang import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import Form, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
+from ..lang import lazy_gettext
 from .queries import EXPORT_STATUS_LABELS
 
 

@@ -1,5 +1,4 @@
 """Reading the invoices of a tax period for the Export CSV tab and for the files."""
-from ..lang import N_
 import calendar
 from dataclasses import dataclass
 from datetime import date
@@ -10,6 +9,7 @@ from ..database import id_in
 from ..extensions import db
 from ..invoices.models import STATUS_CANCELLED, Invoice, InvoiceLine
 from ..invoices.queries import month_bounds
+from ..lang import N_
 from ..nsfp import takes_range_number
 from ..numbers.models import NumberAssignment
 

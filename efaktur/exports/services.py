@@ -6,7 +6,6 @@ marked Exported, in one statement, and only those unchanged since they were read
 invoice edited while the file was being written stays Not Exported. A download that
 is broken off marks nothing.
 """
-from ..lang import N_, gettext, ngettext
 import json
 import logging
 import re
@@ -25,6 +24,7 @@ from ..formats import coretax_xml, efaktur_csv
 from ..formats.records import ExportInvoice, ExportLine, Seller
 from ..identity import BuyerIdentity
 from ..invoices.models import STATUS_CANCELLED
+from ..lang import N_, gettext, ngettext
 from ..nsfp import takes_range_number
 from ..settings.services import current_settings
 from ..types import UTCDateTime
@@ -98,7 +98,8 @@ def refusals(fmt: str, candidates: list[Candidate]) -> list[str]:
         numbers = [c.number for c in candidates if has_problem(c)]
         if numbers:
             said = gettext(PROBLEM_WORDS[one]) if len(numbers) == 1 else gettext(PROBLEM_WORDS[several])
-            sentence = ngettext("%(num)s invoice %(said)s (%(names)s)", "%(num)s invoices %(said)s (%(names)s)", len(numbers),
+            sentence = ngettext("%(num)s invoice %(said)s (%(names)s)",
+                                "%(num)s invoices %(said)s (%(names)s)", len(numbers),
                                 said=said, names=some_of(numbers))
             sentences.append(sentence + (": " + gettext(PROBLEM_WORDS[advice]) if advice else ""))
     return sentences
@@ -152,11 +153,13 @@ def plan_export(fmt: str, candidates: list[Candidate], missing_ids: list[int] = 
         raise ExportRefused(gettext("Choose Export CSV or Export XML."))
     company = seller()
     if missing_ids:
-        raise ExportRefused(gettext("Nothing was exported: unknown invoice id %(ids)s.", ids=some_of([str(i) for i in missing_ids])))
+        raise ExportRefused(gettext("Nothing was exported: unknown invoice id %(ids)s.",
+                                    ids=some_of([str(i) for i in missing_ids])))
     if not candidates:
         raise ExportRefused(gettext("Tick at least one invoice to export."))
     if len(candidates) > MAX_EXPORT:
-        raise ExportRefused(gettext("At most %(max_export)s invoices go into one file; choose a shorter period.", max_export=MAX_EXPORT))
+        raise ExportRefused(gettext("At most %(max_export)s invoices go into one file; choose a shorter period.",
+                                    max_export=MAX_EXPORT))
     problems = refusals(fmt, candidates)
     if problems:
         raise ExportRefused(gettext("Nothing was exported: ") + "; ".join(problems) + ".")
@@ -176,13 +179,15 @@ def _records(invoices, lines, order: list[int], fmt: str, written: list[tuple[in
     for invoice_id in order:
         head = heads.get(invoice_id)
         if head is None or invoice_id not in lines_of:
-            raise ExportChanged(gettext("invoice %(invoice_id)s disappeared while its file was written", invoice_id=invoice_id))
+            raise ExportChanged(gettext("invoice %(invoice_id)s disappeared while its file was written",
+                                        invoice_id=invoice_id))
         (
             _, revision, number, invoice_date, status, tax_enabled, code, customer_name, npwp_name, npwp, address,
             email, document, document_number, country, dpp, dpp_other, vat_rate, ppn, nsfp, status_digit,
         ) = head
         if not tax_enabled or status == STATUS_CANCELLED or (nsfp is None and (fmt == CSV or takes_range_number(code))):
-            raise ExportChanged(gettext("invoice %(number)s stopped being exportable while its file was written", number=number))
+            raise ExportChanged(gettext("invoice %(number)s stopped being exportable while its file was written",
+                                        number=number))
         written.append((invoice_id, revision))
         yield ExportInvoice(
             invoice_id, number, invoice_date, code, status_digit, nsfp, BuyerIdentity(document, npwp, document_number),
@@ -249,9 +254,11 @@ def _log(plan: ExportPlan, first_numbers: list[str], marked: int) -> None:
     else:
         message = N_("Exported %(count)s invoices of %(period)s as %(format)s (%(file)s): %(numbers)s.")
     if marked < count:
-        message = (N_("Exported %(count)s invoice of %(period)s as %(format)s (%(file)s): %(numbers)s. %(changed)s changed "
+        message = (N_("Exported %(count)s invoice of %(period)s as %(format)s (%(file)s): %(numbers)s. %(changed)s "
+                      "changed "
                       "while the file was written and stays Not Exported.") if count == 1 else
-                   N_("Exported %(count)s invoices of %(period)s as %(format)s (%(file)s): %(numbers)s. %(changed)s changed "
+                   N_("Exported %(count)s invoices of %(period)s as %(format)s (%(file)s): %(numbers)s. %(changed)s "
+                      "changed "
                       "while the file was written and stay Not Exported."))
     record(f"export.{plan.fmt}", message, subject="export", **params)
 

@@ -1,5 +1,4 @@
 """Export CSV tab: the invoices of a period, Generate E-Faktur No, and the two downloads."""
-from ..lang import gettext
 from flask import Blueprint, Response, render_template, request, stream_with_context
 
 from ..ids import IdsError, parse_ids
@@ -7,6 +6,7 @@ from ..invoices.forms import GenerateForm
 from ..invoices.views import GENERATE_TITLE
 from ..invoices.models import STATUS_LABELS
 from ..invoices.queries import live_numbers
+from ..lang import gettext
 from ..nsfp import CORETAX_ONLY_CODE
 from ..numbers.ledger import MAX_BATCH
 from ..web import is_htmx, local_today, modal_error, page_number
@@ -91,7 +91,8 @@ def download():
         plan = plan_export(fmt, candidates, missing)
     except ExportRefused as refused:
         label = FORMATS[fmt]["label"] if fmt in FORMATS else None
-        return modal_error(str(refused), gettext("Export %(format)s", format=gettext(label)) if label else gettext("Export"))
+        return modal_error(str(refused), gettext("Export %(format)s",
+                                                 format=gettext(label)) if label else gettext("Export"))
     response = Response(stream_with_context(stream_export(plan)), mimetype=plan.media_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{plan.file_name}"'
     response.headers["X-Efaktur-Invoices"] = str(len(plan.invoice_ids))
@@ -114,12 +115,15 @@ def generate_confirm():
         return modal_error(gettext("The selection was not understood; reload the page and tick the invoices again."), GENERATE_TITLE)
     waiting = [c for c in candidates if c.waits_for_number]
     if not waiting:
-        return modal_error(gettext("None of the ticked invoices is waiting for an E-Faktur No: tick rows that show (Not Set)."), GENERATE_TITLE)
+        return modal_error(gettext("None of the ticked invoices is waiting for an E-Faktur No: tick rows that show "
+                                   "(Not Set)."), GENERATE_TITLE)
     if len(waiting) > MAX_BATCH:
-        return modal_error(gettext("At most %(max_batch)s invoices at once; tick fewer.", max_batch=MAX_BATCH), GENERATE_TITLE)
+        return modal_error(gettext("At most %(max_batch)s invoices at once; tick fewer.",
+                                   max_batch=MAX_BATCH), GENERATE_TITLE)
     skipped = len(candidates) - len(waiting)
     note = (
-        gettext("%(skipped)s of the ticked invoices already hold a number (or take none) and are left as they are.", skipped=skipped)
+        gettext("%(skipped)s of the ticked invoices already hold a number (or take none) and are left as they are.",
+                skipped=skipped)
         if skipped else None
     )
     return render_template(

@@ -1,8 +1,8 @@
-from ..lang import N_, lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import Form, HiddenField, MultipleFileField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 
+from ..lang import N_, lazy_gettext
 from .models import EMAIL_FAILED, EMAIL_READY, EMAIL_SENT
 
 EMAIL_FILTER = {"": N_("All"), EMAIL_READY: N_("Ready to Send"), EMAIL_SENT: N_("Sent"), EMAIL_FAILED: N_("Failed")}

@@ -11,7 +11,6 @@ slice until none is left), so it works on plain gunicorn workers and shows its p
   stays Ready to Send. A file left Sending by a worker that died is shown Failed after a while
   ("interrupted: it may have gone out"), and can be sent again with Resend.
 """
-from ..lang import N_, gettext, ngettext
 import logging
 import time
 import uuid
@@ -30,6 +29,7 @@ from ..extensions import db, mail
 from ..formats.pdf_names import DESKTOP
 from ..invoices.models import Invoice
 from ..invoices.queries import live_numbers
+from ..lang import N_, gettext, ngettext
 from ..settings.services import current_settings
 from ..wording import some_of
 from .models import EMAIL_FAILED, EMAIL_READY, EMAIL_SENDING, EMAIL_SENT, EfakturFile, EfakturFileContent
@@ -85,7 +85,8 @@ def plan_send(file_ids: list[int], resend: bool = False) -> SendPlan:
     sweep_interrupted()
     rows = _current_files(file_ids)
     if len(rows) != len(set(file_ids)):
-        raise SendRefused(gettext("Some ticked files were replaced by a newer upload; reload the page and tick them again."))
+        raise SendRefused(gettext("Some ticked files were replaced by a newer upload; reload the page and tick them "
+                                  "again."))
     no_address = [number for _, _, number, email in rows if not email]
     if no_address:
         raise SendRefused(
@@ -97,7 +98,8 @@ def plan_send(file_ids: list[int], resend: bool = False) -> SendPlan:
         unsent = [number for _, status, number, _ in rows if status == EMAIL_READY]
         sending = [number for _, status, number, _ in rows if status == EMAIL_SENDING]
         if sending:
-            raise SendRefused(gettext("Being sent right now: %(names)s. Wait until it is done.", names=some_of(sending)))
+            raise SendRefused(gettext("Being sent right now: %(names)s. Wait until it is done.",
+                                      names=some_of(sending)))
         with write_transaction():
             again = db.session.execute(
                 db.update(EfakturFile)
@@ -114,7 +116,8 @@ def plan_send(file_ids: list[int], resend: bool = False) -> SendPlan:
         done = [number for _, status, number, _ in rows if status != EMAIL_READY]
         if done:
             raise SendRefused(
-                ngettext("%(num)s of the ticked files is not Ready to Send (%(names)s): use Resend for it, or untick it.",
+                ngettext("%(num)s of the ticked files is not Ready to Send (%(names)s): use Resend for it, or untick "
+                         "it.",
                          "%(num)s of the ticked files are not Ready to Send (%(names)s): use Resend for them, or untick them.",
                          len(done), names=some_of(done))
             )
@@ -218,7 +221,8 @@ def send_slice(file_ids: list[int]) -> SliceResult:
             failed = {"failed": len(result.failed),
                       "reasons": {"some_of": [f"{n}: {d}" for n, d in result.failed[:5]], "total": len(result.failed)}}
             if result.sent and result.failed:
-                record("files.emailed", N_("E-mailed the e-Faktur of %(count)s invoice(s) (%(sent)s); %(failed)s failed "
+                record("files.emailed", N_("E-mailed the e-Faktur of %(count)s invoice(s) (%(sent)s); %(failed)s "
+                                           "failed "
                                            "(%(reasons)s)."), subject="files", **sent, **failed)
             elif result.sent:
                 record("files.emailed", N_("E-mailed the e-Faktur of %(count)s invoice(s) (%(sent)s)."), subject="files", **sent)

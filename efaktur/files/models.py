@@ -6,7 +6,6 @@ one not superseded; a later upload for the same number supersedes it and both st
 the invoice's history. The current file carries the e-mail to the customer: Ready to
 Send, Sending (claimed by one request), Sent, Failed.
 """
-from ..lang import N_
 from datetime import datetime
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text, text
@@ -15,6 +14,7 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 from ..clock import utc_now
 from ..extensions import db
 from ..invoices.models import Invoice
+from ..lang import N_
 from ..types import UTCDateTime
 
 EMAIL_READY = "ready"

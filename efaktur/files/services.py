@@ -6,7 +6,6 @@ limits); a zip with anything wrong with it is refused whole. Then, in one write
 transaction, the matched files are stored and their invoices become reported. Nothing of
 a refused upload is stored.
 """
-from ..lang import N_, gettext
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from ..errors import Refused
 from ..extensions import db
 from ..formats.pdf_names import CORETAX, DESKTOP, NameProblem, PdfNumber, coretax_number, number_in_name
 from ..invoices.models import Invoice
+from ..lang import N_, gettext
 from ..numbers.ledger import mark_replacement
 from ..numbers.models import NumberAssignment
 from ..uploads import FileProblem, UploadedFile, UploadLimits, UploadRefused, list_files
@@ -123,7 +123,8 @@ def _match(outcomes: list[FileOutcome]) -> None:
         number = outcome.number
         holder = desktop.get(number.nsfp) if number.kind == DESKTOP else coretax.get(number.serial)
         if holder is None:
-            outcome.problem = (gettext("no invoice holds E-Faktur No %(number)s", number=number.label) if number.kind == DESKTOP
+            outcome.problem = (gettext("no invoice holds E-Faktur No %(number)s",
+                                       number=number.label) if number.kind == DESKTOP
                                else gettext("no invoice holds Coretax number %(number)s", number=number.label))
             continue
         if holder.transaction_code != number.transaction_code:
@@ -269,9 +270,11 @@ def _store(outcomes: list[FileOutcome], limits: UploadLimits, upload_name: str) 
                   "names": {"some_of": [o.name for o in unmatched[:5]], "total": len(unmatched)}}
         one = len(stored_now) == 1
         if stored_now and unmatched:
-            message = (N_("Uploaded %(upload)s: %(count)s file matched and stored (%(stored)s); %(unmatched)s not matched "
+            message = (N_("Uploaded %(upload)s: %(count)s file matched and stored (%(stored)s); %(unmatched)s not "
+                          "matched "
                           "(%(names)s).") if one else
-                       N_("Uploaded %(upload)s: %(count)s files matched and stored (%(stored)s); %(unmatched)s not matched "
+                       N_("Uploaded %(upload)s: %(count)s files matched and stored (%(stored)s); %(unmatched)s not "
+                          "matched "
                           "(%(names)s)."))
         elif stored_now:
             message = (N_("Uploaded %(upload)s: %(count)s file matched and stored (%(stored)s).") if one else
@@ -316,12 +319,14 @@ def record_coretax_number(invoice_id: int, text: str) -> Invoice:
         )
         if has_coretax_file:
             raise CoretaxRefused(
-                {"coretax_number": gettext("The Coretax PDF of this invoice is uploaded: its number stays as the PDF says.")}
+                {"coretax_number": gettext("The Coretax PDF of this invoice is uploaded: its number stays as the PDF "
+                                           "says.")}
             )
         if number is not None:
             errors = None
             if number.transaction_code != invoice.transaction_code:
-                errors = (gettext("%(digits)s has transaction code %(code)s; this invoice has %(invoice_code)s.", digits=number.digits,
+                errors = (gettext("%(digits)s has transaction code %(code)s; this invoice has %(invoice_code)s.",
+                                  digits=number.digits,
                                  code=number.transaction_code, invoice_code=invoice.transaction_code))
             elif number.serial[:2] != f"{invoice.invoice_date.year % 100:02d}":
                 errors = (gettext("The year digits of %(digits)s are %(year_digits)s; the invoice is dated %(year)s.",

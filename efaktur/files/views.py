@@ -1,9 +1,9 @@
 """E-Faktur Files tab: upload the approved PDFs, open them, e-mail them to the customers."""
-from ..lang import gettext
 from flask import Blueprint, Response, current_app, make_response, render_template, request
 
 from ..extensions import db
 from ..ids import IdsError, parse_ids
+from ..lang import gettext
 from ..uploads import UploadRefused, megabytes
 from ..web import is_htmx, modal_error, page_number, with_trigger
 from .forms import EFAKTUR_FILTER, EMAIL_FILTER, FilesFilterForm, SendForm, UploadForm

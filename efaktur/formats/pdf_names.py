@@ -8,10 +8,10 @@ them ``OutputTaxInvoice-<uuid>-<sellerNPWP16>-<17-digit number>-...pdf``: the on
 exactly 17 digits is the number. A name that is only the number (``010.000-26.00000001.pdf``
 or ``0100002600000001.pdf``) is accepted too.
 """
-from ..lang import gettext
 import re
 from dataclasses import dataclass
 
+from ..lang import gettext
 from ..nsfp import INVOICE_TRANSACTION_CODES, STATUS_NORMAL, STATUS_REPLACEMENT, TRANSACTION_CODES, format_efaktur_no
 
 DESKTOP = "desktop"
@@ -58,9 +58,11 @@ def desktop_number(digits: str) -> PdfNumber:
         raise NameProblem(gettext("An E-Faktur No has 16 digits."))
     code, status = digits[:2], digits[2]
     if code not in TRANSACTION_CODES:
-        raise NameProblem(gettext("%(digits)s starts with %(code)s, which is no transaction code of an E-Faktur No.", digits=digits, code=code))
+        raise NameProblem(gettext("%(digits)s starts with %(code)s, which is no transaction code of an E-Faktur No.",
+                                  digits=digits, code=code))
     if status not in (STATUS_NORMAL, STATUS_REPLACEMENT):
-        raise NameProblem(gettext("The status digit of %(digits)s is %(status)s; it is 0 (normal) or 1 (replacement).", digits=digits, status=status))
+        raise NameProblem(gettext("The status digit of %(digits)s is %(status)s; it is 0 (normal) or 1 (replacement).",
+                                  digits=digits, status=status))
     return PdfNumber(DESKTOP, digits, code, status, digits[3:])
 
 
@@ -71,7 +73,8 @@ def coretax_number(digits: str) -> PdfNumber:
         raise NameProblem(gettext("A Coretax number has 17 digits, e.g. 04002500037469724."))
     code = digits[:2]
     if code not in INVOICE_TRANSACTION_CODES:
-        raise NameProblem(gettext("%(digits)s starts with %(code)s, which is no transaction code.", digits=digits, code=code))
+        raise NameProblem(gettext("%(digits)s starts with %(code)s, which is no transaction code.",
+                                  digits=digits, code=code))
     return PdfNumber(CORETAX, digits, code, digits[2:4], digits[4:])
 
 

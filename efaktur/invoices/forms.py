@@ -4,7 +4,6 @@ Every value goes through the project's one parser of its kind (money, identity, 
 e-mail, text); the service then applies the rules that need more than one field.
 """
 from ..i18n import DEFAULT_LANGUAGE, LANGUAGES, language
-from ..lang import gettext, lazy, lazy_gettext
 from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -25,6 +24,7 @@ from ..emails import EmailError, parse_email
 from ..form_validators import not_blank, plain_text
 from ..goods import DEFAULT_UNIT, LINE_KINDS, NO_GOODS_CODE, UNIT_CODES, GoodsError, parse_goods_code
 from ..identity import BUYER_DOCUMENTS, BUYER_TIN, DEFAULT_COUNTRY, IdentityError, countries, parse_buyer_identity
+from ..lang import gettext, lazy, lazy_gettext
 from ..money import MoneyError, parse_quantity, parse_rupiah
 from ..nsfp import INVOICE_TRANSACTION_CODES
 from .models import STATUS_LABELS, STORED_STATUSES
@@ -73,7 +73,8 @@ class LineList(FieldList):
 def at_most_max_lines(form, field):
     if getattr(field, "submitted", 0) > MAX_LINES:
         raise ValidationError(
-            gettext("An invoice has at most %(max_lines)s lines; %(submitted)s were sent. Split it into two invoices.", max_lines=MAX_LINES, submitted=field.submitted)
+            gettext("An invoice has at most %(max_lines)s lines; %(submitted)s were sent. Split it into two invoices.",
+                    max_lines=MAX_LINES, submitted=field.submitted)
         )
 
 

@@ -1,4 +1,3 @@
-from ..lang import N_
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -22,6 +21,7 @@ from ..clock import utc_now
 from ..extensions import db
 from ..goods import DEFAULT_UNIT, GOODS, NO_GOODS_CODE
 from ..identity import BUYER_DOCUMENTS, BUYER_TIN, DEFAULT_COUNTRY, BuyerIdentity
+from ..lang import N_
 from ..types import UTCDateTime
 from ..vat import vat_is_charged
 

@@ -1,5 +1,4 @@
 """Creating, editing and changing the status of invoices. Numbers are the ledger's business (numbers/ledger.py)."""
-from ..lang import N_, gettext
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -13,6 +12,7 @@ from ..errors import Refused
 from ..extensions import db
 from ..goods import DEFAULT_UNIT, GOODS, NO_GOODS_CODE
 from ..identity import BUYER_DOCUMENTS, BUYER_TIN, DEFAULT_COUNTRY
+from ..lang import N_, gettext
 from ..nsfp import CORETAX_ONLY_CODE, INVOICE_TRANSACTION_CODES
 from ..numbers.ledger import change_live_code, live_number_of
 from ..vat import RATE_12_FROM, Line, compute_vat
@@ -37,7 +37,8 @@ class InvoiceRefused(Refused):
 def invoice_number_problem(number: str) -> str | None:
     """Why a typed Invoice No cannot be used, or None."""
     if len(number) > INVOICE_NUMBER_MAX_LENGTH:
-        return gettext("An Invoice No has at most %(invoice_number_max_length)s characters.", invoice_number_max_length=INVOICE_NUMBER_MAX_LENGTH)
+        return gettext("An Invoice No has at most %(invoice_number_max_length)s characters.",
+                       invoice_number_max_length=INVOICE_NUMBER_MAX_LENGTH)
     if not _NUMBER_SHAPE.fullmatch(number):
         return gettext("Use letters, digits and / . _ - only, starting with a letter or digit.")
     return None
@@ -109,7 +110,8 @@ def _check_draft(draft: InvoiceDraft) -> None:
     if not draft.lines:
         errors["lines"] = gettext("Add at least one line.")
     elif len(draft.lines) > MAX_LINES:
-        errors["lines"] = gettext("An invoice has at most %(max_lines)s lines; this one has %(count)s. Split it in two.", max_lines=MAX_LINES, count=len(draft.lines))
+        errors["lines"] = gettext("An invoice has at most %(max_lines)s lines; this one has %(count)s. Split it in "
+                                  "two.", max_lines=MAX_LINES, count=len(draft.lines))
     if draft.buyer_document not in BUYER_DOCUMENTS:
         errors["buyer_document"] = gettext("Choose how the buyer is identified.")
     if errors:
@@ -140,7 +142,8 @@ def next_invoice_number(year: int) -> str:
     )
     following = (highest or 0) + 1
     if len(str(following)) > MAX_SEQUENCE_DIGITS:
-        raise InvoiceRefused({"number": gettext("Generated invoice numbers for %(year)s are used up; type the Invoice No.", year=str(year))})
+        raise InvoiceRefused({"number": gettext("Generated invoice numbers for %(year)s are used up; type the "
+                                                "Invoice No.", year=str(year))})
     return prefix + f"{following:0{GENERATED_DIGITS}d}"
 
 
@@ -155,7 +158,8 @@ def _number_taken(number: str, exclude_id: int | None = None) -> str | None:
 def _taken_message(number: str, existing: str) -> str:
     if existing == number:
         return gettext("Invoice No %(number)s exists already.", number=number)
-    return gettext("Invoice No %(number)s exists already as %(existing)s (letter case does not make a new number).", number=number, existing=existing)
+    return gettext("Invoice No %(number)s exists already as %(existing)s (letter case does not make a new number).",
+                   number=number, existing=existing)
 
 
 def _apply(invoice: Invoice, draft: InvoiceDraft, number: str) -> None:
@@ -282,11 +286,13 @@ def update_invoice(invoice_id: int, draft: InvoiceDraft) -> tuple[Invoice, list[
             held = gettext("This invoice holds E-Faktur No %(efaktur_no)s", efaktur_no=live.efaktur_no)
             errors = {}
             if draft.invoice_date.year != invoice.invoice_date.year:
-                errors["invoice_date"] = gettext("%(held)s of %(year)s: its date must stay in %(year)s.", held=held, year=str(invoice.invoice_date.year))
+                errors["invoice_date"] = gettext("%(held)s of %(year)s: its date must stay in %(year)s.",
+                                                 held=held, year=str(invoice.invoice_date.year))
             if not draft.tax_enabled:
                 errors["tax_enabled"] = gettext("%(held)s: Invoice Tax stays on.", held=held)
             if draft.transaction_code == CORETAX_ONLY_CODE:
-                errors["transaction_code"] = gettext("%(held)s; code 10 exists only in Coretax and carries no E-Faktur No.", held=held)
+                errors["transaction_code"] = gettext("%(held)s; code 10 exists only in Coretax and carries no "
+                                                     "E-Faktur No.", held=held)
             if errors:
                 raise InvoiceRefused(errors)
         existing = _number_taken(number, exclude_id=invoice.id)
@@ -333,7 +339,8 @@ def change_status(invoice_id: int, new_status: str) -> Invoice:
             return invoice
         if new_status not in ALLOWED_STATUS_CHANGES[invoice.status]:
             raise InvoiceRefused(
-                {"status": gettext("A %(before)s invoice cannot become %(after)s.", before=gettext(STATUS_LABELS[invoice.status]),
+                {"status": gettext("A %(before)s invoice cannot become %(after)s.",
+                                   before=gettext(STATUS_LABELS[invoice.status]),
                                    after=gettext(STATUS_LABELS[new_status]))}
             )
         old = invoice.status

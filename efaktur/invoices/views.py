@@ -1,5 +1,4 @@
 """Invoices page, New Invoice modal, invoice detail, Generate and Cancel E-Faktur No."""
-from ..lang import gettext, lazy_gettext
 import logging
 
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
@@ -12,6 +11,7 @@ from ..files.forms import CoretaxForm
 from ..files.queries import invoice_files
 from ..files.services import record_coretax_number
 from ..ids import IdsError, parse_ids
+from ..lang import gettext, lazy_gettext
 from ..money import format_quantity
 from ..numbers.ledger import MAX_BATCH, LedgerRefused, cancel_number, generate_numbers
 from ..numbers.services import year_count
@@ -178,7 +178,8 @@ def edit(invoice_id: int):
     refusal = edit_refusal(invoice)
     if refusal:
         return modal_error(refusal, gettext("Edit Invoice"))
-    title, action = gettext("Edit Invoice %(number)s", number=invoice.number), url_for("invoices.edit", invoice_id=invoice_id)
+    title, action = gettext("Edit Invoice %(number)s",
+                            number=invoice.number), url_for("invoices.edit", invoice_id=invoice_id)
     if request.method == "GET":
         return _form_response(InvoiceForm(formdata=None, data=_form_data(invoice), number_required=True), title, action)
     form = InvoiceForm(number_required=True)
@@ -191,7 +192,8 @@ def edit(invoice_id: int):
             if not changes:
                 return _success(gettext("Nothing changed on invoice %(number)s.", number=invoice.number), None)
             return _success(
-                gettext("Invoice %(number)s saved. Its Export Status is Not Exported until it is exported again.", number=invoice.number),
+                gettext("Invoice %(number)s saved. Its Export Status is Not Exported until it is exported again.",
+                        number=invoice.number),
                 None,
                 CHANGED_EVENT,
             )
@@ -280,7 +282,8 @@ def _matching_ids() -> list[int]:
     _, query = _filtered_query(request.form)
     ids = list(db.session.scalars(numberable(query).with_only_columns(Invoice.id).order_by(Invoice.id).limit(MAX_BATCH + 1)))
     if len(ids) > MAX_BATCH:
-        raise LedgerRefused(gettext("More than %(max_batch)s invoices match: Generate takes at most %(max_batch)s at once. " "Narrow the filters (a month, for instance).", max_batch=MAX_BATCH))
+        raise LedgerRefused(gettext("More than %(max_batch)s invoices match: Generate takes at most %(max_batch)s at "
+                                    "once. " "Narrow the filters (a month, for instance).", max_batch=MAX_BATCH))
     return ids
 
 
@@ -318,9 +321,11 @@ def _generated_response(result, warning: str | None = None):
     shown = ", ".join(item.efaktur_no for item in issued[:SHOWN_NUMBERS])
     more = gettext(" and %(count)s more", count=len(issued) - SHOWN_NUMBERS) if len(issued) > SHOWN_NUMBERS else ""
     if len(issued) == 1:
-        message = gettext("E-Faktur No %(efaktur_no)s generated for invoice %(invoice_number)s.", efaktur_no=issued[0].efaktur_no, invoice_number=issued[0].invoice_number)
+        message = gettext("E-Faktur No %(efaktur_no)s generated for invoice %(invoice_number)s.",
+                          efaktur_no=issued[0].efaktur_no, invoice_number=issued[0].invoice_number)
     else:
-        message = gettext("%(count)s E-Faktur numbers generated: %(shown)s%(more)s.", count=len(issued), shown=shown, more=more)
+        message = gettext("%(count)s E-Faktur numbers generated: %(shown)s%(more)s.",
+                          count=len(issued), shown=shown, more=more)
     response = _success(message, warning, CHANGED_EVENT, NUMBERS_CHANGED)
     if is_htmx():  # the list, reloading itself, highlights the rows just numbered
         response = with_trigger(response, **{CHANGED_EVENT: {"numbered": [item.invoice_id for item in issued[:HIGHLIGHTED]]}})
@@ -340,7 +345,8 @@ def cancel_number_view(invoice_id: int):
         except LedgerRefused as refused:
             return modal_error(str(refused), gettext("Cancel E-Faktur No"))
         return _success(
-            gettext("E-Faktur No %(efaktur_no)s cancelled; the number is available again.", efaktur_no=released.efaktur_no),
+            gettext("E-Faktur No %(efaktur_no)s cancelled; the number is available again.",
+                    efaktur_no=released.efaktur_no),
             None,
             CHANGED_EVENT,
             NUMBERS_CHANGED,

@@ -17,7 +17,6 @@ The database does the counting (GROUP BY over the indexed columns); the app read
 rows per range and at most SAMPLE examples of each kind of problem, so memory stays flat
 and a million numbers are checked in about a second.
 """
-from ..lang import N_, gettext, ngettext
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, func, or_, select
@@ -25,6 +24,7 @@ from sqlalchemy import and_, func, or_, select
 from ..extensions import db
 from ..files.models import EfakturFile, EfakturFileContent
 from ..invoices.models import Invoice
+from ..lang import N_, gettext, ngettext
 from ..nsfp import format_nsfp
 from .models import NumberAssignment, NumberRange, ReleasedNumber
 
@@ -76,19 +76,24 @@ def check_ledger() -> LedgerCheck:
 
     previous = None
     for range_id, year, start, end, next_number, held_count in ranges:
-        label = gettext("range %(start)s to %(end)s (%(year)s)", start=format_nsfp(start), end=format_nsfp(end), year=str(year))
+        label = gettext("range %(start)s to %(end)s (%(year)s)",
+                        start=format_nsfp(start), end=format_nsfp(end), year=str(year))
         if previous is not None and start <= previous[1]:
-            problems.append(gettext("The %(label)s overlaps the range ending at %(end)s.", label=label, end=format_nsfp(previous[1])))
+            problems.append(gettext("The %(label)s overlaps the range ending at %(end)s.",
+                                    label=label, end=format_nsfp(previous[1])))
         previous = (start, end)
         held_here, held_low, held_high = held.get(range_id, (0, None, None))
         back_here, back_low, back_high = returned.get(range_id, (0, None, None))
         if held_here != held_count:
-            problems.append(gettext("The %(label)s counts %(held_count)s numbers held, but invoices hold %(held_here)s.", label=label, held_count=held_count, held_here=held_here))
+            problems.append(gettext("The %(label)s counts %(held_count)s numbers held, but invoices hold "
+                                    "%(held_here)s.", label=label, held_count=held_count, held_here=held_here))
         used = next_number - start
         if held_here + back_here != used:
-            message = (N_("The %(label)s has given out %(used)s numbers, but %(held)s are held and %(returned)s returned: "
+            message = (N_("The %(label)s has given out %(used)s numbers, but %(held)s are held and %(returned)s "
+                          "returned: "
                           "%(count)s missing.") if used > held_here + back_here else
-                       N_("The %(label)s has given out %(used)s numbers, but %(held)s are held and %(returned)s returned: "
+                       N_("The %(label)s has given out %(used)s numbers, but %(held)s are held and %(returned)s "
+                          "returned: "
                           "%(count)s too many."))
             problems.append(gettext(message, label=label, used=used, held=held_here, returned=back_here,
                                     count=abs(used - held_here - back_here)))
@@ -96,9 +101,11 @@ def check_ledger() -> LedgerCheck:
             if low is not None and (low < start or high >= next_number):
                 given = (gettext("%(start)s to %(end)s", start=format_nsfp(start), end=format_nsfp(next_number - 1))
                          if next_number > start else gettext("none"))
-                problems.append(gettext("The %(label)s has held numbers outside its given-out part (%(given)s).", label=label, given=given)
+                problems.append(gettext("The %(label)s has held numbers outside its given-out part (%(given)s).",
+                                        label=label, given=given)
                                 if held_or_returned else
-                                gettext("The %(label)s has returned numbers outside its given-out part (%(given)s).", label=label, given=given))
+                                gettext("The %(label)s has returned numbers outside its given-out part (%(given)s).",
+                                        label=label, given=given))
     orphans = held.get(None, (0, None, None))[0] + returned.get(None, (0, None, None))[0]
     if orphans:
         problems.append(ngettext("%(num)s number is held or returned without a range.",
@@ -109,14 +116,16 @@ def check_ledger() -> LedgerCheck:
         .order_by(NumberAssignment.number).limit(SAMPLE + 1)
     ).scalars().all()
     if twice:
-        problems.append(gettext("Numbers held by two invoices: %(examples)s.", examples=_examples(twice, format_nsfp)))
+        problems.append(gettext("Numbers held by two invoices: %(examples)s.",
+                                examples=_examples(twice, format_nsfp)))
 
     both = db.session.execute(
         select(NumberAssignment.number).join(ReleasedNumber, ReleasedNumber.number == NumberAssignment.number)
         .where(_live()).order_by(NumberAssignment.number).limit(SAMPLE + 1)
     ).scalars().all()
     if both:
-        problems.append(gettext("Numbers both held and returned: %(examples)s.", examples=_examples(both, format_nsfp)))
+        problems.append(gettext("Numbers both held and returned: %(examples)s.",
+                                examples=_examples(both, format_nsfp)))
 
     doubles = db.session.execute(
         select(Invoice.number).where(Invoice.id.in_(
@@ -152,7 +161,8 @@ def _check_files(result: LedgerCheck) -> None:
         .where(EfakturFileContent.file_id.is_(None)).order_by(EfakturFile.id).limit(SAMPLE + 1)
     ).scalars().all()
     if empty:
-        result.problems.append(gettext("E-Faktur files recorded without their PDF: %(examples)s.", examples=_examples(empty)))
+        result.problems.append(gettext("E-Faktur files recorded without their PDF: %(examples)s.",
+                                       examples=_examples(empty)))
     two = db.session.execute(
         select(Invoice.number).where(Invoice.id.in_(
             select(EfakturFile.invoice_id).where(EfakturFile.superseded_at.is_(None))
@@ -160,4 +170,5 @@ def _check_files(result: LedgerCheck) -> None:
         )).order_by(Invoice.id).limit(SAMPLE + 1)
     ).scalars().all()
     if two:
-        result.problems.append(gettext("Invoices with two current E-Faktur files: %(examples)s.", examples=_examples(two)))
+        result.problems.append(gettext("Invoices with two current E-Faktur files: %(examples)s.",
+                                       examples=_examples(two)))

@@ -1,9 +1,9 @@
-from ..lang import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, ValidationError
 
+from ..lang import lazy_gettext
 from ..nsfp import NSFP_EXAMPLE, NsfpError, parse_nsfp
 
 

@@ -18,7 +18,6 @@ first committed. Generate and cancel take their locks in the same order (invoice
 then ranges, each in id order), so they cannot deadlock. The partial unique
 indexes on number_assignment stay as the last line of defence.
 """
-from ..lang import N_, gettext
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache
@@ -32,6 +31,7 @@ from ..clock import utc_now
 from ..database import is_postgresql, write_transaction
 from ..extensions import db
 from ..invoices.models import STATUS_CANCELLED, Invoice
+from ..lang import N_, gettext
 from ..nsfp import STATUS_NORMAL, STATUS_REPLACEMENT, TRANSACTION_CODES, format_efaktur_no, takes_range_number
 from ..web import local_today
 from ..wording import some_of
@@ -217,7 +217,8 @@ def generate_numbers(invoice_ids: list[int]) -> GenerateResult:
         invoices = _lock_invoices(invoice_ids)
         if len(invoices) != len(invoice_ids):
             missing = sorted(set(invoice_ids) - {i.id for i in invoices})
-            raise LedgerRefused(gettext("No number was generated: unknown invoice id %(ids)s.", ids=some_of([str(m) for m in missing])))
+            raise LedgerRefused(gettext("No number was generated: unknown invoice id %(ids)s.",
+                                        ids=some_of([str(m) for m in missing])))
         ranges, holding = _lock_ranges_and_holding({i.invoice_date.year for i in invoices}, invoice_ids)
         _check_eligible(invoices, holding)
 
@@ -400,7 +401,8 @@ def cancel_number(invoice_id: int) -> NumberAssignment:
         if not invoice.tax_enabled:
             raise LedgerRefused(gettext("Cancel E-Faktur No needs Invoice Tax switched on."))
         if invoice.efaktur_reported_at is not None:
-            raise LedgerRefused(gettext("This number was reported (its e-Faktur PDF is uploaded); it can never be reused."))
+            raise LedgerRefused(gettext("This number was reported (its e-Faktur PDF is uploaded); it can never be "
+                                        "reused."))
 
         assignment.released_at = utc_now()
         assignment.released_by = actor
@@ -433,7 +435,8 @@ def change_live_code(invoice_id: int, transaction_code: str) -> None:
     Called inside the edit's write transaction, with the invoice locked.
     """
     if transaction_code not in TRANSACTION_CODES:
-        raise LedgerRefused(gettext("Transaction code %(transaction_code)s cannot be part of an E-Faktur No.", transaction_code=transaction_code))
+        raise LedgerRefused(gettext("Transaction code %(transaction_code)s cannot be part of an E-Faktur No.",
+                                    transaction_code=transaction_code))
     db.session.execute(
         db.update(NumberAssignment)
         .where(NumberAssignment.invoice_id == invoice_id, NumberAssignment.released_at.is_(None))

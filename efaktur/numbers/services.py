@@ -1,5 +1,4 @@
 """Rules for adding, changing and removing ranges, and the counts the page shows."""
-from ..lang import N_, gettext
 from dataclasses import dataclass
 
 from sqlalchemy import func, text
@@ -8,6 +7,7 @@ from ..activity.services import record
 from ..errors import Refused
 from ..database import is_postgresql, write_transaction
 from ..extensions import db
+from ..lang import N_, gettext
 from ..nsfp import check_range, format_nsfp, ranges_overlap
 from .models import NumberRange, ReleasedNumber
 
@@ -99,7 +99,8 @@ def _check(year: int, start: int, end: int, exclude_id: int | None = None) -> No
         raise RangeRejected(
             {
                 "start_number": (
-                    gettext("Overlaps the range %(start)s to %(end)s (%(year)s).", start=format_nsfp(other.start_number),
+                    gettext("Overlaps the range %(start)s to %(end)s (%(year)s).",
+                            start=format_nsfp(other.start_number),
                             end=format_nsfp(other.end_number), year=str(other.year))
                 )
             }
@@ -148,14 +149,16 @@ def update_range(range_id: int, year: int, start: int, end: int) -> NumberRange:
             raise RangeRejected(
                 {
                     "start_number": (
-                        gettext("The Start Number cannot change: %(held_count)s numbers of this range are given out.", held_count=number_range.held_count)
+                        gettext("The Start Number cannot change: %(held_count)s numbers of this range are given out.",
+                                held_count=number_range.held_count)
                     )
                 }
             )
         highest = highest_held_number(number_range)
         if highest is not None and end < highest:
             raise RangeRejected(
-                {"end_number": gettext("The End Number cannot go below %(number)s, which is given out.", number=format_nsfp(highest))}
+                {"end_number": gettext("The End Number cannot go below %(number)s, which is given out.",
+                                       number=format_nsfp(highest))}
             )
         before = _described(number_range)
         if start != number_range.start_number:
@@ -188,7 +191,8 @@ def delete_range(range_id: int) -> str:
             raise RangeRejected({"range": gettext("This range no longer exists.")})
         if number_range.held_count > 0:
             raise RangeRejected(
-                {"range": gettext("This range cannot be deleted: %(held_count)s of its numbers are given out.", held_count=number_range.held_count)}
+                {"range": gettext("This range cannot be deleted: %(held_count)s of its numbers are given out.",
+                                  held_count=number_range.held_count)}
             )
         description, described = describe(number_range), _described(number_range)
         db.session.delete(number_range)

@@ -1,9 +1,9 @@
 """E-Faktur No page: the range table, and the modal forms that change it."""
-from ..lang import gettext
 from flask import Blueprint, render_template, url_for
 
 from ..errors import apply_field_errors
 from ..extensions import db
+from ..lang import gettext
 from ..nsfp import format_nsfp
 from ..web import admin_required, current_year, is_htmx, local_today, success_response
 from .forms import ConfirmForm, RangeForm
@@ -66,7 +66,8 @@ def new():
         except RangeRejected as rejected:
             apply_field_errors(form, rejected.errors, "start_number")
         else:
-            return _success(gettext("Tax Number range saved: %(total)s numbers for %(year)s.", total=number_range.total, year=str(number_range.year)))
+            return _success(gettext("Tax Number range saved: %(total)s numbers for %(year)s.",
+                                    total=number_range.total, year=str(number_range.year)))
     status = 422 if form.errors else 200
     return _form_response(form, gettext("Add New Tax Number"), action, status)
 

@@ -4,7 +4,6 @@ One function, `snapshot()`, feeds the Operations page, its JSON for admins and t
 `GET /api/v1/operations` for a monitoring token. Nothing secret is in it: the mail
 password and the database password are never read out, only whether they are set.
 """
-from ..lang import gettext
 import functools
 import importlib.metadata
 import os
@@ -17,6 +16,7 @@ from sqlalchemy import func, select, text
 from ..extensions import db
 from ..files.models import EMAIL_FAILED, EMAIL_SENT, EfakturFile
 from ..invoices.models import Invoice
+from ..lang import gettext
 from ..numbers.models import NumberAssignment, NumberRange
 from ..settings.models import ThresholdAlert
 from .backups import POSTGRESQL, SQLITE, database_kind, last_backups
@@ -55,7 +55,8 @@ def database() -> dict:
             "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relkind = 'r'"
         ))
         version = db.session.scalar(text("SHOW server_version")).split()[0]
-        return {"kind": f"PostgreSQL {version}", "where": gettext("%(database)s on %(host)s, schema %(schema)s", database=url.database, host=url.host or "localhost",
+        return {"kind": f"PostgreSQL {version}", "where": gettext("%(database)s on %(host)s, schema %(schema)s",
+                                                                  database=url.database, host=url.host or "localhost",
                                   schema=schema),
                 "size_bytes": int(size)}
     return {"kind": kind, "where": "", "size_bytes": None}

@@ -54,10 +54,12 @@ class AlertReport:
         if self.detail in (NO_RECIPIENTS, NO_MAIL_SERVER):
             params["detail"] = {"t": self.detail}
         if self.outcome == OUTCOME_SENT:
-            return N_("Available numbers for %(year)s are at %(available)s (limit %(limit)s): the threshold e-mail went "
+            return N_("Available numbers for %(year)s are at %(available)s (limit %(limit)s): the threshold e-mail "
+                      "went "
                       "to %(count)s address(es)."), params
         if self.outcome == OUTCOME_PARTIAL:
-            return N_("The numbers are generated; the threshold e-mail reached some addresses but not all: %(detail)s. "
+            return N_("The numbers are generated; the threshold e-mail reached some addresses but not all: "
+                      "%(detail)s. "
                       "Check those addresses on Billing Settings."), params
         if self.outcome == OUTCOME_FAILED:
             return N_("The numbers are generated, but the threshold alert e-mail failed: %(detail)s. "
@@ -94,7 +96,8 @@ def threshold_warning() -> str | None:
     if reached is None:
         return None
     year, available = reached
-    return ngettext("Available number reached threshold limit: %(num)s E-Faktur number left for %(year)s, at or below "
+    return ngettext("Available number reached threshold limit: %(num)s E-Faktur number left for %(year)s, at or "
+                    "below "
                     "the Threshold Limit of %(limit)s. Request new numbers from the tax office (e-Nofa) in time, then "
                     "add them with + Tax Number.",
                     "Available number reached threshold limit: %(num)s E-Faktur numbers left for %(year)s, at or below "
@@ -222,11 +225,14 @@ def send_test_email() -> TestEmailReport:
     failures = [(email, error) for email, error in zip(emails, results) if error is not None]
     log.info("test e-mail to %s: %s", ", ".join(emails), "sent" if not failures else failures)
     if not failures:
-        return TestEmailReport(True, gettext("Test e-mail sent to %(emails)s. Ask them to check their inbox (and spam "
+        return TestEmailReport(True, gettext("Test e-mail sent to %(emails)s. Ask them to check their inbox (and "
+                                             "spam "
                                              "folder).", emails=", ".join(emails)))
     detail = "; ".join(f"{email}: {type(error).__name__}: {error}" for email, error in failures)
     if len(failures) == len(emails):
-        return TestEmailReport(False, gettext("The test e-mail could not be sent. Check the mail server settings with "
+        return TestEmailReport(False, gettext("The test e-mail could not be sent. Check the mail server settings "
+                                              "with "
                                               "whoever runs efaktur; the server said:"), detail)
-    return TestEmailReport(False, gettext("Sent to %(sent)s of %(total)s addresses; these were refused (check them for "
+    return TestEmailReport(False, gettext("Sent to %(sent)s of %(total)s addresses; these were refused (check them "
+                                          "for "
                                           "typing mistakes):", sent=len(emails) - len(failures), total=len(emails)), detail)

@@ -1,4 +1,3 @@
-from ..lang import gettext, lazy_gettext
 from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
@@ -9,6 +8,7 @@ from ..emails import EmailError, parse_email
 from ..i18n import LANGUAGES
 from ..identity import IdentityError, parse_location_code, parse_npwp
 from ..form_validators import plain_text
+from ..lang import gettext, lazy_gettext
 from ..threshold import ThresholdLimitError, parse_threshold_limit
 
 

@@ -1,6 +1,5 @@
 """Company settings, the threshold and the notification addresses."""
 from ..i18n import LANGUAGES as LANGUAGE_NAMES
-from ..lang import N_, gettext
 from flask import current_app
 
 from ..activity.services import record
@@ -8,6 +7,7 @@ from ..errors import Refused
 from ..database import write_transaction
 from ..emails import EmailError, parse_email
 from ..extensions import db
+from ..lang import N_, gettext
 from .models import SETTINGS_ID, CompanySettings, NotificationRecipient, ThresholdAlert
 
 

@@ -1,9 +1,9 @@
 """Billing Settings page and the Setting Threshold modal (admins only)."""
-from ..lang import gettext
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from ..errors import apply_field_errors
 from .alerts import send_test_email
+from ..lang import gettext
 from ..web import admin_required, is_htmx, success_response
 from .forms import CompanyForm, NotificationLanguageForm, RecipientForm, ThresholdForm
 from .services import (
@@ -33,11 +33,11 @@ def threshold():
         form.active.data = settings.threshold_active
     elif form.validate_on_submit():
         save_threshold(form.threshold_limit.parsed, form.active.data)
-        message = (
-            gettext("Threshold saved: %(parsed)s, ", parsed=form.threshold_limit.parsed)
-            + (gettext("active: an e-mail goes out when this year's available numbers fall to it.") if form.active.data
-               else gettext("inactive: no e-mail is sent."))
-        )
+        if form.active.data:
+            message = gettext("Threshold saved: %(limit)s, active: an e-mail goes out when this year's available numbers "
+                              "fall to it.", limit=form.threshold_limit.parsed)
+        else:
+            message = gettext("Threshold saved: %(limit)s, inactive: no e-mail is sent.", limit=form.threshold_limit.parsed)
         return success_response(message, url_for("numbers.index"), (THRESHOLD_SAVED,))
     template = "settings/_partials/threshold_form.html" if is_htmx() else "settings/threshold_page.html"
     return render_template(template, form=form), (422 if form.errors else 200)
