@@ -335,8 +335,8 @@ def _register_template_helpers(app: Flask) -> None:
         longdate=i18n.short_date,  # 25 Nov 2026 (no leading zero)
         fulldate=i18n.long_date,  # 25 November 2026
         monthyear=i18n.month_year,  # Nov 2026
-        fullmonthyear=lambda value: i18n.format_date(value, "MMMM y", locale=i18n.language()),  # November 2026
-        monthshort=lambda value: i18n.format_date(value, "MMM", locale=i18n.language()),  # Nov
+        fullmonthyear=i18n.full_month_year,  # November 2026
+        monthshort=i18n.month_short,  # Nov
         localtime=i18n.local_time,  # 25 Nov 2026 14.30 WIB
         localdate=lambda value: i18n.short_date(clock.local_now(app.config["EFAKTUR_TIMEZONE"], value)) if value else "",
     )

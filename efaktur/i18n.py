@@ -5,13 +5,13 @@ logging in, in the session), else the browser's preference between the two, else
 BABEL_DEFAULT_LOCALE (Indonesian). Catalogues: efaktur/translations (README,
 "Translations").
 """
+from contextlib import contextmanager
 from datetime import date, datetime
 from functools import lru_cache
 
 from babel import Locale
-from babel.dates import format_date, format_datetime
-from flask import current_app, has_app_context, has_request_context, request, session
-from flask_babel import Babel, get_locale, get_translations
+from flask import current_app, g, has_app_context, has_request_context, request, session
+from flask_babel import Babel, force_locale, get_locale, get_translations
 from flask_login import current_user
 
 from . import clock, form_messages, lang
@@ -47,8 +47,26 @@ def select_timezone() -> str:
 
 
 def language() -> str:
-    """The current language code: 'id' or 'en'."""
-    return str(get_locale() or DEFAULT_LANGUAGE)
+    """The current language code, 'id' or 'en': decided once per request (a page asks for it hundreds of
+    times, for every number it formats), changed only by in_language()."""
+    if not has_app_context():
+        return "en"
+    code = g.get("_efaktur_language")
+    if code is None:
+        code = g._efaktur_language = str(get_locale() or DEFAULT_LANGUAGE)
+    return code
+
+
+@contextmanager
+def in_language(code: str):
+    """Everything inside in `code` (an e-mail in its recipient's language), whatever the request's language."""
+    previous = g.get("_efaktur_language")
+    with force_locale(code):
+        g._efaktur_language = code
+        try:
+            yield
+        finally:
+            g._efaktur_language = previous
 
 
 @lru_cache(maxsize=8)
@@ -78,19 +96,34 @@ def money(value) -> str:
     return f"Rp {thousands(value)}"
 
 
+@lru_cache(maxsize=8)
+def _month_names(code: str, width: str) -> dict[int, str]:
+    return dict(Locale.parse(code).months["format"][width])
+
+
 def short_date(value: date | datetime) -> str:
-    """25 Nov 2026 (Indonesian: 25 Agu 2026)."""
-    return format_date(value, "d MMM y", locale=language())
+    """25 Nov 2026 (Indonesian: 17 Agu 2026)."""
+    return f"{value.day} {_month_names(language(), 'abbreviated')[value.month]} {value.year}"
 
 
 def long_date(value: date | datetime) -> str:
-    """25 November 2026 (Indonesian: 25 Agustus 2026)."""
-    return format_date(value, "d MMMM y", locale=language())
+    """25 November 2026 (Indonesian: 17 Agustus 2026)."""
+    return f"{value.day} {_month_names(language(), 'wide')[value.month]} {value.year}"
 
 
 def month_year(value: date) -> str:
     """Nov 2026."""
-    return format_date(value, "MMM y", locale=language())
+    return f"{_month_names(language(), 'abbreviated')[value.month]} {value.year}"
+
+
+def full_month_year(value: date) -> str:
+    """November 2026."""
+    return f"{_month_names(language(), 'wide')[value.month]} {value.year}"
+
+
+def month_short(value: date) -> str:
+    """Nov."""
+    return _month_names(language(), "abbreviated")[value.month]
 
 
 def local_time(value: datetime | None, with_date: bool = True) -> str:
@@ -98,10 +131,32 @@ def local_time(value: datetime | None, with_date: bool = True) -> str:
     if value is None:
         return ""
     local = clock.local_now(current_app.config["EFAKTUR_TIMEZONE"], value)
-    time = format_datetime(local, "HH.mm" if language() == "id" else "HH:mm", locale=language())
+    time = local.strftime("%H.%M" if language() == "id" else "%H:%M")
     zone = local.tzname() or ""
     text = f"{time} {zone}".strip()
     return f"{short_date(local)} {text}" if with_date else text
+
+
+def _translations():
+    """The current language's catalogue, looked up once per request and language (a page asks a hundred times)."""
+    if not has_app_context():
+        return get_translations()
+    cache = g.get("_efaktur_translations")
+    if cache is None:
+        cache = g._efaktur_translations = {}
+    code = language()
+    found = cache.get(code)
+    if found is None:
+        found = cache[code] = get_translations()
+    return found
+
+
+def _gettext(message: str) -> str:
+    return _translations().ugettext(message)
+
+
+def _ngettext(singular: str, plural: str, n: int) -> str:
+    return _translations().ungettext(singular, plural, n)
 
 
 def init_app(app) -> None:
@@ -109,7 +164,6 @@ def init_app(app) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")  # beside this module
     app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["EFAKTUR_TIMEZONE"]
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
-    lang.install(lambda message: get_translations().ugettext(message),
-                 lambda singular, plural, n: get_translations().ungettext(singular, plural, n),
-                 thousands, decimal, long_date, has_app_context)
+    app.jinja_env.install_gettext_callables(_gettext, _ngettext, newstyle=True)
+    lang.install(_gettext, _ngettext, thousands, decimal, long_date, has_app_context)
     form_messages.install()

@@ -12,11 +12,11 @@ from html.parser import HTMLParser
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
-from flask_babel import force_locale
 
 from efaktur import PROJECT_ROOT
 from efaktur.auth.models import User
 from efaktur.extensions import db
+from efaktur.i18n import in_language
 from tests.conftest import ADMIN_EMAIL, HTMX, PASSWORD, SmtpSink, add_range, generate, make_invoice, set_threshold
 
 CATALOGUE = os.path.join(PROJECT_ROOT, "efaktur", "translations", "id", "LC_MESSAGES", "messages.po")
@@ -335,7 +335,7 @@ def test_amounts_dates_and_times_follow_the_language(sqlite_app):
     env = app.jinja_env
     at = datetime(2026, 11, 25, 7, 30, tzinfo=timezone.utc)  # 14.30 in Jakarta
     with app.test_request_context():
-        with force_locale("id"):
+        with in_language("id"):
             assert env.filters["money"](47818800) == "Rp 47.818.800"
             assert env.filters["longdate"](date(2026, 11, 25)) == "25 Nov 2026"
             assert env.filters["fulldate"](date(2026, 11, 25)) == "25 November 2026"
@@ -343,7 +343,7 @@ def test_amounts_dates_and_times_follow_the_language(sqlite_app):
             assert env.filters["localtime"](at) == "25 Nov 2026 14.30 WIB"
             assert env.globals["decimal"](1.5, 1) == "1,5"
             assert env.filters["compact"](1234) == "1,2 rb"
-        with force_locale("en"):
+        with in_language("en"):
             assert env.filters["money"](47818800) == "Rp 47,818,800"
             assert env.filters["longdate"](date(2026, 11, 25)) == "25 Nov 2026"
             assert env.filters["fulldate"](date(2026, 11, 25)) == "25 November 2026"
@@ -357,7 +357,7 @@ def test_times_carry_the_configured_zones_abbreviation(tmp_path):
 
     app = create_app({**base_config("sqlite:///" + str(tmp_path / "m.sqlite"), str(tmp_path)),
                       "EFAKTUR_TIMEZONE": "Asia/Makassar"})
-    with app.test_request_context(), force_locale("id"):
+    with app.test_request_context(), in_language("id"):
         assert app.jinja_env.filters["localtime"](datetime(2026, 11, 25, 7, 30, tzinfo=timezone.utc)) == "25 Nov 2026 15.30 WITA"
 
 

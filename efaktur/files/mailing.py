@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app, render_template
-from flask_babel import force_locale
 from flask_mail import Message
 
 from ..activity.services import record
@@ -26,6 +25,7 @@ from ..clock import utc_now
 from ..database import write_transaction
 from ..errors import Refused
 from ..extensions import db, mail
+from ..i18n import in_language
 from ..formats.pdf_names import DESKTOP
 from ..invoices.models import Invoice
 from ..invoices.queries import live_numbers
@@ -160,7 +160,7 @@ def _message(file_id: int, company: str) -> tuple[Message, str, str]:
     live = live_numbers([invoice.id]).get(invoice.id)
     number = live.efaktur_no if (stored.kind == DESKTOP and live) else (invoice.coretax_number or stored.number)
     context = {"company": company, "invoice": invoice, "efaktur_no": number, "file_name": stored.file_name}
-    with force_locale(invoice.customer_language or "id"):  # the language set on the invoice's customer
+    with in_language(invoice.customer_language or "id"):  # the language set on the invoice's customer
         if company:
             subject = gettext("e-Faktur %(number)s for invoice %(invoice)s from %(company)s", number=number,
                               invoice=invoice.number, company=company)

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app, render_template, url_for
-from flask_babel import force_locale
 from flask_mail import Message
 
 from ..activity.services import current_actor, record
 from ..database import write_transaction
 from ..extensions import db, mail
+from ..i18n import in_language
 from ..lang import N_, gettext, lazy_gettext, ngettext
 from ..numbers.models import NumberRange
 from ..numbers.outlook import last_30_days, used_since
@@ -172,7 +172,7 @@ def _page_url() -> str | None:
 
 def _messages(settings, year: int, available: int, emails: list[str]) -> list[Message]:
     """One message per address, from one rendering, in the language set on Billing Settings."""
-    with force_locale(settings.notification_language or "id"):
+    with in_language(settings.notification_language or "id"):
         return _rendered_messages(settings, year, available, emails)
 
 
@@ -214,7 +214,7 @@ def send_test_email() -> TestEmailReport:
         return TestEmailReport(False, gettext(NO_MAIL_SERVER))
     settings = current_settings()
     messages = []
-    with force_locale(settings.notification_language or "id"):  # the language the alerts will come in
+    with in_language(settings.notification_language or "id"):  # the language the alerts will come in
         subject = gettext("efaktur test e-mail: threshold alerts reach this address")
         body = gettext("This is a test from efaktur for %(company)s.\n\nWhen the available E-Faktur numbers of the "
                        "current year fall to the Threshold Limit, the alert comes to this address the same way. "
