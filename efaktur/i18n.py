@@ -165,5 +165,5 @@ def init_app(app) -> None:
     app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["EFAKTUR_TIMEZONE"]
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.install_gettext_callables(_gettext, _ngettext, newstyle=True)
-    lang.install(_gettext, _ngettext, thousands, decimal, long_date, has_app_context)
+    lang.install(_gettext, _ngettext, thousands, decimal, long_date, full_month_year, has_app_context)
     form_messages.install()

@@ -21,21 +21,22 @@ _ENGLISH = (
     lambda value: f"{int(value):,}",
     lambda value, places: f"{value:,.{places}f}",
     lambda value: f"{value.day} {value.strftime('%B %Y')}",
+    lambda value: value.strftime("%B %Y"),
 )
-_gettext, _ngettext, _number, _decimal, _long_date = _ENGLISH
+_gettext, _ngettext, _number, _decimal, _long_date, _month_year = _ENGLISH
 
 
-def install(gettext_, ngettext_, number_, decimal_, long_date_, active: Callable[[], bool]) -> None:
+def install(gettext_, ngettext_, number_, decimal_, long_date_, month_year_, active: Callable[[], bool]) -> None:
     """The web app's translator and formats for the current request's language, used while `active()`
     says an app is there to ask (else the English text and formats)."""
-    global _gettext, _ngettext, _number, _decimal, _long_date
+    global _gettext, _ngettext, _number, _decimal, _long_date, _month_year
 
     def switch(installed, fallback):
         return lambda *args: installed(*args) if active() else fallback(*args)
 
-    _gettext, _ngettext, _number, _decimal, _long_date = (
+    _gettext, _ngettext, _number, _decimal, _long_date, _month_year = (
         switch(installed, fallback)
-        for installed, fallback in zip((gettext_, ngettext_, number_, decimal_, long_date_), _ENGLISH)
+        for installed, fallback in zip((gettext_, ngettext_, number_, decimal_, long_date_, month_year_), _ENGLISH)
     )
 
 
@@ -54,12 +55,20 @@ def long_date(value: date) -> str:
     return _long_date(value)
 
 
+def month_year(value: date) -> str:
+    """June 2026 (Juni 2026)."""
+    return _month_year(value)
+
+
 def _shown(value):
     if isinstance(value, int) and not isinstance(value, bool):
         return number(value)
     if isinstance(value, dict) and "t" in value:  # a word of the catalogue, e.g. a status: {"t": "Paid"}
         word = value["t"]
         return gettext(word)
+    if isinstance(value, dict) and "months" in value:  # tax periods: {"months": ["2026-05", "2026-06"]}
+        first, last = (month_year(date(int(m[:4]), int(m[5:7]), 1)) for m in (value["months"][0], value["months"][-1]))
+        return first if first == last else gettext("%(start)s to %(end)s", start=first, end=last)
     if isinstance(value, dict) and "some_of" in value:  # a list named by its first few: see wording.some_of
         from .wording import some_of
 

@@ -4,6 +4,7 @@ Entries store who acted and what happened in a short summary that begins with a 
 ("Assigned 010.000-26.00000006 to invoice INV-2026-000020."). The page reads them as
 sentences: "sari@company.co.id generated 010.000-26.00000006 for INV-2026-000020."
 """
+import calendar
 import json
 import re
 
@@ -60,6 +61,9 @@ def _english_value(value):
         return f"{value:,}"
     if isinstance(value, dict) and "t" in value:
         return value["t"]
+    if isinstance(value, dict) and "months" in value:
+        first, last = (f"{calendar.month_name[int(m[5:7])]} {m[:4]}" for m in (value["months"][0], value["months"][-1]))
+        return first if first == last else f"{first} to {last}"
     if isinstance(value, dict) and "some_of" in value:
         names, total = value["some_of"], value.get("total") or len(value["some_of"])
         return ", ".join(names[:5]) + (f" and {total - len(names[:5]):,} more" if total > len(names[:5]) else "")

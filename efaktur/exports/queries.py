@@ -1,5 +1,4 @@
 """Reading the invoices of a tax period for the Export CSV tab and for the files."""
-import calendar
 from dataclasses import dataclass
 from datetime import date
 
@@ -9,7 +8,7 @@ from ..database import id_in
 from ..extensions import db
 from ..invoices.models import STATUS_CANCELLED, Invoice, InvoiceLine
 from ..invoices.queries import month_bounds
-from ..lang import N_
+from ..lang import N_, month_year
 from ..nsfp import takes_range_number
 from ..numbers.models import NumberAssignment
 
@@ -52,7 +51,8 @@ class Period:
 
     @property
     def label(self) -> str:
-        return f"{calendar.month_name[self.month]} {self.year}"
+        """June 2026 (Juni 2026), in the reader's language."""
+        return month_year(self.start)
 
 
 def _live_number_join():

@@ -144,7 +144,12 @@ class ExportPlan:
     @property
     def period_label(self) -> str:
         labels = sorted({(p.year, p.month): p.label for p in self.periods}.items())
-        return labels[0][1] if len(labels) == 1 else f"{labels[0][1]} to {labels[-1][1]}"
+        return labels[0][1] if len(labels) == 1 else gettext("%(start)s to %(end)s", start=labels[0][1], end=labels[-1][1])
+
+    @property
+    def period_months(self) -> dict:
+        """The period for the activity log, shown in each reader's language: {"months": ["2026-05", "2026-06"]}."""
+        return {"months": sorted({p.value for p in self.periods})}
 
 
 def plan_export(fmt: str, candidates: list[Candidate], missing_ids: list[int] = ()) -> ExportPlan:
@@ -247,7 +252,7 @@ def mark_exported(written: list[tuple[int, int]], actor_email: str) -> int:
 
 def _log(plan: ExportPlan, first_numbers: list[str], marked: int) -> None:
     count = len(plan.invoice_ids)
-    params = {"count": count, "period": plan.period_label, "format": {"t": FORMATS[plan.fmt]["label"]},
+    params = {"count": count, "period": plan.period_months, "format": {"t": FORMATS[plan.fmt]["label"]},
               "file": plan.file_name, "numbers": {"some_of": first_numbers, "total": count}, "changed": count - marked}
     if count == 1:
         message = N_("Exported %(count)s invoice of %(period)s as %(format)s (%(file)s): %(numbers)s.")
