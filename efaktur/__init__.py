@@ -12,19 +12,19 @@ from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from . import i18n
+from .api import API_BLUEPRINTS
 from .config import DefaultConfig, check_production_config, default_database_uri
 from .database import WriterQueueTimeout, configure_engine
 from .extensions import api as openapi  # not "api": that name is the efaktur.api package
 from .extensions import csrf, db, login_manager, mail, migrate
 from .ids import MAX_ID
-from . import i18n
 from .lang import N_, gettext
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # Endpoints anyone may reach; everything else needs a logged-in user (the API: its token).
 PUBLIC_ENDPOINTS = {"auth.login", "auth.language", "static", "health"}
-API_BLUEPRINTS = {"api_v1", "api-docs", "api_reference"}
 
 
 def create_app(test_config: dict | None = None) -> Flask:

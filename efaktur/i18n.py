@@ -15,9 +15,9 @@ from flask_babel import Babel, force_locale, get_locale, get_translations
 from flask_login import current_user
 
 from . import clock, form_messages, lang
+from .api import API_BLUEPRINTS
 
 LANGUAGES = {"id": "Bahasa Indonesia", "en": "English"}
-API_BLUEPRINTS = {"api_v1", "api-docs", "api_reference"}
 DEFAULT_LANGUAGE = "id"
 
 babel = Babel()
