@@ -14,7 +14,8 @@ from tests.conftest import ADMIN_EMAIL, PASSWORD, STAFF_EMAIL, add_range, base_c
 
 # Every field name the app's forms know, and some they do not.
 FIELDS = [
-    "number", "customer_name", "npwp_name", "npwp", "address", "customer_email", "buyer_document", "buyer_id_number",
+    "number", "customer_name", "npwp_name", "npwp", "address", "customer_email", "customer_language", "language",
+    "notification_language", "next", "buyer_document", "buyer_id_number",
     "buyer_country", "invoice_date", "due_date", "tax_enabled", "transaction_code", "lines-0-item", "lines-0-kind",
     "lines-0-goods_code", "lines-0-unit", "lines-0-quantity", "lines-0-unit_price", "lines-99999-item", "status",
     "invoice_ids", "file_ids", "scope", "period", "export_status", "format", "resend", "title", "year", "start_number",
@@ -229,7 +230,7 @@ def test_every_query_field_of_every_page_takes_the_nastiest_values(junk_app, who
 _INVOICE = {
     "number": "INV-SWEEP", "customer_name": "PT Sweep", "npwp_name": "PT Sweep", "npwp": "012345678901000",
     "buyer_document": "tin", "buyer_id_number": "", "buyer_country": "IDN", "address": "Jl. 1", "customer_email": "",
-    "invoice_date": "2026-06-10", "due_date": "2026-06-20", "tax_enabled": "y", "transaction_code": "04",
+    "customer_language": "id", "invoice_date": "2026-06-10", "due_date": "2026-06-20", "tax_enabled": "y", "transaction_code": "04",
     "lines-0-item": "Jasa", "lines-0-kind": "B", "lines-0-goods_code": "000000", "lines-0-unit": "UM.0018",
     "lines-0-quantity": "1", "lines-0-unit_price": "1000",
 }
