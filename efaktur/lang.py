@@ -13,6 +13,8 @@ Numbers inside messages go through `number()`: 47.818.800 in Indonesian,
 47,818,800 in English.
 """
 from collections.abc import Callable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 
 _ENGLISH = (
@@ -24,6 +26,7 @@ _ENGLISH = (
     lambda value: value.strftime("%B %Y"),
 )
 _gettext, _ngettext, _number, _decimal, _long_date, _month_year = _ENGLISH
+_english_only = ContextVar("english_only", default=False)
 
 
 def install(gettext_, ngettext_, number_, decimal_, long_date_, month_year_, active: Callable[[], bool]) -> None:
@@ -32,12 +35,22 @@ def install(gettext_, ngettext_, number_, decimal_, long_date_, month_year_, act
     global _gettext, _ngettext, _number, _decimal, _long_date, _month_year
 
     def switch(installed, fallback):
-        return lambda *args: installed(*args) if active() else fallback(*args)
+        return lambda *args: installed(*args) if active() and not _english_only.get() else fallback(*args)
 
     _gettext, _ngettext, _number, _decimal, _long_date, _month_year = (
         switch(installed, fallback)
         for installed, fallback in zip((gettext_, ngettext_, number_, decimal_, long_date_, month_year_), _ENGLISH)
     )
+
+
+@contextmanager
+def in_english():
+    """Everything inside in English, whatever the request's language (e.g. the activity log's summary column)."""
+    token = _english_only.set(True)
+    try:
+        yield
+    finally:
+        _english_only.reset(token)
 
 
 def number(value: int) -> str:

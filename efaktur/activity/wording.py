@@ -4,11 +4,10 @@ Entries store who acted and what happened in a short summary that begins with a 
 ("Assigned 010.000-26.00000006 to invoice INV-2026-000020."). The page reads them as
 sentences: "sari@company.co.id generated 010.000-26.00000006 for INV-2026-000020."
 """
-import calendar
 import json
 import re
 
-from ..lang import N_, gettext
+from ..lang import N_, gettext, in_english
 
 # Kinds for the filter: the first part of the action, in the clerks' words.
 KINDS = {
@@ -56,23 +55,10 @@ def sentence(actor: str, action: str, summary: str) -> str:
     return f"{summary} ({actor})"
 
 
-def _english_value(value):
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
-    if isinstance(value, dict) and "t" in value:
-        return value["t"]
-    if isinstance(value, dict) and "months" in value:
-        first, last = (f"{calendar.month_name[int(m[5:7])]} {m[:4]}" for m in (value["months"][0], value["months"][-1]))
-        return first if first == last else f"{first} to {last}"
-    if isinstance(value, dict) and "some_of" in value:
-        names, total = value["some_of"], value.get("total") or len(value["some_of"])
-        return ", ".join(names[:5]) + (f" and {total - len(names[:5]):,} more" if total > len(names[:5]) else "")
-    return value
-
-
 def english(message: str, params: dict) -> str:
     """A logged message in English, as it reads in the summary column."""
-    return message % {key: _english_value(value) for key, value in params.items()} if params else message
+    with in_english():
+        return gettext(message, **params)
 
 
 def entry_sentence(entry, language: str = "en") -> str:
@@ -88,7 +74,7 @@ def entry_sentence(entry, language: str = "en") -> str:
         what = gettext(entry.message, **params)
     except (ValueError, TypeError, KeyError):
         return sentence(entry.actor, entry.action, entry.summary)
-    if _STARTS_WITH_A_VERB.match(entry.message) or entry.message.startswith("Assigned "):
+    if _STARTS_WITH_A_VERB.match(entry.message):
         return f"{who(entry.actor)} {what[0].lower()}{what[1:]}"
     return gettext("%(what)s (%(who)s)", what=what.rstrip(), who=who(entry.actor))
 
