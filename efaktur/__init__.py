@@ -307,7 +307,6 @@ def _register_error_handlers(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from . import clock
     from .goods import LINE_KINDS, UNIT_CODES
     from .auth.models import ROLE_LABELS
     from .identity import countries, format_npwp
@@ -332,16 +331,23 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters.update(
         thousands=i18n.thousands,  # 47.818.800 / 47,818,800
         money=i18n.money,  # Rp 47.818.800
-        longdate=i18n.short_date,  # 25 Nov 2026 (no leading zero)
-        fulldate=i18n.long_date,  # 25 November 2026
+        shortdate=i18n.short_date,  # 25 Nov 2026 (no leading zero)
+        longdate=i18n.long_date,  # 25 November 2026
         monthyear=i18n.month_year,  # Nov 2026
         fullmonthyear=i18n.full_month_year,  # November 2026
         monthshort=i18n.month_short,  # Nov
         localtime=i18n.local_time,  # 25 Nov 2026 14.30 WIB
-        localdate=lambda value: i18n.short_date(clock.local_now(app.config["EFAKTUR_TIMEZONE"], value)) if value else "",
+        localdate=i18n.local_date,  # 25 Nov 2026, the day where the company is
     )
     app.jinja_env.globals.update(languages=i18n.LANGUAGES, current_language=i18n.language, decimal=i18n.decimal,
                                  role_labels=ROLE_LABELS)
+
+    @app.template_filter("wrap")
+    def wrap(value, tag, **attributes):
+        """`value` (escaped) inside an element, to put into a translated sentence: `count | wrap("strong")`,
+        `number | wrap("span", class_="mono")`. The sentence is translated whole; its parts keep their markup."""
+        attrs = Markup("").join(Markup(' {}="{}"').format(name.rstrip("_"), value) for name, value in attributes.items())
+        return Markup("<{tag}{attrs}>{value}</{tag}>").format(tag=tag, attrs=attrs, value=value)
 
     @app.template_filter("compact")
     def compact(value):

@@ -126,6 +126,11 @@ def month_short(value: date) -> str:
     return _month_names(language(), "abbreviated")[value.month]
 
 
+def local_date(value: datetime | None) -> str:
+    """The day of an instant where the company is: 25 Nov 2026."""
+    return short_date(clock.local_now(current_app.config["EFAKTUR_TIMEZONE"], value)) if value else ""
+
+
 def local_time(value: datetime | None, with_date: bool = True) -> str:
     """25 Nov 2026 14.30 WIB (Indonesian) or 25 Nov 2026 14:30 WIB: in the configured zone, with its abbreviation."""
     if value is None:

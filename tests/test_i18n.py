@@ -343,16 +343,16 @@ def test_amounts_dates_and_times_follow_the_language(sqlite_app):
     with app.test_request_context():
         with in_language("id"):
             assert env.filters["money"](47818800) == "Rp 47.818.800"
-            assert env.filters["longdate"](date(2026, 11, 25)) == "25 Nov 2026"
-            assert env.filters["fulldate"](date(2026, 11, 25)) == "25 November 2026"
-            assert env.filters["longdate"](date(2026, 8, 17)) == "17 Agu 2026"
+            assert env.filters["shortdate"](date(2026, 11, 25)) == "25 Nov 2026"
+            assert env.filters["longdate"](date(2026, 11, 25)) == "25 November 2026"
+            assert env.filters["shortdate"](date(2026, 8, 17)) == "17 Agu 2026"
             assert env.filters["localtime"](at) == "25 Nov 2026 14.30 WIB"
             assert env.globals["decimal"](1.5, 1) == "1,5"
             assert env.filters["compact"](1234) == "1,2 rb"
         with in_language("en"):
             assert env.filters["money"](47818800) == "Rp 47,818,800"
-            assert env.filters["longdate"](date(2026, 11, 25)) == "25 Nov 2026"
-            assert env.filters["fulldate"](date(2026, 11, 25)) == "25 November 2026"
+            assert env.filters["shortdate"](date(2026, 11, 25)) == "25 Nov 2026"
+            assert env.filters["longdate"](date(2026, 11, 25)) == "25 November 2026"
             assert env.filters["localtime"](at) == "25 Nov 2026 14:30 WIB"
             assert env.filters["compact"](1234) == "1.2k"
 
