@@ -3,7 +3,6 @@
 Pure domain code: no Flask. One parser per kind of identifier, used by the invoice and
 settings forms, the API and the shell alike.
 """
-from functools import lru_cache
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -148,11 +147,6 @@ def parse_buyer_identity(document: str | None, npwp_text: str | None, number_tex
 @cache
 def countries(language: str = "en") -> dict[str, str]:
     """ISO 3166 alpha-3 code -> the country's name in `language` ('en' or 'id'), Indonesia first."""
-    return dict(_countries(language))
-
-
-@lru_cache(maxsize=4)
-def _countries(language: str) -> tuple[tuple[str, str], ...]:
     import gettext as catalogues
 
     import pycountry
@@ -166,7 +160,7 @@ def _countries(language: str) -> tuple[tuple[str, str], ...]:
                 names[c.alpha_3] = translate(c.name)
     ordered = {DEFAULT_COUNTRY: names.pop(DEFAULT_COUNTRY)}
     ordered.update(sorted(names.items(), key=lambda item: item[1]))
-    return tuple(ordered.items())
+    return ordered
 
 
 def parse_country(code: str | None) -> str:
