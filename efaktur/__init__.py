@@ -307,18 +307,18 @@ def _register_error_handlers(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from .goods import LINE_KINDS, UNIT_CODES
+    from .goods import LINE_KINDS, unit_name
     from .auth.models import ROLE_LABELS
     from .identity import countries, format_npwp
-    from .money import format_quantity
+    from .amounts import VAT_LABEL, VAT_LABELS
+    from .facilities import facility_label
     from .nsfp import format_nsfp
 
     app.jinja_env.filters["nsfp"] = format_nsfp
     app.jinja_env.filters["npwp"] = format_npwp
-    app.jinja_env.filters["quantity"] = format_quantity
     app.jinja_env.globals.update(
         line_kinds=LINE_KINDS,
-        units=UNIT_CODES,
+        unit_name=lambda code: unit_name(code, i18n.language()),
         country_name=lambda code: countries(i18n.language()).get(code, code),
     )
 
@@ -331,6 +331,9 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters.update(
         thousands=i18n.thousands,  # 47.818.800 / 47,818,800
         money=i18n.money,  # Rp 47.818.800
+        cents=i18n.cents,  # 49.999,50 (an amount kept in cents)
+        rupiah=i18n.rupiah,  # Rp 49.999,50
+        quantity=i18n.quantity,  # 1,5 / 1.5
         shortdate=i18n.short_date,  # 25 Nov 2026 (no leading zero)
         longdate=i18n.long_date,  # 25 November 2026
         monthyear=i18n.month_year,  # Nov 2026
@@ -339,6 +342,8 @@ def _register_template_helpers(app: Flask) -> None:
         localtime=i18n.local_time,  # 25 Nov 2026 14.30 WIB
         localdate=i18n.local_date,  # 25 Nov 2026, the day where the company is
     )
+    app.jinja_env.globals["vat_label"] = lambda code: gettext(VAT_LABELS.get(code, VAT_LABEL))
+    app.jinja_env.globals["facility_label"] = lambda code, value: facility_label(code, value, i18n.language())
     app.jinja_env.globals.update(languages=i18n.LANGUAGES, current_language=i18n.language, decimal=i18n.decimal,
                                  role_labels=ROLE_LABELS)
 

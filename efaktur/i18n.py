@@ -7,6 +7,7 @@ BABEL_DEFAULT_LOCALE (Indonesian). Catalogues: efaktur/translations (README,
 """
 from contextlib import contextmanager
 from datetime import date, datetime
+from decimal import Decimal
 from functools import lru_cache
 
 from babel import Locale
@@ -15,6 +16,7 @@ from flask_babel import Babel, force_locale, get_locale, get_translations
 from flask_login import current_user
 
 from . import clock, form_messages, lang
+from .money import format_quantity
 from .api import API_BLUEPRINTS
 
 LANGUAGES = {"id": "Bahasa Indonesia", "en": "English"}
@@ -94,6 +96,29 @@ def decimal(value, places: int = 2) -> str:
 def money(value) -> str:
     """Rp 47.818.800 / Rp 47,818,800."""
     return f"Rp {thousands(value)}"
+
+
+def decimal_mark() -> str:
+    """"," (Indonesian) or "." (English): how the reader writes decimals, e.g. of a quantity."""
+    return _decimal_symbol(language())
+
+
+def cents(value) -> str:
+    """An amount in cents, with its two decimals: 49.999,50 (Indonesian) or 49,999.50 (English)."""
+    whole, rest = divmod(int(value), 100)
+    return f"{thousands(whole)}{decimal_mark()}{rest:02d}"
+
+
+def rupiah(value) -> str:
+    """An amount in cents as money: Rp 49.999,50 / Rp 49,999.50."""
+    return f"Rp {cents(value)}"
+
+
+def quantity(value, grouped: bool = True) -> str:
+    """1,5 or 1.555 (Indonesian), 1.5 or 1,555 (English); `grouped=False` for a form's field (1555)."""
+    whole, _, fraction = format_quantity(Decimal(value)).partition(".")
+    whole = thousands(int(whole)) if grouped else whole
+    return f"{whole}{decimal_mark()}{fraction}" if fraction else whole
 
 
 @lru_cache(maxsize=8)

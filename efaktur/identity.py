@@ -144,6 +144,21 @@ def parse_buyer_identity(document: str | None, npwp_text: str | None, number_tex
         raise IdentityError(str(error), "npwp" if document == BUYER_TIN else "buyer_id_number") from None
 
 
+def lacks_domestic_identity(document: str, npwp: str, country: str) -> bool:
+    """Whether a buyer in Indonesia has neither NPWP nor NIK, which no tax invoice may have.
+
+    NPWP 000 is for foreign buyers only (DJP's helpdesk, DDTCNews 7 Aug 2024); a domestic
+    person without NPWP is identified by the NIK (the desktop CSV writes it in the NPWP
+    column, Coretax as National ID).
+    """
+    return country == DEFAULT_COUNTRY and not ((document == BUYER_TIN and npwp) or document == BUYER_NIK)
+
+
+def domestic_identity_warning() -> str:
+    return gettext("A buyer in Indonesia needs an NPWP, or the NIK of a person without one: the tax office's files "
+                   "refuse this invoice until one is filled in.")
+
+
 @cache
 def countries(language: str = "en") -> dict[str, str]:
     """ISO 3166 alpha-3 code -> the country's name in `language` ('en' or 'id'), Indonesia first."""

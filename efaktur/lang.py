@@ -16,6 +16,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date
+from decimal import Decimal
 
 _ENGLISH = (
     lambda message: message,
@@ -86,6 +87,13 @@ def _shown(value):
         from .wording import some_of
 
         return some_of(value["some_of"], value.get("total"))
+    if isinstance(value, dict) and "cents" in value:  # an amount kept in cents: {"cents": 4999950} -> 49.999,50
+        return decimal(Decimal(int(value["cents"])) / 100, 2)
+    if isinstance(value, dict) and "qty" in value:  # a quantity: {"qty": "1.5"} -> 1,5
+        quantity = Decimal(value["qty"])
+        return decimal(quantity, max(0, -quantity.normalize().as_tuple().exponent))
+    if isinstance(value, dict) and "each" in value:  # messages of their own: {"each": [{"m": ..., values}]}
+        return "; ".join(gettext(item["m"], **{k: v for k, v in item.items() if k != "m"}) for item in value["each"])
     return value
 
 

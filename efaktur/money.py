@@ -95,8 +95,30 @@ def parse_rupiah(text: str | None, what: str = "amount") -> int:
     return value
 
 
-def parse_quantity(text: str | None, what: str = "quantity") -> Decimal:
-    """A quantity above zero with at most two decimals: ``2``, ``1,5``, ``1.5``, ``1.000`` (a thousand)."""
+def parse_quantity(text: str | None, what: str = "quantity", decimal_mark: str | None = None) -> Decimal:
+    """A quantity above zero with at most two decimals: ``2``, ``1,5``, ``1.5``.
+
+    One separator followed by exactly three digits (``1,555``, ``1.000``) groups thousands in
+    one convention and marks decimals in the other, so it is read by `decimal_mark`, the
+    reader's own: "," (Indonesian: ``1,555`` has three decimals and is refused, ``1.555`` is
+    1,555), "." (English: the other way round). Without one (the API, a file) it is refused
+    as ambiguous. Everything else reads the same in both.
+    """
+    stripped = _CURRENCY_PREFIX.sub("", (text or "").strip())
+    separators = [c for c in stripped if c in _SEPARATORS]
+    if len(separators) == 1 and re.fullmatch(r"[0-9]+[.,][0-9]{3}", stripped):
+        mark = separators[0]
+        if decimal_mark is None:
+            raise MoneyError(gettext(
+                "The %(what)s %(text)s can mean %(thousands)s or %(decimals)s: write it without a thousands separator "
+                "(e.g. %(plain)s), or with at most two decimals.", what=what, text=stripped,
+                thousands=stripped.replace(mark, ""), decimals=stripped.replace(mark, "."),
+                plain=stripped.replace(mark, "")))
+        if mark == decimal_mark:
+            raise MoneyError(gettext(
+                "The %(what)s %(text)s has three decimals (%(mark)s is the decimal mark); it takes at most two. A whole "
+                "number is written without separators, e.g. %(plain)s.", what=what, text=stripped, mark=mark,
+                plain=stripped.replace(mark, "")))
     whole, fraction = _split(text or "", what)
     value = Decimal(f"{int(whole)}.{fraction or '0'}")
     if value <= 0:

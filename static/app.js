@@ -135,19 +135,46 @@
     }
   });
 
-  // Buyer identification: the NPWP field for NPWP, the ID Number field for the other IDs.
+  // Buyer identification: the NPWP field (and the NITKU branch) for NPWP, the ID Number field for the other IDs.
   function showBuyerFields(select) {
     var box = select.closest("[data-buyer-id]");
     if (!box) return;
     var npwp = select.value === "tin";
     box.querySelector(".buyer-npwp").hidden = !npwp;
     box.querySelector(".buyer-number").hidden = npwp;
+    var branch = box.querySelector(".buyer-branch");
+    if (branch) branch.hidden = !npwp;
   }
+
+  // Codes 07 and 08: their facility fields (DJP's list of the chosen code), only while Invoice Tax is on.
+  function showFacility(form) {
+    var box = form && form.querySelector("[data-facility]");
+    if (!box) return;
+    var code = form.querySelector("[data-transaction-code]");
+    var tax = form.querySelector("input[name=tax_enabled]");
+    var value = code ? code.value : "";
+    box.hidden = !((value === "07" || value === "08") && (!tax || tax.checked));
+    box.querySelectorAll("[data-facility-for]").forEach(function (group) {
+      group.hidden = group.getAttribute("data-facility-for") !== value;
+    });
+  }
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (!target.matches) return;
+    if (target.matches("[data-transaction-code], input[name=tax_enabled]")) showFacility(target.closest("form"));
+    // Choosing a facility proposes DJP's stamp of the same number (TD.00502 -> TD.01102).
+    if (target.matches("[data-add-info]")) {
+      var stamp = target.closest("form").querySelector("[data-facility-stamp='" + target.getAttribute("data-add-info") + "']");
+      var paired = target.value ? "TD.011" + target.value.slice(-2) : "";
+      if (stamp && paired && stamp.querySelector("option[value='" + paired + "']")) stamp.value = paired;
+    }
+  });
   document.addEventListener("change", function (event) {
     if (event.target.matches && event.target.matches("[data-buyer-document]")) showBuyerFields(event.target);
   });
   document.addEventListener("htmx:load", function (event) {
     event.detail.elt.querySelectorAll("[data-buyer-document]").forEach(showBuyerFields);
+    event.detail.elt.querySelectorAll("[data-facility]").forEach(function (box) { showFacility(box.closest("form")); });
   });
 
   // Export CSV / Export XML: fetch the file, save it, then let the table show the rows Exported.

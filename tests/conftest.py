@@ -202,9 +202,12 @@ def make_invoice(app, invoice_date="2026-06-01", tax=True, code="01", status=Non
     from datetime import date
     from decimal import Decimal
 
+    from efaktur.facilities import NO_FACILITY, Facility
     from efaktur.invoices.services import DraftLine, InvoiceDraft, change_status, create_invoice
 
     day = date.fromisoformat(invoice_date)
+    # Codes 07 and 08 need their facility (as the form asks): DJP's sample pair unless one is given.
+    facility = fields.get("facility", Facility("TD.00502", "TD.01102") if code in ("07", "08") else NO_FACILITY)
     draft = InvoiceDraft(
         number=number or f"T-{next(_invoice_counter):06d}",
         customer_name=fields.get("customer_name", "PT Maju Jaya"),
@@ -221,6 +224,8 @@ def make_invoice(app, invoice_date="2026-06-01", tax=True, code="01", status=Non
         buyer_document=fields.get("buyer_document", "tin"),
         buyer_document_number=fields.get("buyer_document_number", ""),
         buyer_country=fields.get("buyer_country", "IDN"),
+        buyer_branch_code=fields.get("buyer_branch_code", "000000"),
+        facility=facility,
     )
     with app.test_request_context():
         invoice_id = create_invoice(draft).id

@@ -160,10 +160,12 @@ def test_create_an_invoice_with_amounts_in_either_style(api, app):
     assert response.status_code == 201, response.get_json()
     invoice = response.get_json()
     assert invoice["number"] == "INV-2026-000001" and invoice["transaction_code"] == "04"
-    assert invoice["amounts"] == {"dpp": 2_000_000, "dpp_other": 1_833_333, "vat_rate": 12, "ppn": 219_999,
-                                  "vat_charged": True, "total": 2_219_999}
-    assert [(l["quantity"], l["unit_price"], l["total"]) for l in invoice["lines"]] == [("1.5", 1_000_000, 1_500_000),
-                                                                                     ("2", 250_000, 500_000)]
+    # Line by line: 1,500,000.00 -> 1,375,000.00 -> 165,000.00; 500,000.00 -> 458,333.33 -> 55,000.00 (54,999.9996).
+    assert invoice["amounts"] == {"selling_price": "2000000.00", "discount": 0, "dpp": "2000000.00",
+                                  "dpp_other": "1833333.33", "vat_rate": 12, "vat": "220000.00", "ppn": 220_000,
+                                  "vat_charged": True, "total": "2220000.00"}
+    assert [(l["quantity"], l["unit_price"], l["tax_base"], l["other_tax_base"], l["vat"]) for l in invoice["lines"]] == [
+        ("1.5", 1_000_000, "1500000.00", "1375000.00", "165000.00"), ("2", 250_000, "500000.00", "458333.33", "55000.00")]
     assert invoice["customer"]["npwp"] == "012345678901000" and invoice["efaktur_no"] is None
     assert api.get(f"/invoices/{invoice['id']}").get_json() == invoice
     with app.app_context():

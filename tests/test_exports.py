@@ -334,8 +334,8 @@ def test_nik_buyer_and_lines_reach_the_files(admin_client, app, range_2026, comp
     generate(app, [invoice_id])
     rows = list(csv.reader(io.StringIO(export(admin_client, "csv", [invoice_id]).get_data(as_text=True))))
     fk, of1, of2 = rows[3:]
-    assert fk[7:9] == ["000000000000000", "3171012345678901#NIK#NAMA#Budi Santoso"]
-    assert fk[10:12] == ["2887502", "346500"]
+    assert fk[7:9] == ["3171012345678901", "Budi Santoso"]  # e-Faktur 4.0: the NIK in the NPWP column
+    assert fk[10:12] == ["2887501", "346500"]
     assert (of1[1], of2[1]) == ("", "847130")
     doc = etree.fromstring(export(admin_client, "xml", [invoice_id]).get_data())
     SCHEMA.assertValid(doc)

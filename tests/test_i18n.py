@@ -29,7 +29,9 @@ EN = {"Accept-Language": "en-US,en;q=0.9"}
 ENGLISH_ONLY_TEMPLATES = {"api/reference.html"}
 # Words that are the same in both languages: names, codes, units of the tax office's files.
 SAME_IN_BOTH = {"efaktur", "E-Faktur", "e-Faktur", "NPWP", "NSFP", "NIK", "DPP", "PPN", "Rp", "PDF", "CSV", "XML",
-                "JSON", "Coretax", "OK", "SHA-256", "MMBTU", "KB", "MB", "GB", "EN", "ID", "e-Nofa", "DJP", "SMTP"}
+                "JSON", "Coretax", "OK", "SHA-256", "MMBTU", "KB", "MB", "GB", "EN", "ID", "e-Nofa", "DJP", "SMTP",
+                # DJP's own Indonesian words: its unit UM.0018 "Unit", and its facility texts ("Unit Hunian").
+                "Unit"}
 
 
 def catalogue():
@@ -156,7 +158,7 @@ FIELDS = re.compile(r"(String|Password|Select|Submit|Date|Boolean|TextArea|Integ
 # The command line and the JSON API speak English to operators and billing systems (README).
 ENGLISH_MODULES = ("efaktur/api/", "efaktur/operations/cli.py", "efaktur/auth/cli.py", "efaktur/config.py",
                    "efaktur/operations/backups.py", "efaktur/database.py", "efaktur/instance_setup.py", "efaktur/formats/",
-                   "efaktur/vat.py")
+                   "efaktur/amounts.py")
 INTERNAL_ERRORS = {"ValueError", "TypeError", "RuntimeError", "KeyError", "AssertionError", "InsecureConfigError",
                    "LookupError", "ExportChanged", "NotImplementedError"}
 
@@ -397,7 +399,7 @@ def test_amounts_are_read_in_either_style_in_either_language(full_app, typed):
     with app.app_context():
         from efaktur.invoices.models import Invoice
 
-        assert db.session.scalar(db.select(Invoice.dpp).where(Invoice.customer_name == "PT Mitra")) == 47818800
+        assert db.session.scalar(db.select(Invoice.dpp_cents).where(Invoice.customer_name == "PT Mitra")) == 4781880000
 
 
 # ---- the choice of language ------------------------------------------------------------------------

@@ -40,7 +40,7 @@ def test_the_e_faktur_no_filter_and_the_amounts(app, admin_client):
     assert len(rows(admin_client.get("/invoices/?efaktur=bogus"))) == 3  # an unknown choice filters nothing
     cells = table(admin_client.get("/invoices/?q=INV-NUM"))
     # 1,000,000 DPP at 12% (code 01): 120,000 PPN; 1,120,000 in all.
-    assert ">1,000,000</td>" in cells and ">120,000</td>" in cells and ">1,120,000</td>" in cells
+    assert ">1,000,000.00</td>" in cells and ">120,000</td>" in cells and ">1,120,000.00</td>" in cells
     assert "DPP (Rp)" in cells and "PPN (Rp)" in cells and "Total (Rp)" in cells
 
 

@@ -53,9 +53,12 @@ def test_saving_computes_dpp_and_ppn_and_generates_the_invoice_number(admin_clie
     (invoice,) = invoices(app)
     assert invoice.number == "INV-2026-000001"
     assert invoice.npwp == "012345678901000"
-    assert invoice.dpp == 3_000_000 + 150_002  # 1.5 x 100,001 = 150,001.5 -> 150,002
-    assert invoice.dpp_other == 2_887_502  # 11/12 of 3,150,002 = 2,887,501.83
-    assert (invoice.vat_rate, invoice.ppn) == (12, 346_500)  # 12% of 2,887,502 = 346,500.24
+    # Line by line, to the cent: 2 x 1,500,000 = 3,000,000.00 and 1.5 x 100,001 = 150,001.50; 11/12 of them
+    # 2,750,000.00 and 137,501.38 (137,501.375 half up); 12% of those 330,000.00 and 16,500.17.
+    assert [(l.tax_base_cents, l.other_tax_base_cents, l.vat_cents) for l in invoice.lines] == [
+        (300_000_000, 275_000_000, 33_000_000), (15_000_150, 13_750_138, 1_650_017)]
+    assert (invoice.dpp_cents, invoice.dpp_other_cents, invoice.vat_cents) == (315_000_150, 288_750_138, 34_650_017)
+    assert (invoice.vat_rate, invoice.ppn) == (12, 346_500)  # billed: 346,500.17 rounded down
     assert len(invoice.lines) == 2
     post_invoice(admin_client)
     assert invoices(app)[1].number == "INV-2026-000002"
@@ -230,7 +233,7 @@ def test_more_bad_input_is_refused_on_its_field(admin_client, app, changes, fiel
 def test_prices_in_either_style(admin_client, app, style):
     assert post_invoice(admin_client, **{"lines-0-unit_price": style, "lines-1-item": None, "lines-1-quantity": None,
                                          "lines-1-unit_price": None}).status_code == 200
-    assert invoices(app)[0].dpp == 30_000_000  # 2 x 15,000,000
+    assert invoices(app)[0].dpp_cents == 3_000_000_000  # 2 x 15,000,000, in cents
 
 
 def test_more_lines_than_allowed_is_refused_not_shortened(admin_client, app):
@@ -294,11 +297,14 @@ def test_a_clash_the_check_misses_is_still_a_422(admin_client, app, monkeypatch)
 
 
 def test_code_07_total_leaves_out_the_vat(admin_client, app):
-    assert post_invoice(admin_client, transaction_code="07").status_code == 200
+    response = post_invoice(admin_client, transaction_code="07", add_info_07="TD.00502", facility_stamp_07="TD.01102")
+    assert response.status_code == 200, response.get_data(as_text=True)
     (invoice,) = invoices(app)
-    assert invoice.ppn == 346_500 and invoice.grand_total == invoice.dpp
+    assert invoice.ppn == 346_500 and invoice.grand_total_cents == invoice.dpp_cents
+    assert (invoice.facility_add_info, invoice.facility_stamp) == ("TD.00502", "TD.01102")
     page = admin_client.get(f"/invoices/{invoice.id}").get_data(as_text=True)
-    assert "not charged (code 07)" in page
+    assert "PPN not collected" in page and "not charged to the buyer" in page
+    assert "TD.00502 - for a bonded storage area" in page
 
 
 def test_generate_refuses_code_10(admin_client, app):

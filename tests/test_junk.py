@@ -193,6 +193,7 @@ QUERY_FIELDS = {
     "invoices.index": ["status", "month", "q", "page", "efaktur", "per_page"],
     "invoices.new": [],
     "me": [],
+    "invoices.recompute": [],
     "numbers.delete": [],
     "numbers.edit": [],
     "numbers.index": [],
@@ -229,10 +230,13 @@ def test_every_query_field_of_every_page_takes_the_nastiest_values(junk_app, who
 
 _INVOICE = {
     "number": "INV-SWEEP", "customer_name": "PT Sweep", "npwp_name": "PT Sweep", "npwp": "012345678901000",
-    "buyer_document": "tin", "buyer_id_number": "", "buyer_country": "IDN", "address": "Jl. 1", "customer_email": "",
-    "customer_language": "id", "invoice_date": "2026-06-10", "due_date": "2026-06-20", "tax_enabled": "y", "transaction_code": "04",
+    "buyer_document": "tin", "buyer_id_number": "", "buyer_country": "IDN", "buyer_branch_code": "000000",
+    "address": "Jl. 1", "customer_email": "", "customer_language": "id", "invoice_date": "2026-06-10",
+    "due_date": "2026-06-20", "tax_enabled": "y", "transaction_code": "07", "add_info_07": "TD.00502",
+    "facility_stamp_07": "TD.01102", "add_info_08": "", "facility_stamp_08": "", "custom_doc": "PEB-1",
+    "custom_doc_period": "062026", "confirm_code_change": "yes",
     "lines-0-item": "Jasa", "lines-0-kind": "B", "lines-0-goods_code": "000000", "lines-0-unit": "UM.0018",
-    "lines-0-quantity": "1", "lines-0-unit_price": "1000",
+    "lines-0-quantity": "1", "lines-0-unit_price": "1000", "lines-0-discount": "100",
 }
 _RANGE = {"year": "2026", "start_number": "000-26.00000100", "end_number": "000-26.00000110"}
 # Each state-changing route: a valid form, every field of which is replaced in turn by each nasty value.
@@ -260,6 +264,8 @@ POST_FIELDS = {
     "files.send_next": {"file_ids": "1", "title": "Send Email"},
     "invoices.new": _INVOICE,
     "invoices.edit": _INVOICE,
+    "invoices.amounts": _INVOICE,
+    "invoices.recompute": {},
     "invoices.status": {"status": "paid"},
     "invoices.coretax_number": {"coretax_number": "04002600000000001"},
     "invoices.generate_confirm": {"invoice_ids": "2", "scope": "matching", "status": "", "month": "2026-06", "q": "", "efaktur": "not_set"},
@@ -302,11 +308,13 @@ def test_every_field_of_every_form_takes_the_nastiest_values(junk_app, who):
 API_BODIES = {
     "api_v1.create": {
         "number": "INV-API-SWEEP", "external_ref": "SWEEP-1", "invoice_date": "2026-06-10", "due_date": "2026-06-20",
-        "tax_enabled": True, "transaction_code": "04",
+        "tax_enabled": True, "transaction_code": "07",
+        "facility": {"add_info": "TD.00502", "stamp": "TD.01102", "document": "PEB-1", "document_period": "062026"},
         "customer": {"name": "PT Sweep", "npwp_name": "PT Sweep", "id_type": "tin", "npwp": "012345678901000",
-                     "id_number": "", "country": "IDN", "email": "a@example.com", "address": "Jl. 1"},
-        "lines": [{"item": "Jasa", "quantity": "1,5", "unit_price": "1.000", "kind": "B", "goods_code": "000000",
-                   "unit": "UM.0018"}],
+                     "id_number": "", "country": "IDN", "email": "a@example.com", "address": "Jl. 1",
+                     "branch_code": "000001"},
+        "lines": [{"item": "Jasa", "quantity": "1,5", "unit_price": "1.000", "discount": 100, "kind": "B",
+                   "goods_code": "000000", "unit": "UM.0018"}],
     },
     "api_v1.status": {"status": "paid"},
     "api_v1.generate_many": {"invoice_ids": [2]},

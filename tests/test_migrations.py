@@ -54,8 +54,8 @@ def _case_insensitive_numbers_enforced(engine):
 
     insert = text(
         "INSERT INTO invoice (number, customer_name, npwp_name, npwp, address, invoice_date, due_date, tax_enabled,"
-        " transaction_code, status, dpp, vat_rate, ppn, created_at) VALUES (:number, 'PT A', '', '', '', '2026-01-01',"
-        " '2026-01-01', true, '04', 'unpaid', 0, 0, 0, '2026-01-01 00:00:00')"
+        " transaction_code, status, vat_rate, created_at) VALUES (:number, 'PT A', '', '', '', '2026-01-01',"
+        " '2026-01-01', true, '04', 'unpaid', 0, '2026-01-01 00:00:00')"
     )
     with engine.begin() as conn:
         conn.execute(insert, {"number": "INV-CASE"})
@@ -129,7 +129,11 @@ def test_the_api_upgrade_keeps_existing_invoices(tmp_path, backend, request):
                 rows = conn.execute(text("SELECT number, api_token_id, external_ref FROM invoice")).all()
             assert [tuple(r) for r in rows] == [("INV-OLD-1", None, None)]
             assert schema_differences(db.engine) == []
+            insert_now = text(
+                "INSERT INTO invoice (number, customer_name, npwp_name, npwp, address, invoice_date, due_date,"
+                " tax_enabled, transaction_code, status, vat_rate, created_at) VALUES (:n, 'PT Lama', '', '', '',"
+                " '2026-01-05', '2026-01-05', :t, '01', 'unpaid', 11, '2026-01-05 00:00:00')")
             with pytest.raises(IntegrityError), db.engine.begin() as conn:
-                conn.execute(insert, {"n": "inv-old-1", "t": True})
+                conn.execute(insert_now, {"n": "inv-old-1", "t": True})
         finally:
             db.engine.dispose()

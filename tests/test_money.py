@@ -63,19 +63,38 @@ def test_refusal_names_the_field():
 
 @pytest.mark.parametrize(
     "text, value",
-    [("2", "2"), ("1,5", "1.5"), ("1.5", "1.5"), ("0,25", "0.25"), ("0.01", "0.01"), ("1.000", "1000"), ("1,000.5", "1000.5")],
+    [("2", "2"), ("1,5", "1.5"), ("1.5", "1.5"), ("0,25", "0.25"), ("0.01", "0.01"), ("1.000.000", "1000000"),
+     ("1,000.5", "1000.5"), ("1.000,5", "1000.5"), ("1555", "1555")],
 )
 def test_quantities_take_at_most_two_decimals(text, value):
-    assert parse_quantity(text) == Decimal(value)
+    for mark in (",", ".", None):  # none of these depends on the reader's convention
+        assert parse_quantity(text, decimal_mark=mark) == Decimal(value)
 
 
 @pytest.mark.parametrize(
     "text, message",
-    [("0", "above 0"), ("0,00", "above 0"), ("0,125", "more than two decimals"), ("-1", "negative"), ("1e2", "exponent"),
+    [("0", "above 0"), ("0,00", "above 0"), ("0,1255", "more than two decimals"), ("-1", "negative"), ("1e2", "exponent"),
      ("2_0", "Use digits"), ("1000000001", "at most")],
 )
 def test_refused_quantities(text, message):
     with pytest.raises(MoneyError, match=message):
+        parse_quantity(text)
+
+
+def test_one_separator_and_three_digits_is_read_by_the_readers_decimal_mark():
+    # Indonesian: the comma marks decimals, so 1,555 has three decimals; the point groups thousands.
+    with pytest.raises(MoneyError, match="three decimals"):
+        parse_quantity("1,555", decimal_mark=",")
+    assert parse_quantity("1.555", decimal_mark=",") == Decimal(1555)
+    # English: the other way round.
+    assert parse_quantity("1,555", decimal_mark=".") == Decimal(1555)
+    with pytest.raises(MoneyError, match="three decimals"):
+        parse_quantity("1.555", decimal_mark=".")
+
+
+@pytest.mark.parametrize("text", ["1.000", "1,555", "0,125", "12.500"])
+def test_without_a_convention_one_separator_and_three_digits_is_ambiguous(text):
+    with pytest.raises(MoneyError, match="can mean"):
         parse_quantity(text)
 
 

@@ -13,7 +13,18 @@ from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validat
 from ..emails import EmailError, parse_email
 from ..exports.queries import EXPORTED, NOT_EXPORTED
 from ..goods import DEFAULT_UNIT, GOODS, LINE_KINDS, NO_GOODS_CODE, UNIT_CODES, GoodsError, parse_goods_code
-from ..identity import BUYER_DOCUMENTS, BUYER_TIN, DEFAULT_COUNTRY, IdentityError, countries, parse_buyer_identity
+from ..amounts import Line, default_transaction_code
+from ..facilities import FacilityError, parse_facility
+from ..identity import (
+    BUYER_DOCUMENTS,
+    BUYER_TIN,
+    DEFAULT_COUNTRY,
+    HEAD_OFFICE_LOCATION,
+    IdentityError,
+    countries,
+    parse_buyer_identity,
+    parse_location_code,
+)
 from ..ids import MAX_ID
 from ..invoices.models import STATUS_LABELS, STORED_STATUSES
 from ..invoices.services import MAX_LINES, invoice_number_problem
@@ -31,9 +42,11 @@ class Strict(Schema):
 class Rupiah(fields.Field):
     """Whole rupiah: an integer, or a string the money parser accepts ("15.000.000", "15,000,000")."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, what: str = "unit price", metadata: dict | None = None, **kwargs):
+        self.what = what
         metadata = {"description": "Whole rupiah: an integer, or a string such as \"15.000.000\" or \"15,000,000\"",
-                    "oneOf": [{"type": "integer", "minimum": 0, "maximum": MAX_RUPIAH}, {"type": "string", "maxLength": 40}]}
+                    "oneOf": [{"type": "integer", "minimum": 0, "maximum": MAX_RUPIAH}, {"type": "string", "maxLength": 40}],
+                    **(metadata or {})}
         super().__init__(metadata=metadata, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
@@ -44,12 +57,15 @@ class Rupiah(fields.Field):
                 raise ValidationError(f"Whole rupiah from 0 to {MAX_RUPIAH:,}.")
             return value
         try:
-            return parse_rupiah(value[:60], "unit price")
+            return parse_rupiah(value[:60], self.what)
         except MoneyError as error:
             raise ValidationError(str(error))
 
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else int(value)
+
+
+QUANTITY_AS_NUMBER = "Send the quantity as a JSON number (1000, 1.5) to be unambiguous."
 
 
 class Quantity(fields.Field):
@@ -65,9 +81,9 @@ class Quantity(fields.Field):
             raise ValidationError("Send the quantity as a number or a string.")
         if isinstance(value, str):
             try:
-                return parse_quantity(value[:60])
+                return parse_quantity(value[:60])  # no reader's convention: "1.000" or "1,555" is refused
             except MoneyError as error:
-                raise ValidationError(str(error))
+                raise ValidationError(str(error) + " " + QUANTITY_AS_NUMBER) from None
         try:
             quantity = Decimal(str(value))  # a JSON number means what it says: 1.125 is not 1,125
         except InvalidOperation:
@@ -131,6 +147,10 @@ class CustomerIn(Strict):
     language = fields.String(load_default=DEFAULT_LANGUAGE, validate=validate.OneOf(list(LANGUAGES)),
                              metadata={"description": "The language of the e-Faktur e-mail to this customer: id (Bahasa Indonesia) or en"})
     address = _text(1000, load_default="")
+    branch_code = fields.String(load_default=HEAD_OFFICE_LOCATION, validate=validate.Length(max=6),
+                                metadata={"description": "The buyer's business location: the 6 digits after its NPWP in "
+                                                         "its NITKU (BuyerIDTKU); 000000 is its head office",
+                                          "pattern": r"^([0-9]{6})?$"})
 
     @validates_schema
     def identity(self, data, **kwargs):
@@ -138,12 +158,17 @@ class CustomerIn(Strict):
             data["identity"] = parse_buyer_identity(data.get("id_type"), data.get("npwp"), data.get("id_number"))
         except IdentityError as error:
             raise ValidationError({{"npwp": "npwp", "buyer_id_number": "id_number"}.get(error.field, "id_type"): [str(error)]})
+        try:
+            data["branch_code"] = parse_location_code(data.get("branch_code"))
+        except IdentityError as error:
+            raise ValidationError({"branch_code": [str(error)]})
 
 
 class LineIn(Strict):
     item = _text(200, "Name the item.", required=True)
     quantity = Quantity(load_default=Decimal(1))
-    unit_price = Rupiah(required=True)
+    unit_price = Rupiah(required=True, metadata={"description": "Whole rupiah, before the discount"})
+    discount = Rupiah("discount", load_default=0, metadata={"description": "Whole rupiah off this line's unit price x quantity"})
     kind = fields.String(load_default=GOODS, validate=validate.OneOf(list(LINE_KINDS)),
                          metadata={"description": "A goods, B services"})
     goods_code = fields.String(load_default=NO_GOODS_CODE,
@@ -157,6 +182,21 @@ class LineIn(Strict):
             data["goods_code"] = parse_goods_code(data.get("goods_code"))
         except GoodsError as error:
             raise ValidationError({"goods_code": [str(error)]})
+        if "quantity" in data and "unit_price" in data and Line("", data["quantity"], data["unit_price"],
+                                                                data.get("discount", 0)).discount_problem:
+            raise ValidationError({"discount": ["The discount cannot be more than the unit price x quantity."]})
+
+
+class FacilityIn(Strict):
+    """Codes 07 and 08: DJP's facility (Keterangan Tambahan) and stamp (Cap Fasilitas)."""
+
+    add_info = fields.String(required=True, validate=validate.Length(max=20),
+                             metadata={"description": "TD.00501 ... from DJP's list for the invoice's code"})
+    stamp = fields.String(required=True, validate=validate.Length(max=20),
+                          metadata={"description": "TD.01101 ... from DJP's list for the invoice's code"})
+    document = _text(100, load_default="", metadata={"description": "The supporting document's number (CustomDoc)"})
+    document_period = fields.String(load_default="", validate=validate.Length(max=10),
+                                    metadata={"description": "Its period, MMYYYY (CustomDocMonthYear)"})
 
 
 def _invoice_number(value: str) -> None:
@@ -188,8 +228,24 @@ class InvoiceIn(Strict):
     transaction_code = fields.String(load_default=None, allow_none=True,
                                      validate=validate.OneOf(list(INVOICE_TRANSACTION_CODES)),
                                      metadata={"description": "01-10; by default 04 from 2025, 01 before"})
+    facility = fields.Nested(FacilityIn, load_default=None, allow_none=True,
+                             metadata={"description": "Required for codes 07 and 08; ignored for the others"})
     lines = fields.List(fields.Nested(LineIn), required=True, validate=_lines,
                         metadata={"minItems": 1, "maxItems": MAX_LINES})
+
+    @validates_schema
+    def facility_of_the_code(self, data, **kwargs):
+        code = data.get("transaction_code") or (default_transaction_code(data["invoice_date"]) if "invoice_date" in data else "")
+        given = data.get("facility") or {}
+        if not data.get("tax_enabled", True):
+            code = ""
+        try:
+            data["parsed_facility"] = parse_facility(code, given.get("add_info"), given.get("stamp"),
+                                                     given.get("document"), given.get("document_period"))
+        except FacilityError as error:
+            name = {"add_info": "add_info", "facility_stamp": "stamp", "custom_doc": "document",
+                    "custom_doc_period": "document_period"}[error.field]
+            raise ValidationError({"facility": {name: [str(error)]}})
 
 
 class StatusIn(Strict):
@@ -246,6 +302,10 @@ class CustomerOut(Schema):
     email = fields.String(required=True)
     language = fields.String(required=True, metadata={"description": "id or en: the language of its e-Faktur e-mail"})
     address = fields.String(required=True)
+    branch_code = fields.String(required=True, metadata={"description": "The 6-digit suffix of the buyer's NITKU"})
+
+
+CENTS_TEXT = {"type": "string", "pattern": r"^[0-9]+\.[0-9]{2}$"}
 
 
 class LineOut(Schema):
@@ -254,17 +314,31 @@ class LineOut(Schema):
     goods_code = fields.String(required=True)
     unit = fields.String(required=True)
     quantity = fields.String(required=True, metadata={"description": "A decimal, e.g. \"1.5\""})
-    unit_price = fields.Integer(required=True)
-    total = fields.Integer(required=True)
+    unit_price = fields.Integer(required=True, metadata={"description": "Whole rupiah, before the discount"})
+    discount = fields.Integer(required=True, metadata={"description": "Whole rupiah"})
+    selling_price = fields.String(required=True, metadata={**CENTS_TEXT, "description": "Harga Jual: unit price x quantity, to the cent"})
+    tax_base = fields.String(required=True, metadata={**CENTS_TEXT, "description": "TaxBase (DPP): selling price less discount"})
+    other_tax_base = fields.String(required=True, metadata={**CENTS_TEXT, "description": "OtherTaxBase: DPP Nilai Lain (11/12) or the DPP"})
+    vat = fields.String(required=True, metadata={**CENTS_TEXT, "description": "VAT: other_tax_base x vat_rate, to the cent"})
+
+
+class FacilityOut(Schema):
+    add_info = fields.String(required=True)
+    stamp = fields.String(required=True)
+    document = fields.String(required=True)
+    document_period = fields.String(required=True)
 
 
 class AmountsOut(Schema):
-    dpp = fields.Integer(required=True, metadata={"description": "The price: the sum of the line totals"})
-    dpp_other = fields.Integer(required=True, allow_none=True, metadata={"description": "11/12 of the price, when that is the tax base"})
+    selling_price = fields.String(required=True, metadata={**CENTS_TEXT, "description": "Harga Jual: the sum of the lines' unit price x quantity"})
+    discount = fields.Integer(required=True, metadata={"description": "The lines' discounts, whole rupiah"})
+    dpp = fields.String(required=True, metadata={**CENTS_TEXT, "description": "DPP: the sum of the lines' tax base, to the cent"})
+    dpp_other = fields.String(required=True, allow_none=True, metadata={**CENTS_TEXT, "description": "DPP Nilai Lain: the sum of the lines' 11/12, when that is the tax base"})
     vat_rate = fields.Integer(required=True)
-    ppn = fields.Integer(required=True, metadata={"description": "The VAT, also when not charged (07, 08)"})
+    vat = fields.String(required=True, metadata={**CENTS_TEXT, "description": "The sum of the lines' VAT, to the cent"})
+    ppn = fields.Integer(required=True, metadata={"description": "The PPN billed: vat in whole rupiah, rounded down (also when not charged: 07, 08)"})
     vat_charged = fields.Boolean(required=True)
-    total = fields.Integer(required=True)
+    total = fields.String(required=True, metadata={**CENTS_TEXT, "description": "DPP plus the PPN billed where it is charged"})
 
 
 class InvoiceOut(Schema):
@@ -280,6 +354,7 @@ class InvoiceOut(Schema):
     transaction_code = fields.String(required=True)
     efaktur_no = fields.String(required=True, allow_none=True, metadata={"description": "e.g. 040.000-26.00000001"})
     coretax_number = fields.String(required=True, allow_none=True)
+    facility = fields.Nested(FacilityOut, required=True, allow_none=True, metadata={"description": "Codes 07 and 08"})
     amounts = fields.Nested(AmountsOut, required=True)
     lines = fields.List(fields.Nested(LineOut), required=True)
     export_status = fields.String(required=True, metadata={"description": "exported or not_exported"})

@@ -22,7 +22,7 @@ from ..numbers.services import year_count
 from ..settings.alerts import pace, recheck_after_generate
 from ..settings.services import current_settings
 from ..threshold import estimate_run_out
-from ..vat import default_transaction_code
+from ..amounts import CENTS, default_transaction_code, format_cents
 from ..operations.schemas import OperationsOut
 from ..operations.status import snapshot
 from ..web import current_year, local_today, now
@@ -85,6 +85,7 @@ idempotent = bp.doc(parameters=[IDEMPOTENCY_KEY])
 # ---- reading invoices ---------------------------------------------------------------------
 
 def invoice_json(invoice: Invoice, live: NumberAssignment | None, today: date) -> dict:
+    amounts = invoice.amounts
     return {
         "id": invoice.id,
         "number": invoice.number,
@@ -93,6 +94,7 @@ def invoice_json(invoice: Invoice, live: NumberAssignment | None, today: date) -
             "name": invoice.customer_name, "npwp_name": invoice.npwp_name, "id_type": invoice.buyer_document,
             "npwp": invoice.npwp, "id_number": invoice.buyer_document_number, "country": invoice.buyer_country,
             "email": invoice.customer_email, "language": invoice.customer_language, "address": invoice.address,
+            "branch_code": invoice.buyer_branch_code,
         },
         "invoice_date": invoice.invoice_date,
         "due_date": invoice.due_date,
@@ -102,13 +104,21 @@ def invoice_json(invoice: Invoice, live: NumberAssignment | None, today: date) -
         "transaction_code": invoice.transaction_code,
         "efaktur_no": live.efaktur_no if live else None,
         "coretax_number": invoice.coretax_number,
+        "facility": {"add_info": invoice.facility_add_info, "stamp": invoice.facility_stamp,
+                     "document": invoice.custom_doc, "document_period": invoice.custom_doc_period}
+        if invoice.facility_add_info else None,
         "amounts": {
-            "dpp": invoice.dpp, "dpp_other": invoice.dpp_other, "vat_rate": invoice.vat_rate, "ppn": invoice.ppn,
-            "vat_charged": invoice.vat_charged, "total": invoice.grand_total,
+            "selling_price": format_cents(amounts.selling_price), "discount": amounts.discount // CENTS,
+            "dpp": format_cents(invoice.dpp_cents),
+            "dpp_other": None if invoice.dpp_other_cents is None else format_cents(invoice.dpp_other_cents),
+            "vat_rate": invoice.vat_rate, "vat": format_cents(invoice.vat_cents), "ppn": invoice.ppn,
+            "vat_charged": invoice.vat_charged, "total": format_cents(invoice.grand_total_cents),
         },
         "lines": [
             {"item": l.item, "kind": l.kind, "goods_code": l.goods_code, "unit": l.unit,
-             "quantity": f"{l.quantity.normalize():f}", "unit_price": l.unit_price, "total": l.total}
+             "quantity": f"{l.quantity.normalize():f}", "unit_price": l.unit_price, "discount": l.discount,
+             "selling_price": format_cents(l.selling_price_cents), "tax_base": format_cents(l.tax_base_cents),
+             "other_tax_base": format_cents(l.other_tax_base_cents), "vat": format_cents(l.vat_cents)}
             for l in invoice.lines
         ],
         "export_status": EXPORTED if invoice.exported_at else NOT_EXPORTED,
@@ -173,12 +183,15 @@ def _draft(data: dict) -> InvoiceDraft:
         buyer_document=identity.document,
         buyer_document_number=identity.number,
         buyer_country=customer["country"],
+        buyer_branch_code=customer["branch_code"],
         invoice_date=data["invoice_date"],
         due_date=data["due_date"],
         tax_enabled=data["tax_enabled"],
         transaction_code=code,
+        facility=data["parsed_facility"],
         lines=[
-            DraftLine(l["item"].strip(), l["quantity"], l["unit_price"], kind=l["kind"], goods_code=l["goods_code"], unit=l["unit"])
+            DraftLine(l["item"].strip(), l["quantity"], l["unit_price"], l["discount"], kind=l["kind"],
+                      goods_code=l["goods_code"], unit=l["unit"])
             for l in data["lines"]
         ],
     )

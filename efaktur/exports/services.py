@@ -22,13 +22,14 @@ from ..errors import Refused
 from ..extensions import db
 from ..formats import coretax_xml, efaktur_csv
 from ..formats.records import ExportInvoice, ExportLine, Seller
-from ..identity import BuyerIdentity
+from ..facilities import Facility, needs_facility
+from ..identity import BuyerIdentity, lacks_domestic_identity
 from ..invoices.models import STATUS_CANCELLED
 from ..lang import N_, gettext, ngettext
 from ..nsfp import takes_range_number
 from ..settings.services import current_settings
 from ..types import UTCDateTime
-from ..vat import RATE_12_FROM
+from ..amounts import RATE_12_FROM
 from ..wording import SHOWN, some_of
 from .queries import Candidate, Period, file_invoices, file_lines
 
@@ -76,6 +77,22 @@ _IN_CORETAX = (
     ("holds a Coretax number, so it is in Coretax already", "hold a Coretax number, so they are in Coretax already", ""),
     lambda c: bool(c.coretax_number),
 )
+_BUYER_UNIDENTIFIED = (
+    ("has a buyer in Indonesia with neither NPWP nor NIK", "have a buyer in Indonesia with neither NPWP nor NIK",
+     "fill in the buyer's NPWP, or the NIK of a person without NPWP, on the invoice"),
+    lambda c: c.buyer_unidentified,
+)
+_NO_FACILITY = (
+    ("has code 07 or 08 without its facility and stamp", "have code 07 or 08 without their facility and stamp",
+     "choose the Keterangan Tambahan and the Cap Fasilitas on the invoice"),
+    lambda c: c.tax_enabled and c.lacks_facility,
+)
+_NOT_ON_DESKTOP = (
+    ("has code 06 or 07 and is dated 2025 or later, which desktop e-Faktur may not report (KEP-54/PJ/2025)",
+     "have code 06 or 07 and are dated 2025 or later, which desktop e-Faktur may not report (KEP-54/PJ/2025)",
+     "export them as XML for Coretax"),
+    lambda c: c.transaction_code in DESKTOP_EXCLUDED_CODES and c.invoice_date >= RATE_12_FROM,
+)
 # The words above, for the catalogue (they are put together at the time of the message).
 PROBLEM_WORDS = {text: text for text in (
     N_("has Invoice Tax switched off"), N_("have Invoice Tax switched off"), N_("is cancelled"), N_("are cancelled"),
@@ -84,10 +101,19 @@ PROBLEM_WORDS = {text: text for text in (
     N_("export them as XML"), N_("is dated before 2025, which Coretax does not take"),
     N_("are dated before 2025, which Coretax does not take"), N_("export them as CSV"),
     N_("holds a Coretax number, so it is in Coretax already"), N_("hold a Coretax number, so they are in Coretax already"),
+    N_("has a buyer in Indonesia with neither NPWP nor NIK"), N_("have a buyer in Indonesia with neither NPWP nor NIK"),
+    N_("fill in the buyer's NPWP, or the NIK of a person without NPWP, on the invoice"),
+    N_("has code 07 or 08 without its facility and stamp"), N_("have code 07 or 08 without their facility and stamp"),
+    N_("choose the Keterangan Tambahan and the Cap Fasilitas on the invoice"),
+    N_("has code 06 or 07 and is dated 2025 or later, which desktop e-Faktur may not report (KEP-54/PJ/2025)"),
+    N_("have code 06 or 07 and are dated 2025 or later, which desktop e-Faktur may not report (KEP-54/PJ/2025)"),
+    N_("export them as XML for Coretax"),
 )}
+# Desktop e-Faktur is allowed again from 12 February 2025, but not for these codes (KEP-54/PJ/2025).
+DESKTOP_EXCLUDED_CODES = frozenset({"06", "07"})
 _PROBLEMS = {
-    CSV: (_TAX_OFF, _CANCELLED, _CORETAX_ONLY, _NO_NUMBER),
-    XML: (_TAX_OFF, _CANCELLED, _BEFORE_CORETAX, _IN_CORETAX, _NO_NUMBER),
+    CSV: (_TAX_OFF, _CANCELLED, _CORETAX_ONLY, _NOT_ON_DESKTOP, _NO_NUMBER, _BUYER_UNIDENTIFIED, _NO_FACILITY),
+    XML: (_TAX_OFF, _CANCELLED, _BEFORE_CORETAX, _IN_CORETAX, _NO_NUMBER, _BUYER_UNIDENTIFIED, _NO_FACILITY),
 }
 
 
@@ -179,8 +205,9 @@ def _records(invoices, lines, order: list[int], fmt: str, written: list[tuple[in
     """
     heads = {row[0]: row for row in invoices}
     lines_of: dict[int, list[ExportLine]] = {}
-    for invoice_id, kind, goods_code, item, unit, unit_price, quantity, total in lines:
-        lines_of.setdefault(invoice_id, []).append(ExportLine(kind, goods_code, item, unit, unit_price, quantity, total))
+    for invoice_id, kind, code, item, unit, price, quantity, discount, tax_base, other, vat in lines:
+        lines_of.setdefault(invoice_id, []).append(
+            ExportLine(kind, code, item, unit, price, quantity, discount, tax_base, other, vat))
     for invoice_id in order:
         head = heads.get(invoice_id)
         if head is None or invoice_id not in lines_of:
@@ -188,16 +215,18 @@ def _records(invoices, lines, order: list[int], fmt: str, written: list[tuple[in
                                         invoice_id=invoice_id))
         (
             _, revision, number, invoice_date, status, tax_enabled, code, customer_name, npwp_name, npwp, address,
-            email, document, document_number, country, dpp, dpp_other, vat_rate, ppn, nsfp, status_digit,
+            email, document, document_number, country, branch, dpp, dpp_other, vat_rate, vat, add_info, stamp,
+            custom_doc, custom_doc_period, nsfp, status_digit,
         ) = head
-        if not tax_enabled or status == STATUS_CANCELLED or (nsfp is None and (fmt == CSV or takes_range_number(code))):
+        if (not tax_enabled or status == STATUS_CANCELLED or (nsfp is None and (fmt == CSV or takes_range_number(code)))
+                or lacks_domestic_identity(document, npwp, country) or (needs_facility(code) and not (add_info and stamp))):
             raise ExportChanged(gettext("invoice %(number)s stopped being exportable while its file was written",
                                         number=number))
         written.append((invoice_id, revision))
         yield ExportInvoice(
             invoice_id, number, invoice_date, code, status_digit, nsfp, BuyerIdentity(document, npwp, document_number),
-            country, npwp_name or customer_name, address, email, dpp, dpp_other, vat_rate, ppn,
-            tuple(lines_of[invoice_id]),
+            country, npwp_name or customer_name, address, email, branch, dpp, dpp_other, vat_rate, vat,
+            Facility(add_info, stamp, custom_doc, custom_doc_period), tuple(lines_of[invoice_id]),
         )
 
 

@@ -1,16 +1,25 @@
 """The desktop e-Faktur import CSV (Faktur Keluaran). Pure: no Flask, no database.
 
 Three header lines, then per invoice one FK row followed by one OF row per line, every
-field quoted, CRLF line ends. FK amounts are the invoice's totals in whole rupiah; the
-OF rows of an invoice add up to them exactly (see vat.split_over_lines). For the 11/12
-case the DPP written is the other value, and the PPN 12% of it.
+field quoted, CRLF line ends. The file is in whole rupiah: FK's JUMLAH_DPP is the invoice's
+tax base (DPP Nilai Lain for the 11/12 case, else the DPP) rounded half up, its JUMLAH_PPN
+the PPN billed (the lines' VAT rounded down, as on the invoice). Each OF row carries its
+line's figures in whole rupiah, rounded so that the OF rows add up to FK exactly
+(amounts.whole_shares). How desktop e-Faktur itself rounds the 2025 code-04 case is not
+documented by any peer; FK's PPN is kept equal to the invoice's PPN.
+
+The buyer: its NPWP (15 or 16 digits); a person without NPWP by the NIK in the NPWP column
+(DJP's form since e-Faktur 4.0); 15 zeros only for a foreign buyer. A buyer in Indonesia
+with neither is refused before the file is written (exports.services).
 """
 import csv
 import io
 from collections.abc import Iterable, Iterator
 
-from ..identity import BUYER_NIK, BUYER_TIN, NO_NPWP_15
+from ..amounts import billed_ppn, price_cents, round_half_up_rupiah, whole_shares
+from ..facilities import desktop_additional_info, needs_facility
 from ..goods import NO_GOODS_CODE
+from ..identity import BUYER_NIK, BUYER_TIN, NO_NPWP_15, lacks_domestic_identity
 from ..money import format_quantity
 from ..nsfp import nsfp_digits
 from .records import ExportInvoice, one_line
@@ -32,36 +41,56 @@ MEDIA_TYPE = "text/csv"
 FLUSH_AT = 64 * 1024
 
 
-def buyer_npwp_and_name(invoice: ExportInvoice) -> tuple[str, str]:
-    """NPWP and NAMA as the importer takes them: the NPWP, or 15 zeros; a NIK buyer as <NIK>#NIK#NAMA#<name>."""
-    name = one_line(invoice.buyer_name)
-    if invoice.buyer.document == BUYER_TIN and invoice.buyer.npwp:
-        return invoice.buyer.npwp, name
-    if invoice.buyer.document == BUYER_NIK:
-        return NO_NPWP_15, f"{invoice.buyer.number}#NIK#NAMA#{name}"
-    return NO_NPWP_15, name
+def buyer_npwp(invoice: ExportInvoice) -> str:
+    """The NPWP column: the NPWP, a person's NIK, or 15 zeros for a foreign buyer."""
+    buyer = invoice.buyer
+    if lacks_domestic_identity(buyer.document, buyer.npwp, invoice.buyer_country):
+        raise ValueError(f"invoice {invoice.invoice_number}: a buyer in Indonesia with neither NPWP nor NIK")
+    if buyer.document == BUYER_TIN and buyer.npwp:
+        return buyer.npwp
+    if buyer.document == BUYER_NIK:
+        return buyer.number
+    return NO_NPWP_15
+
+
+def fk_totals(invoice: ExportInvoice) -> tuple[int, int]:
+    """JUMLAH_DPP and JUMLAH_PPN in whole rupiah."""
+    return round_half_up_rupiah(invoice.tax_base), billed_ppn(invoice.vat)
+
+
+def additional_info(invoice: ExportInvoice) -> str:
+    """ID_KETERANGAN_TAMBAHAN: the facility's desktop number for 07 and 08, else empty."""
+    if needs_facility(invoice.transaction_code) and invoice.facility.add_info:
+        return desktop_additional_info(invoice.transaction_code, invoice.facility.add_info)
+    return ""
 
 
 def fk_row(invoice: ExportInvoice) -> list[str]:
     if invoice.nsfp is None or invoice.status_digit is None:
         raise ValueError(f"invoice {invoice.invoice_number} has no E-Faktur No for the desktop CSV")
     day = invoice.invoice_date
-    npwp, name = buyer_npwp_and_name(invoice)
+    dpp, ppn = fk_totals(invoice)
     return [
         "FK", invoice.transaction_code, invoice.status_digit, nsfp_digits(invoice.nsfp), str(day.month), str(day.year),
-        f"{day.day}/{day.month}/{day.year}", npwp, name, one_line(invoice.buyer_address),
-        str(invoice.tax_base), str(invoice.ppn), "0", "", "0", "0", "0", "0", one_line(invoice.invoice_number), "0",
+        f"{day.day}/{day.month}/{day.year}", buyer_npwp(invoice), one_line(invoice.buyer_name),
+        one_line(invoice.buyer_address), str(dpp), str(ppn), "0", additional_info(invoice), "0", "0", "0", "0",
+        one_line(invoice.invoice_number), "0",
     ]
 
 
 def of_rows(invoice: ExportInvoice) -> list[list[str]]:
+    dpp, ppn = fk_totals(invoice)
+    lines = invoice.lines
+    dpps = whole_shares([line.other_tax_base for line in lines], dpp)
+    ppns = whole_shares([line.vat for line in lines], ppn)
     return [
         [
             "OF", "" if line.goods_code == NO_GOODS_CODE else line.goods_code, one_line(line.name),
-            str(line.unit_price), format_quantity(line.quantity), str(line.total), "0",
-            str(tax.other_tax_base), str(tax.vat), "0", "0",
+            str(line.unit_price), format_quantity(line.quantity),
+            str(round_half_up_rupiah(price_cents(line.unit_price, line.quantity))), str(line.discount),
+            str(line_dpp), str(line_ppn), "0", "0",
         ]
-        for line, tax in zip(invoice.lines, invoice.line_taxes())
+        for line, line_dpp, line_ppn in zip(lines, dpps, ppns)
     ]
 
 

@@ -1,14 +1,16 @@
 """The plain records the file writers are fed: what one invoice says to the tax office. No Flask.
 
 NamedTuples rather than dataclasses: an export builds 400,000 of them for 100,000 invoices.
+Every amount is the one stored by the amount model (amounts.py), in cents; the writers
+only format them (the XML to the cent, the desktop CSV in whole rupiah).
 """
-from dataclasses import dataclass
-from typing import NamedTuple
 from datetime import date
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
+from ..facilities import Facility
 from ..identity import BuyerIdentity
-from ..vat import LineTax, split_over_lines
 
 
 def one_line(text: str) -> str:
@@ -28,9 +30,12 @@ class ExportLine(NamedTuple):
     goods_code: str  # 6 digits
     name: str
     unit: str  # DJP unit code, e.g. UM.0018
-    unit_price: int
+    unit_price: int  # whole rupiah, before the discount
     quantity: Decimal
-    total: int  # quantity x unit price, whole rupiah
+    discount: int  # whole rupiah
+    tax_base: int  # cents: TaxBase, the line's DPP
+    other_tax_base: int  # cents: OtherTaxBase
+    vat: int  # cents: VAT
 
 
 class ExportInvoice(NamedTuple):
@@ -38,23 +43,22 @@ class ExportInvoice(NamedTuple):
     invoice_number: str
     invoice_date: date
     transaction_code: str
-    status_digit: str | None  # of the E-Faktur No; None when it holds none (code 10)
+    status_digit: str | None  # of the E-Faktur No; None when it holds none
     nsfp: int | None
     buyer: BuyerIdentity
     buyer_country: str
     buyer_name: str
     buyer_address: str
     buyer_email: str
-    dpp: int
-    dpp_other: int | None
+    buyer_branch_code: str  # the 6-digit suffix of the buyer's NITKU
+    dpp: int  # cents: the sum of the lines' TaxBase
+    dpp_other: int | None  # cents: the sum of their OtherTaxBase, None when the tax base is the DPP
     vat_rate: int
-    ppn: int  # the VAT as computed (carried for 07/08 too, where it is not charged)
+    vat: int  # cents: the sum of the lines' VAT (carried for 07/08 too, where it is not charged)
+    facility: Facility
     lines: tuple[ExportLine, ...]
 
     @property
     def tax_base(self) -> int:
+        """Cents: DPP Nilai Lain where it applies, else the DPP."""
         return self.dpp if self.dpp_other is None else self.dpp_other
-
-    def line_taxes(self) -> list[LineTax]:
-        """Each line's tax base and VAT; they add up to the invoice's totals exactly."""
-        return split_over_lines([line.total for line in self.lines], self.tax_base, self.ppn)

@@ -1,9 +1,8 @@
 """Invoices: the New/Edit Invoice form, status changes, filters.
 
 Every value goes through the project's one parser of its kind (money, identity, goods,
-e-mail, text); the service then applies the rules that need more than one field.
+facilities, e-mail, text); the service then applies the rules that need more than one field.
 """
-from ..i18n import DEFAULT_LANGUAGE, LANGUAGES, language
 from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -20,10 +19,24 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from ..amounts import Line, compute_amounts
 from ..emails import EmailError, parse_email
+from ..facilities import FACILITY_CODES, FacilityError, add_info_choices, parse_facility, stamp_choices
 from ..form_validators import not_blank, plain_text
-from ..goods import DEFAULT_UNIT, LINE_KINDS, NO_GOODS_CODE, UNIT_CODES, GoodsError, parse_goods_code
-from ..identity import BUYER_DOCUMENTS, BUYER_TIN, DEFAULT_COUNTRY, IdentityError, countries, parse_buyer_identity
+from ..goods import DEFAULT_UNIT, LINE_KINDS, NO_GOODS_CODE, UNIT_CODES, GoodsError, parse_goods_code, unit_name
+from ..i18n import DEFAULT_LANGUAGE, LANGUAGES, decimal_mark, language
+from ..identity import (
+    BUYER_DOCUMENTS,
+    BUYER_TIN,
+    DEFAULT_COUNTRY,
+    HEAD_OFFICE_LOCATION,
+    IdentityError,
+    countries,
+    domestic_identity_warning,
+    lacks_domestic_identity,
+    parse_buyer_identity,
+    parse_location_code,
+)
 from ..lang import gettext, lazy, lazy_gettext
 from ..money import MoneyError, parse_quantity, parse_rupiah
 from ..nsfp import INVOICE_TRANSACTION_CODES
@@ -35,13 +48,14 @@ class LineForm(Form):
     item = StringField(lazy_gettext("Item"), validators=[not_blank(lazy_gettext("Name the item.")), Length(max=200), plain_text])
     kind = SelectField(lazy_gettext("Goods or Services"), choices=[SelectChoice(k, lazy_gettext(v)) for k, v in LINE_KINDS.items()], default="A")
     goods_code = StringField(lazy_gettext("Code"), default=NO_GOODS_CODE)
-    unit = SelectField(lazy_gettext("Unit"), choices=[SelectChoice(k, lazy(lambda k=k, v=v: f"{gettext(v)} ({k})")) for k, v in UNIT_CODES.items()], default=DEFAULT_UNIT)
+    unit = SelectField(lazy_gettext("Unit"), choices=[SelectChoice(k, lazy(lambda k=k: f"{unit_name(k, language())} ({k})")) for k in UNIT_CODES], default=DEFAULT_UNIT)
     quantity = StringField(lazy_gettext("Quantity"), validators=[InputRequired(lazy_gettext("Enter a quantity."))], default="1")
     unit_price = StringField(lazy_gettext("Unit Price"), validators=[InputRequired(lazy_gettext("Enter a unit price."))])
+    discount = StringField(lazy_gettext("Discount"), default="")
 
     def validate_quantity(self, field):
         try:
-            field.parsed = parse_quantity(field.data)
+            field.parsed = parse_quantity(field.data, decimal_mark=decimal_mark())  # 1,555 is 1.555 to Indonesians
         except MoneyError as error:
             raise ValidationError(str(error))
 
@@ -50,6 +64,18 @@ class LineForm(Form):
             field.parsed = parse_rupiah(field.data, gettext("unit price"))
         except MoneyError as error:
             raise ValidationError(str(error))
+
+    def validate_discount(self, field):
+        if not (field.data or "").strip():
+            field.parsed = 0
+            return
+        try:
+            field.parsed = parse_rupiah(field.data, gettext("discount"))
+        except MoneyError as error:
+            raise ValidationError(str(error))
+        quantity, price = getattr(self.quantity, "parsed", None), getattr(self.unit_price, "parsed", None)
+        if quantity is not None and price is not None and Line("", quantity, price, field.parsed).discount_problem:
+            raise ValidationError(gettext("The discount cannot be more than the unit price x quantity."))
 
     def validate_goods_code(self, field):
         try:
@@ -90,6 +116,8 @@ class InvoiceForm(FlaskForm):
     npwp = StringField(lazy_gettext("NPWP"), validators=[Optional(), Length(max=30)])
     buyer_id_number = StringField(lazy_gettext("ID Number"), validators=[Optional(), Length(max=40)])
     buyer_country = SelectField(lazy_gettext("Country"), default=DEFAULT_COUNTRY)
+    buyer_branch_code = StringField(lazy_gettext("Branch code (NITKU)"), default=HEAD_OFFICE_LOCATION,
+                                    description=lazy_gettext("6 digits after the NPWP; 000000 for the head office."))
     address = TextAreaField(lazy_gettext("Address"), validators=[Optional(), Length(max=1000), plain_text])
     customer_email = StringField(lazy_gettext("Customer Email"), validators=[Length(max=254)])
     customer_language = SelectField(lazy_gettext("E-mail Language"), choices=[SelectChoice(code, name) for code, name in LANGUAGES.items()], default=DEFAULT_LANGUAGE,
@@ -102,12 +130,27 @@ class InvoiceForm(FlaskForm):
         choices=[SelectChoice(code, label) for code, label in INVOICE_TRANSACTION_CODES.items()],
         default="04",
     )
+    # Codes 07 and 08: DJP's lists differ per code, so each code has its own pair of fields.
+    add_info_07 = SelectField(lazy_gettext("Keterangan Tambahan (facility)"), default="", validate_choice=False)
+    facility_stamp_07 = SelectField(lazy_gettext("Cap Fasilitas (stamp)"), default="", validate_choice=False)
+    add_info_08 = SelectField(lazy_gettext("Keterangan Tambahan (facility)"), default="", validate_choice=False)
+    facility_stamp_08 = SelectField(lazy_gettext("Cap Fasilitas (stamp)"), default="", validate_choice=False)
+    custom_doc = StringField(lazy_gettext("Supporting document number"), validators=[Optional(), Length(max=100), plain_text])
+    custom_doc_period = StringField(lazy_gettext("Supporting document period (MMYYYY)"), validators=[Optional(), Length(max=10)])
     lines = LineList(FormField(LineForm), validators=[at_most_max_lines], min_entries=1, max_entries=MAX_LINES + 1)
+    # Sent only by the "Yes, change the code and save" button, after the form said what a new
+    # transaction code does to a numbered invoice (never rendered as a field of its own).
+    confirm_code_change = StringField(default="")
     submit = SubmitField(lazy_gettext("Save"))
 
     def __init__(self, *args, number_required: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.buyer_country.choices = [SelectChoice(code, name) for code, name in countries(language()).items()]
+        code = language()
+        self.buyer_country.choices = [SelectChoice(c, name) for c, name in countries(code).items()]
+        choose = SelectChoice("", gettext("Choose from DJP's list"))
+        for trx in FACILITY_CODES:
+            self[f"add_info_{trx}"].choices = [choose] + [SelectChoice(c, label) for c, label in add_info_choices(trx, code)]
+            self[f"facility_stamp_{trx}"].choices = [choose] + [SelectChoice(c, label) for c, label in stamp_choices(trx, code)]
         self.number_required = number_required
 
     def validate_number(self, field):
@@ -128,7 +171,23 @@ class InvoiceForm(FlaskForm):
         except IdentityError as error:
             getattr(self, error.field).errors.append(str(error))
             valid = False
+        # The facility of codes 07/08: the pair of fields of the chosen code (Invoice Tax on).
+        trx = self.transaction_code.data if self.tax_enabled.data else ""
+        try:
+            self.facility = parse_facility(trx, self[f"add_info_{trx}"].data if trx in FACILITY_CODES else "",
+                                           self[f"facility_stamp_{trx}"].data if trx in FACILITY_CODES else "",
+                                           self.custom_doc.data, self.custom_doc_period.data)
+        except FacilityError as error:
+            field = {"add_info": f"add_info_{trx}", "facility_stamp": f"facility_stamp_{trx}"}.get(error.field, error.field)
+            self[field].errors = list(self[field].errors) + [str(error)]
+            valid = False
         return valid
+
+    def validate_buyer_branch_code(self, field):
+        try:
+            field.parsed = parse_location_code(field.data)
+        except IdentityError as error:
+            raise ValidationError(str(error))
 
     def validate_customer_email(self, field):
         if not (field.data or "").strip():
@@ -178,3 +237,33 @@ class FilterForm(Form):
         default="",
     )
     per_page = SelectField(lazy_gettext("Rows per page"), choices=[SelectChoice(str(n), str(n)) for n in PAGE_SIZES], default=str(PAGE_SIZES[0]))
+
+
+def amounts_preview(form: InvoiceForm) -> dict:
+    """The amounts the form's lines give as typed so far (the lines that cannot be read yet are named),
+    and the warning for a buyer the tax office's files will refuse: the live totals of the form."""
+    lines, unreadable = [], []
+    for number, entry in enumerate(form.lines, start=1):
+        line = entry.form
+        if not (line.unit_price.data or "").strip():
+            continue  # not typed yet
+        try:
+            parsed = Line(line.item.data or "", parse_quantity(line.quantity.data, decimal_mark=decimal_mark()),
+                          parse_rupiah(line.unit_price.data),
+                          parse_rupiah(line.discount.data) if (line.discount.data or "").strip() else 0)
+        except MoneyError:
+            unreadable.append(number)
+            continue
+        if parsed.discount_problem:
+            unreadable.append(number)
+        else:
+            lines.append(parsed)
+    code, day, tax = form.transaction_code.data, form.invoice_date.data, bool(form.tax_enabled.data)
+    known = lines and day is not None and code in INVOICE_TRANSACTION_CODES
+    buyer = tax and lacks_domestic_identity(form.buyer_document.data or "", (form.npwp.data or "").strip(),
+                                            form.buyer_country.data or "")
+    return {
+        "amounts": compute_amounts(day, code, lines, tax) if known else None,
+        "code": code, "tax_enabled": tax, "unreadable": unreadable,
+        "buyer_warning": domestic_identity_warning() if buyer else None,
+    }

@@ -23,7 +23,8 @@ from ..goods import DEFAULT_UNIT, GOODS, NO_GOODS_CODE
 from ..identity import BUYER_DOCUMENTS, BUYER_TIN, DEFAULT_COUNTRY, BuyerIdentity
 from ..lang import N_
 from ..types import UTCDateTime
-from ..vat import vat_is_charged
+from ..amounts import CENTS, InvoiceAmounts, LineAmounts, billed_ppn, price_cents, vat_is_charged
+from ..facilities import Facility
 
 STATUS_UNPAID = "unpaid"
 STATUS_PARTIALLY_PAID = "partially_paid"
@@ -71,10 +72,19 @@ class Invoice(db.Model):
     tax_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     transaction_code: Mapped[str] = mapped_column(String(2), default="01")
     status: Mapped[str] = mapped_column(String(20), default=STATUS_UNPAID, index=True)
-    dpp: Mapped[int] = mapped_column(BigInteger, default=0)
-    dpp_other: Mapped[int | None] = mapped_column(BigInteger)
+    # The buyer's business location (the 6-digit suffix of its NITKU); 000000 is its head office.
+    buyer_branch_code: Mapped[str] = mapped_column(String(6), default="000000", server_default="000000")
+    # The sums of the lines' figures, in cents (amounts.py): DPP, DPP Nilai Lain (None when the
+    # tax base is the DPP itself) and VAT; the PPN billed is vat_cents in whole rupiah, rounded down.
+    dpp_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    dpp_other_cents: Mapped[int | None] = mapped_column(BigInteger)
     vat_rate: Mapped[int] = mapped_column(Integer, default=0)
-    ppn: Mapped[int] = mapped_column(BigInteger, default=0)
+    vat_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # Codes 07 and 08: the facility from DJP's lists (facilities.py), and its supporting document.
+    facility_add_info: Mapped[str] = mapped_column(String(8), default="", server_default="")
+    facility_stamp: Mapped[str] = mapped_column(String(8), default="", server_default="")
+    custom_doc: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    custom_doc_period: Mapped[str] = mapped_column(String(6), default="", server_default="")
     # Set when the e-Faktur PDF is uploaded: the number was reported and may never return.
     efaktur_reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The 17-digit number DJP assigned in Coretax (stored as received, never allocated here).
@@ -106,12 +116,31 @@ class Invoice(db.Model):
         return self.tax_enabled and vat_is_charged(self.transaction_code)
 
     @property
-    def grand_total(self) -> int:
-        return self.dpp + (self.ppn if self.vat_charged else 0)
+    def ppn(self) -> int:
+        """The PPN billed: the lines' VAT in whole rupiah, rounded down (also for 07/08, where it is not charged)."""
+        return billed_ppn(self.vat_cents)
 
     @property
-    def tax_base(self) -> int:
-        return self.dpp if self.dpp_other is None else self.dpp_other
+    def grand_total_cents(self) -> int:
+        return self.dpp_cents + (self.ppn * CENTS if self.vat_charged else 0)
+
+    @property
+    def tax_base_cents(self) -> int:
+        """What the VAT is computed on: DPP Nilai Lain where it applies, else the DPP."""
+        return self.dpp_cents if self.dpp_other_cents is None else self.dpp_other_cents
+
+    @property
+    def amounts(self) -> InvoiceAmounts:
+        """The figures as stored (what the files carry), in the amount model's shape."""
+        return InvoiceAmounts(
+            tuple(LineAmounts(line.selling_price_cents, line.discount * CENTS, line.tax_base_cents,
+                              line.other_tax_base_cents, line.vat_cents) for line in self.lines),
+            self.vat_rate, self.dpp_other_cents is not None, self.vat_charged,
+        )
+
+    @property
+    def facility(self) -> Facility:
+        return Facility(self.facility_add_info, self.facility_stamp, self.custom_doc, self.custom_doc_period)
 
     @property
     def buyer_name(self) -> str:
@@ -136,6 +165,7 @@ class InvoiceLine(db.Model):
     __table_args__ = (
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("unit_price >= 0", name="unit_price_not_negative"),
+        CheckConstraint("discount >= 0", name="discount_not_negative"),
         CheckConstraint("kind IN ('A', 'B')", name="kind"),
     )
 
@@ -144,10 +174,21 @@ class InvoiceLine(db.Model):
     position: Mapped[int] = mapped_column(Integer)
     item: Mapped[str] = mapped_column(String(200))
     quantity: Mapped[Decimal] = mapped_column(Numeric(14, 2))
-    unit_price: Mapped[int] = mapped_column(BigInteger)
-    total: Mapped[int] = mapped_column(BigInteger)
+    unit_price: Mapped[int] = mapped_column(BigInteger)  # whole rupiah, before the discount
+    discount: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # whole rupiah
+    # The line's figures as amounts.py computes them, in cents: TaxBase (DPP), OtherTaxBase
+    # (DPP Nilai Lain, or the DPP) and VAT. Kept as computed when saved: an invoice already
+    # exported keeps the figures the tax office got.
+    tax_base_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    other_tax_base_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    vat_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     kind: Mapped[str] = mapped_column(String(1), default=GOODS, server_default=GOODS)  # A goods, B services
     goods_code: Mapped[str] = mapped_column(String(6), default=NO_GOODS_CODE, server_default=NO_GOODS_CODE)
     unit: Mapped[str] = mapped_column(String(7), default=DEFAULT_UNIT, server_default=DEFAULT_UNIT)
 
     invoice: Mapped[Invoice] = relationship(back_populates="lines")
+
+    @property
+    def selling_price_cents(self) -> int:
+        """Harga Jual: unit price x quantity, before the discount."""
+        return price_cents(self.unit_price, self.quantity)

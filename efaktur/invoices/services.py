@@ -11,11 +11,12 @@ from ..database import is_postgresql, write_transaction
 from ..errors import Refused
 from ..extensions import db
 from ..goods import DEFAULT_UNIT, GOODS, NO_GOODS_CODE
-from ..identity import BUYER_DOCUMENTS, BUYER_TIN, DEFAULT_COUNTRY
+from ..identity import BUYER_DOCUMENTS, BUYER_TIN, DEFAULT_COUNTRY, HEAD_OFFICE_LOCATION
 from ..lang import N_, gettext
-from ..nsfp import CORETAX_ONLY_CODE, INVOICE_TRANSACTION_CODES
+from ..nsfp import CORETAX_ONLY_CODE, INVOICE_TRANSACTION_CODES, format_efaktur_no
 from ..numbers.ledger import change_live_code, live_number_of
-from ..vat import RATE_12_FROM, Line, compute_vat
+from ..amounts import RATE_12_FROM, InvoiceAmounts, Line, compute_amounts
+from ..facilities import NO_FACILITY, Facility, needs_facility
 from .models import STATUS_CANCELLED, STATUS_LABELS, STORED_STATUSES, Invoice, InvoiceLine
 
 MAX_LINES = 100
@@ -72,8 +73,14 @@ class InvoiceDraft:
     buyer_document: str = BUYER_TIN
     buyer_document_number: str = ""
     buyer_country: str = DEFAULT_COUNTRY
+    buyer_branch_code: str = HEAD_OFFICE_LOCATION  # the 6-digit suffix of the buyer's NITKU
+    facility: Facility = NO_FACILITY  # codes 07 and 08 only
     # Filled in by the service: the fields an edit changed, for the activity log.
     changed: list[str] = field(default_factory=list, compare=False)
+
+    @property
+    def amounts(self) -> InvoiceAmounts:
+        return compute_amounts(self.invoice_date, self.transaction_code, self.lines, self.tax_enabled)
 
 
 # What the activity log calls each field when an edit changes it.
@@ -88,10 +95,15 @@ FIELD_LABELS = {
     "buyer_document": N_("Buyer ID"),
     "buyer_document_number": N_("ID Number"),
     "buyer_country": N_("Country"),
+    "buyer_branch_code": N_("Branch code (NITKU)"),
     "invoice_date": N_("Invoice Date"),
     "due_date": N_("Due Date"),
     "tax_enabled": N_("Invoice Tax"),
     "transaction_code": N_("Transaction Code"),
+    "facility_add_info": N_("Keterangan Tambahan"),
+    "facility_stamp": N_("Cap Fasilitas"),
+    "custom_doc": N_("Supporting document"),
+    "custom_doc_period": N_("Supporting document period"),
 }
 
 
@@ -109,11 +121,16 @@ def _check_draft(draft: InvoiceDraft) -> None:
         errors["due_date"] = gettext("The due date cannot be before the invoice date.")
     if not draft.lines:
         errors["lines"] = gettext("Add at least one line.")
+    elif any(line.discount_problem for line in draft.lines):
+        errors["lines"] = gettext("A line's discount cannot be more than its unit price x quantity.")
     elif len(draft.lines) > MAX_LINES:
         errors["lines"] = gettext("An invoice has at most %(max_lines)s lines; this one has %(count)s. Split it in "
                                   "two.", max_lines=MAX_LINES, count=len(draft.lines))
     if draft.buyer_document not in BUYER_DOCUMENTS:
         errors["buyer_document"] = gettext("Choose how the buyer is identified.")
+    if needs_facility(draft.transaction_code) and draft.tax_enabled and not (draft.facility.add_info and draft.facility.stamp):
+        errors["add_info"] = gettext("Code %(code)s needs its facility and stamp from DJP's lists.",
+                                     code=draft.transaction_code)
     if errors:
         raise InvoiceRefused(errors)
 
@@ -162,33 +179,55 @@ def _taken_message(number: str, existing: str) -> str:
                    number=number, existing=existing)
 
 
+def _column_values(draft: InvoiceDraft, number: str) -> dict:
+    """The invoice's columns (but its amounts) as a draft sets them."""
+    tin = draft.buyer_document == BUYER_TIN
+    facility = draft.facility if needs_facility(draft.transaction_code) else NO_FACILITY
+    return {
+        "number": number,
+        "customer_name": draft.customer_name,
+        "npwp_name": draft.npwp_name,
+        "npwp": draft.npwp if tin else "",
+        "address": draft.address,
+        "customer_email": draft.customer_email,
+        "customer_language": draft.customer_language,
+        "buyer_document": draft.buyer_document,
+        "buyer_document_number": "" if tin else draft.buyer_document_number,
+        "buyer_country": draft.buyer_country,
+        "buyer_branch_code": draft.buyer_branch_code if tin else HEAD_OFFICE_LOCATION,
+        "invoice_date": draft.invoice_date,
+        "due_date": draft.due_date,
+        "tax_enabled": draft.tax_enabled,
+        "transaction_code": draft.transaction_code,
+        "facility_add_info": facility.add_info,
+        "facility_stamp": facility.stamp,
+        "custom_doc": facility.custom_doc,
+        "custom_doc_period": facility.custom_doc_period,
+    }
+
+
 def _apply(invoice: Invoice, draft: InvoiceDraft, number: str) -> None:
-    amounts = compute_vat(draft.invoice_date, draft.transaction_code, draft.lines, draft.tax_enabled)
-    invoice.number = number
-    invoice.customer_name = draft.customer_name
-    invoice.npwp_name = draft.npwp_name
-    invoice.npwp = draft.npwp if draft.buyer_document == BUYER_TIN else ""
-    invoice.address = draft.address
-    invoice.customer_email = draft.customer_email
-    invoice.customer_language = draft.customer_language
-    invoice.buyer_document = draft.buyer_document
-    invoice.buyer_document_number = "" if draft.buyer_document == BUYER_TIN else draft.buyer_document_number
-    invoice.buyer_country = draft.buyer_country
-    invoice.invoice_date = draft.invoice_date
-    invoice.due_date = draft.due_date
-    invoice.tax_enabled = draft.tax_enabled
-    invoice.transaction_code = draft.transaction_code
-    invoice.dpp = amounts.dpp
-    invoice.dpp_other = amounts.dpp_other
-    invoice.vat_rate = amounts.rate_percent
-    invoice.ppn = amounts.ppn
-    invoice.lines = [
-        InvoiceLine(
-            position=i, item=line.item, quantity=line.quantity, unit_price=line.unit_price, total=line.total,
-            kind=line.kind, goods_code=line.goods_code, unit=line.unit,
-        )
+    for name, value in _column_values(draft, number).items():
+        setattr(invoice, name, value)
+    lines = [
+        InvoiceLine(position=i, item=line.item, quantity=line.quantity, unit_price=line.unit_price,
+                    discount=line.discount, kind=line.kind, goods_code=line.goods_code, unit=line.unit)
         for i, line in enumerate(draft.lines)
     ]
+    _store_figures(invoice, draft.amounts, lines)
+    invoice.lines = lines
+
+
+def _store_figures(invoice: Invoice, amounts: InvoiceAmounts, lines: list[InvoiceLine]) -> None:
+    """The figures amounts.py computed, on the invoice and on each of its lines."""
+    invoice.dpp_cents = amounts.dpp
+    invoice.dpp_other_cents = amounts.dpp_other
+    invoice.vat_rate = amounts.rate_percent
+    invoice.vat_cents = amounts.vat
+    for line, figures in zip(lines, amounts.lines, strict=True):
+        line.tax_base_cents = figures.tax_base
+        line.other_tax_base_cents = figures.other_tax_base
+        line.vat_cents = figures.vat
 
 
 def _flush_or_refuse(number: str) -> None:
@@ -215,8 +254,8 @@ def create_invoice(draft: InvoiceDraft, api_token_id: int | None = None, externa
         record(
             "invoice.created",
             N_("Created invoice %(number)s for %(customer)s (DPP %(dpp)s, PPN %(ppn)s)."),
-            subject=f"invoice:{invoice.id}", number=invoice.number, customer=invoice.customer_name, dpp=invoice.dpp,
-            ppn=invoice.ppn,
+            subject=f"invoice:{invoice.id}", number=invoice.number, customer=invoice.customer_name,
+            dpp={"cents": invoice.dpp_cents}, ppn=invoice.ppn,
         )
     return invoice
 
@@ -238,36 +277,108 @@ def edit_refusal(invoice: Invoice) -> str | None:
     return None
 
 
-def _line_values(lines) -> list[tuple]:
-    return [(l.item, l.quantity, l.unit_price, l.kind, l.goods_code, l.unit) for l in lines]
+LINE_FIELD_LABELS = {
+    "item": N_("Item"),
+    "kind": N_("Goods or Services"),
+    "goods_code": N_("Code"),
+    "unit": N_("Unit"),
+    "quantity": N_("Quantity"),
+    "unit_price": N_("Unit Price"),
+    "discount": N_("Discount"),
+}
+EMPTY = {"t": N_("(empty)")}
+ON, OFF = {"t": N_("on")}, {"t": N_("off")}
 
 
-def _changes(invoice: Invoice, draft: InvoiceDraft, number: str) -> list[str]:
-    """Human descriptions of what the draft changes, e.g. "Customer Name: PT A to PT B"."""
+def _shown(value):
+    """A value as the activity log keeps it for its reader: booleans and empty values as words."""
+    if isinstance(value, bool):
+        return ON if value else OFF
+    if value is None or value == "":
+        return EMPTY
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _line_value(name: str, value):
+    if name == "quantity":
+        return {"qty": str(value)}
+    return _shown(value)
+
+
+def _line_changes(old_lines, new_lines) -> list[dict]:
+    """Line by line: what changed (line 2 Unit Price: 100,000 to 120,000), what was added or removed."""
     changes = []
-    new_values = {**{name: getattr(draft, name) for name in FIELD_LABELS}, "number": number}
-    if new_values["buyer_document"] != BUYER_TIN:
-        new_values["npwp"] = ""
-    else:
-        new_values["buyer_document_number"] = ""
-    for name, label in FIELD_LABELS.items():
-        old, new = getattr(invoice, name), new_values[name]
-        if old != new:
-            if isinstance(old, bool):
-                old, new = ("on" if old else "off"), ("on" if new else "off")
-            changes.append(f"{label}: {old or '(empty)'} to {new or '(empty)'}")
-    if _line_values(invoice.lines) != _line_values(draft.lines):
-        changes.append(f"lines ({len(invoice.lines)} to {len(draft.lines)})")
+    for position in range(max(len(old_lines), len(new_lines))):
+        line_no = position + 1
+        if position >= len(old_lines):
+            new = new_lines[position]
+            changes.append({"m": N_("line %(line)s added: %(item)s, %(quantity)s x %(price)s"), "line": line_no,
+                            "item": new.item, "quantity": {"qty": str(new.quantity)}, "price": new.unit_price})
+        elif position >= len(new_lines):
+            changes.append({"m": N_("line %(line)s removed: %(item)s"), "line": line_no,
+                            "item": old_lines[position].item})
+        else:
+            old, new = old_lines[position], new_lines[position]
+            for name, label in LINE_FIELD_LABELS.items():
+                before, after = getattr(old, name), getattr(new, name)
+                if before != after:
+                    changes.append({"m": N_("line %(line)s %(field)s: %(before)s to %(after)s"), "line": line_no,
+                                    "field": {"t": label}, "before": _line_value(name, before),
+                                    "after": _line_value(name, after)})
     return changes
 
 
-def update_invoice(invoice_id: int, draft: InvoiceDraft) -> tuple[Invoice, list[str]]:
+def _changes(invoice: Invoice, draft: InvoiceDraft, number: str) -> list[dict]:
+    """What the draft changes, as the activity log's items: each field before and after, the lines, and
+    the totals when they move (DPP 100,000.00 to 120,000.00; PPN 11,000 to 13,200)."""
+    changes = []
+    for name, new in _column_values(draft, number).items():
+        old = getattr(invoice, name)
+        if old != new:
+            changes.append({"m": N_("%(field)s: %(before)s to %(after)s"), "field": {"t": FIELD_LABELS[name]},
+                            "before": _shown(old), "after": _shown(new)})
+    changes += _line_changes(invoice.lines, draft.lines)
+    amounts = draft.amounts
+    if changes and amounts.dpp != invoice.dpp_cents:
+        changes.append({"m": N_("DPP %(before)s to %(after)s"), "before": {"cents": invoice.dpp_cents},
+                        "after": {"cents": amounts.dpp}})
+    if changes and amounts.ppn != invoice.ppn:
+        changes.append({"m": N_("PPN %(before)s to %(after)s"), "before": invoice.ppn, "after": amounts.ppn})
+    return changes
+
+
+@dataclass(frozen=True)
+class CodeChange:
+    """What changing a numbered invoice's transaction code does: asked before it is saved."""
+
+    efaktur_no_before: str
+    efaktur_no_after: str
+    ppn_before: int
+    ppn_after: int
+
+
+class CodeChangeUnconfirmed(Refused):
+    """The edit changes the transaction code of an invoice that holds an E-Faktur No: ask first."""
+
+    def __init__(self, change: CodeChange):
+        super().__init__({"transaction_code": gettext(
+            "E-Faktur No %(before)s becomes %(after)s, and the PPN %(ppn_before)s becomes %(ppn_after)s.",
+            before=change.efaktur_no_before, after=change.efaktur_no_after, ppn_before=change.ppn_before,
+            ppn_after=change.ppn_after)})
+        self.change = change
+
+
+def update_invoice(invoice_id: int, draft: InvoiceDraft, code_change_confirmed: bool = False) -> tuple[Invoice, list[dict]]:
     """Edit an invoice; returns it and the list of changes (empty when nothing changed).
 
     While it holds no number everything may change. Holding one, everything but the year
     of its date (the number belongs to that year); its Invoice Tax stays on and its code
-    stays one an E-Faktur No can carry. A reported or cancelled invoice is not edited.
-    Any change sends the Export Status back to Not Exported.
+    stays one an E-Faktur No can carry, and a new code (which changes the E-Faktur No and
+    may change the PPN) is saved only once confirmed: CodeChangeUnconfirmed says what it does.
+    A reported or cancelled invoice is not edited. Any change sends the Export Status back
+    to Not Exported.
     """
     _check_draft(draft)
     number = draft.number.strip()
@@ -295,6 +406,10 @@ def update_invoice(invoice_id: int, draft: InvoiceDraft) -> tuple[Invoice, list[
                                                      "E-Faktur No.", held=held)
             if errors:
                 raise InvoiceRefused(errors)
+            if draft.transaction_code != live.transaction_code and not code_change_confirmed:
+                raise CodeChangeUnconfirmed(CodeChange(
+                    live.efaktur_no, format_efaktur_no(draft.transaction_code, live.status_digit, live.number),
+                    invoice.ppn, draft.amounts.ppn))
         existing = _number_taken(number, exclude_id=invoice.id)
         if existing:
             raise InvoiceRefused({"number": _taken_message(number, existing)})
@@ -310,13 +425,57 @@ def update_invoice(invoice_id: int, draft: InvoiceDraft) -> tuple[Invoice, list[
             before = live.efaktur_no
             change_live_code(invoice.id, invoice.transaction_code)
             db.session.refresh(live)
-            changes.append(f"E-Faktur No {before} became {live.efaktur_no}")
+            changes.append({"m": N_("E-Faktur No %(before)s became %(after)s"), "before": before,
+                            "after": live.efaktur_no})
         record(
             "invoice.edited",
             N_("Edited invoice %(number)s: %(changes)s."),
-            subject=f"invoice:{invoice.id}", number=invoice.number, changes="; ".join(changes),
+            subject=f"invoice:{invoice.id}", number=invoice.number, changes={"each": changes},
         )
     return invoice, changes
+
+
+def recomputed_amounts(invoice: Invoice) -> InvoiceAmounts | None:
+    """The figures the amount model gives the invoice's lines today, when they differ from the stored
+    ones (an invoice exported before DJP's line-by-line rules keeps what the tax office got); None
+    when they agree, or when the invoice was reported (its figures are the tax office's for good)."""
+    if invoice.efaktur_reported_at is not None:
+        return None
+    fresh = compute_amounts(invoice.invoice_date, invoice.transaction_code,
+                            [Line(l.item, l.quantity, l.unit_price, l.discount) for l in invoice.lines],
+                            invoice.tax_enabled)
+    stored = invoice.amounts
+    same = (fresh.rate_percent, fresh.dpp_other, fresh.lines) == (stored.rate_percent, stored.dpp_other, stored.lines)
+    return None if same else fresh
+
+
+def recompute_invoice(invoice_id: int) -> tuple[Invoice, InvoiceAmounts, InvoiceAmounts]:
+    """Store the amount model's figures on an invoice whose stored ones are from the old rules;
+    it is Not Exported again (the tax office must get the new figures). Returns it, old and new."""
+    with write_transaction():
+        invoice = _lock(invoice_id)
+        if invoice is None:
+            raise InvoiceRefused({"invoice": gettext("This invoice no longer exists.")})
+        refusal = edit_refusal(invoice)
+        if refusal:
+            raise InvoiceRefused({"invoice": refusal})
+        fresh = recomputed_amounts(invoice)
+        if fresh is None:
+            raise InvoiceRefused({"invoice": gettext("The figures of invoice %(number)s are already DJP's; nothing to "
+                                                     "recompute.", number=invoice.number)})
+        before = invoice.amounts
+        _store_figures(invoice, fresh, invoice.lines)
+        invoice.revision += 1
+        invoice.exported_at = None
+        invoice.exported_by = None
+        record(
+            "invoice.recomputed",
+            N_("Recomputed the figures of invoice %(number)s line by line: DPP %(dpp_before)s to %(dpp_after)s, PPN "
+               "%(ppn_before)s to %(ppn_after)s; it is Not Exported until exported again."),
+            subject=f"invoice:{invoice.id}", number=invoice.number, dpp_before={"cents": before.dpp},
+            dpp_after={"cents": fresh.dpp}, ppn_before=before.ppn, ppn_after=fresh.ppn,
+        )
+    return invoice, before, fresh
 
 
 # Cancelled is final: a cancelled invoice stays cancelled (its number may then be cancelled too).

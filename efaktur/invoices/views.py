@@ -12,18 +12,30 @@ from ..files.queries import invoice_files
 from ..files.services import record_coretax_number
 from ..ids import IdsError, parse_ids
 from ..lang import gettext, lazy_gettext
-from ..money import format_quantity
+from .. import i18n
+from ..amounts import default_transaction_code
+from ..identity import domestic_identity_warning, lacks_domestic_identity
 from ..numbers.ledger import MAX_BATCH, LedgerRefused, cancel_number, generate_numbers
 from ..numbers.services import year_count
 from ..numbers.views import CHANGED_EVENT as NUMBERS_CHANGED
 from ..settings.alerts import recheck_after_generate, threshold_warning
 from ..settings.services import current_settings
-from ..vat import default_transaction_code
 from ..web import is_htmx, local_today, modal_error, page_number, safe_local_url, success_response, with_trigger
-from .forms import NUMBER_NOT_SET, NUMBER_SET, PAGE_SIZES, FilterForm, GenerateForm, InvoiceForm, LineForm, StatusForm
+from .forms import (
+    NUMBER_NOT_SET,
+    NUMBER_SET,
+    PAGE_SIZES,
+    FilterForm,
+    GenerateForm,
+    InvoiceForm,
+    LineForm,
+    StatusForm,
+    amounts_preview,
+)
 from .models import STATUS_LABELS, Invoice
 from .queries import invoice_query, live_numbers, number_history, numberable
 from .services import (
+    CodeChangeUnconfirmed,
     DraftLine,
     InvoiceDraft,
     InvoiceRefused,
@@ -31,6 +43,8 @@ from .services import (
     create_invoice,
     edit_refusal,
     is_cancellable_number,
+    recompute_invoice,
+    recomputed_amounts,
     update_invoice,
 )
 
@@ -86,6 +100,13 @@ def _success(message: str, warning: str | None = None, *events: str):
     return success_response(message, safe_local_url(request.referrer, url_for("invoices.index")), events, warning)
 
 
+def _refused_on_form(form: InvoiceForm, refused: InvoiceRefused) -> None:
+    """A service's refusal on the fields it names; the facility's on the pair of the invoice's code."""
+    code = form.transaction_code.data
+    errors = {(f"add_info_{code}" if name == "add_info" else name): message for name, message in refused.errors.items()}
+    apply_field_errors(form, errors, "number")
+
+
 def _draft(form: InvoiceForm) -> InvoiceDraft:
     return InvoiceDraft(
         number=(form.number.data or "").strip(),
@@ -98,15 +119,18 @@ def _draft(form: InvoiceForm) -> InvoiceDraft:
         buyer_document=form.buyer.document,
         buyer_document_number=form.buyer.number,
         buyer_country=form.buyer_country.data,
+        buyer_branch_code=form.buyer_branch_code.parsed,
         invoice_date=form.invoice_date.data,
         due_date=form.due_date.data,
         tax_enabled=form.tax_enabled.data,
         transaction_code=form.transaction_code.data,
+        facility=form.facility,
         lines=[
             DraftLine(
                 entry.form.item.data.strip(),
                 entry.form.quantity.parsed,
                 entry.form.unit_price.parsed,
+                entry.form.discount.parsed,
                 kind=entry.form.kind.data,
                 goods_code=entry.form.goods_code.parsed,
                 unit=entry.form.unit.data,
@@ -116,11 +140,19 @@ def _draft(form: InvoiceForm) -> InvoiceDraft:
     )
 
 
-def _form_response(form: InvoiceForm, title: str, action: str):
+@bp.post("/amounts")
+def amounts():
+    """The New Invoice and Edit forms' live totals: what Save would store, from the form as typed."""
+    return render_template("invoices/_partials/amounts_preview.html", preview=amounts_preview(InvoiceForm()))
+
+
+def _form_response(form: InvoiceForm, title: str, action: str, code_change=None):
+    """The form (with its errors: 422), or the question a new transaction code of a numbered invoice asks."""
     template = "invoices/_partials/invoice_form.html" if is_htmx() else "invoices/invoice_form_page.html"
     blank_line = LineForm(prefix="lines-__index__-")  # the row "+ Add line" copies
-    return render_template(template, form=form, title=title, action=action, blank_line=blank_line), (
-        422 if form.errors else 200
+    return render_template(template, form=form, title=title, action=action, blank_line=blank_line,
+                           code_change=code_change, preview=amounts_preview(form)), (
+        422 if form.errors or code_change else 200
     )
 
 
@@ -135,7 +167,7 @@ def new():
         try:
             invoice = create_invoice(_draft(form))
         except InvoiceRefused as refused:
-            apply_field_errors(form, refused.errors, "number")
+            _refused_on_form(form, refused)
         else:
             return _success(gettext("Invoice %(number)s saved.", number=invoice.number), None, CHANGED_EVENT)
     return _form_response(form, gettext("New Invoice"), url_for("invoices.new"))
@@ -151,6 +183,7 @@ def _form_data(invoice: Invoice) -> dict:
         "npwp": invoice.npwp,
         "buyer_id_number": invoice.buyer_document_number,
         "buyer_country": invoice.buyer_country,
+        "buyer_branch_code": invoice.buyer_branch_code,
         "address": invoice.address,
         "customer_email": invoice.customer_email,
         "customer_language": invoice.customer_language,
@@ -158,14 +191,19 @@ def _form_data(invoice: Invoice) -> dict:
         "due_date": invoice.due_date,
         "tax_enabled": invoice.tax_enabled,
         "transaction_code": invoice.transaction_code,
+        f"add_info_{invoice.transaction_code}": invoice.facility_add_info,
+        f"facility_stamp_{invoice.transaction_code}": invoice.facility_stamp,
+        "custom_doc": invoice.custom_doc,
+        "custom_doc_period": invoice.custom_doc_period,
         "lines": [
             {
                 "item": line.item,
                 "kind": line.kind,
                 "goods_code": line.goods_code,
                 "unit": line.unit,
-                "quantity": format_quantity(line.quantity),
+                "quantity": i18n.quantity(line.quantity, grouped=False),  # read back in the same language
                 "unit_price": str(line.unit_price),
+                "discount": str(line.discount) if line.discount else "",
             }
             for line in invoice.lines
         ],
@@ -185,9 +223,12 @@ def edit(invoice_id: int):
     form = InvoiceForm(number_required=True)
     if form.validate_on_submit():
         try:
-            invoice, changes = update_invoice(invoice_id, _draft(form))
+            confirmed = form.confirm_code_change.data == "yes"
+            invoice, changes = update_invoice(invoice_id, _draft(form), code_change_confirmed=confirmed)
+        except CodeChangeUnconfirmed as unconfirmed:
+            return _form_response(form, title, action, code_change=unconfirmed.change)
         except InvoiceRefused as refused:
-            apply_field_errors(form, refused.errors, "number")
+            _refused_on_form(form, refused)
         else:
             if not changes:
                 return _success(gettext("Nothing changed on invoice %(number)s.", number=invoice.number), None)
@@ -211,6 +252,10 @@ def _detail_context(invoice: Invoice, status_form=None, error=None, coretax_form
         "history": number_history(invoice.id),
         "status_form": form,
         "can_cancel_number": is_cancellable_number(invoice, live),
+        "amounts": invoice.amounts,
+        "recompute": recomputed_amounts(invoice) if not edit_refusal(invoice) else None,
+        "buyer_warning": domestic_identity_warning() if invoice.tax_enabled and lacks_domestic_identity(
+            invoice.buyer_document, invoice.npwp, invoice.buyer_country) else None,
         "edit_refusal": edit_refusal(invoice),
         "today": local_today(),
         "labels": STATUS_LABELS,
@@ -330,6 +375,31 @@ def _generated_response(result, warning: str | None = None):
     if is_htmx():  # the list, reloading itself, highlights the rows just numbered
         response = with_trigger(response, **{CHANGED_EVENT: {"numbered": [item.invoice_id for item in issued[:HIGHLIGHTED]]}})
     return response
+
+
+@bp.route("/<int:invoice_id>/recompute", methods=["GET", "POST"])
+def recompute(invoice_id: int):
+    """Recompute an invoice's figures that were stored by the old rules: shows both, asks, then stores."""
+    invoice = db.get_or_404(Invoice, invoice_id)
+    title = gettext("Recompute the figures")
+    form = GenerateForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            return modal_error(gettext("The form expired; reload the page and try again."), title)
+        try:
+            invoice, before, after = recompute_invoice(invoice_id)
+        except InvoiceRefused as refused:
+            return modal_error("; ".join(refused.errors.values()), title)
+        return _success(gettext("Invoice %(number)s recomputed: DPP %(dpp)s, PPN %(ppn)s. Export it again.",
+                                number=invoice.number, dpp=i18n.rupiah(after.dpp), ppn=i18n.money(after.ppn)),
+                        None, CHANGED_EVENT)
+    refusal = edit_refusal(invoice)
+    after = None if refusal else recomputed_amounts(invoice)
+    if after is None:
+        return modal_error(refusal or gettext("The figures of invoice %(number)s are already DJP's; nothing to "
+                                              "recompute.", number=invoice.number), title)
+    return render_template("invoices/_partials/confirm_recompute.html", invoice=invoice, before=invoice.amounts,
+                           after=after, form=form)
 
 
 @bp.route("/<int:invoice_id>/cancel-number", methods=["GET", "POST"])

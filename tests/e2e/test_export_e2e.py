@@ -23,7 +23,8 @@ def seed(server):
     ]
     generate(app, may)
     make_invoice(app, invoice_date="2026-05-20", number="INV-2026-000103", code="04", customer_name="Toko Sejahtera",
-                 npwp="", npwp_name="", due_date="2026-06-19")
+                 npwp="", npwp_name="", buyer_document="nik", buyer_document_number="3171012345678901",
+                 due_date="2026-06-19")
     make_invoice(app, invoice_date="2026-06-02", number="INV-2026-000104", code="04")
     return may
 
@@ -99,14 +100,21 @@ def test_edit_an_invoice_in_its_modal(logged_in_page, live_server):
     page.get_by_role("link", name="Edit").click()
     dialog = page.locator("dialog#invoice-modal")
     expect(dialog.get_by_label("Invoice No")).to_have_value("INV-2026-000103")
-    dialog.get_by_label("Buyer ID").select_option("nik")
-    expect(dialog.get_by_label("NPWP", exact=True)).to_be_hidden()
-    dialog.get_by_label("ID Number").fill("3171012345678901")
+    expect(dialog.get_by_label("ID Number")).to_have_value("3171012345678901")
+    dialog.get_by_label("Buyer ID").select_option("tin")
+    expect(dialog.get_by_label("ID Number")).to_be_hidden()
+    dialog.get_by_label("NPWP", exact=True).fill("02.345.678.9-012.000")
+    expect(dialog.get_by_label("Branch code (NITKU)")).to_have_value("000000")
     dialog.get_by_label("Customer Email").fill("owner@tokosejahtera.co.id")
     dialog.get_by_label("Unit Price 1").fill("2.500.000")
+    dialog.get_by_label("Discount 1").fill("100.000")
+    # The amounts as they will be saved, computed by the server while typing: 2,400,000 at code 04.
+    expect(dialog.locator("#preview-dpp")).to_have_text("Rp 2,400,000.00")
+    expect(dialog.locator("#preview-dpp-other")).to_have_text("Rp 2,200,000.00")
+    expect(dialog.locator("#preview-total")).to_have_text("Rp 2,664,000.00")
     dialog.get_by_role("button", name="Save").click()
     success = page.locator("dialog#success-modal")
     expect(success).to_contain_text("Invoice INV-2026-000103 saved")
     success.get_by_role("button", name="OK").click()
-    expect(page.locator("#detail-buyer-id")).to_contain_text("NIK 3171012345678901")
-    expect(page.locator("#detail-total")).to_have_text("Rp 2,775,000")  # 2,500,000 + 12% of 11/12
+    expect(page.locator("#detail-buyer-id")).to_contain_text("02.345.678.9-012.000")
+    expect(page.locator("#detail-total")).to_have_text("Rp 2,664,000.00")  # 2,400,000 + 12% of 11/12

@@ -83,3 +83,52 @@ def test_not_enough_numbers_is_explained_in_the_modal(logged_in_page, live_serve
     page.locator("dialog#generate-modal").get_by_role("button", name="Yes").click()
     expect(page.locator("dialog#message-modal")).to_contain_text("2 invoices dated 2026 need a number, 1 is available for 2026")
     expect(page.locator("[data-col=efaktur-no]").first).to_have_text("(Not Set)")
+
+
+def test_code_07_asks_for_its_facility_and_proposes_the_stamp(logged_in_page, live_server):
+    page = logged_in_page
+    page.goto(live_server.url("/invoices/"))
+    page.get_by_role("link", name="New Invoice").click()
+    dialog = page.locator("dialog#invoice-modal")
+    facility = dialog.locator("[data-facility]")
+    expect(facility).to_be_hidden()  # code 04 by default: no facility
+    dialog.get_by_label("Customer Name").fill("PT Kawasan Berikat")
+    dialog.get_by_label("NPWP", exact=True).fill("01.234.567.8-901.000")
+    dialog.get_by_label("Item 1").fill("Bahan baku")
+    dialog.get_by_label("Unit Price 1").fill("100000")
+    dialog.get_by_label("Transaction Code").select_option("07")
+    expect(facility).to_be_visible()
+    group = dialog.locator("[data-facility-for='07']")
+    group.get_by_label("Keterangan Tambahan (facility)").select_option("TD.00502")
+    expect(group.get_by_label("Cap Fasilitas (stamp)")).to_have_value("TD.01102")  # DJP's pair, the same number
+    expect(dialog.locator("#preview-total")).to_have_text("Rp 100,000.00")  # the PPN is not charged
+    expect(dialog.locator("#invoice-amounts")).to_contain_text("PPN not collected 12%")
+    dialog.get_by_role("button", name="Save").click()
+    page.locator("dialog#success-modal").get_by_role("button", name="OK").click()
+    page.get_by_role("link", name="INV-2026-000001").click()
+    expect(page.locator("#detail-facility")).to_contain_text("TD.00502 - for a bonded storage area")
+
+
+def test_a_new_code_on_a_numbered_invoice_is_asked_first(logged_in_page, live_server):
+    from tests.conftest import generate, make_invoice
+    from efaktur.invoices.services import DraftLine
+    from decimal import Decimal
+
+    add_range(live_server.app, 2026, "000-26.00000001", "000-26.00000010")
+    invoice = make_invoice(live_server.app, number="INV-CODE", code="04", invoice_date="2026-06-10",
+                           lines=[DraftLine("Audit", Decimal(1), 600_000)])
+    generate(live_server.app, [invoice])
+    page = logged_in_page
+    page.goto(live_server.url(f"/invoices/{invoice}"))
+    page.get_by_role("link", name="Edit").click()
+    dialog = page.locator("dialog#invoice-modal")
+    dialog.get_by_label("Transaction Code").select_option("01")
+    dialog.get_by_role("button", name="Save").click()
+    question = dialog.locator("#code-change")
+    expect(question).to_contain_text("E-Faktur No 040.000-26.00000001 becomes 010.000-26.00000001, and the PPN "
+                                     "Rp 66,000 becomes Rp 72,000.")
+    expect(page.locator("#detail-efaktur-no")).to_have_text("040.000-26.00000001")  # nothing saved yet
+    question.get_by_role("button", name="Yes, change the code and save").click()
+    page.locator("dialog#success-modal").get_by_role("button", name="OK").click()
+    expect(page.locator("#detail-efaktur-no")).to_have_text("010.000-26.00000001")
+    expect(page.locator("#detail-ppn")).to_contain_text("Rp 72,000")
