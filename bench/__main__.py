@@ -467,7 +467,8 @@ def _start_gunicorn(uri, workers=1):
                          headers={"Content-Type": "application/x-www-form-urlencoded"})
             response = conn.getresponse()
             response.read()
-            return server, port, response.getheader("Set-Cookie").split(";")[0]
+            session = next(c for c in response.msg.get_all("Set-Cookie") if c.startswith("session="))
+            return server, port, session.split(";")[0]
         except (OSError, AttributeError):
             time.sleep(0.1)
     raise RuntimeError("gunicorn did not start")

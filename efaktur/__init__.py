@@ -19,6 +19,7 @@ from .database import WriterQueueTimeout, configure_engine
 from .extensions import api as openapi  # not "api": that name is the efaktur.api package
 from .extensions import csrf, db, login_manager, mail, migrate
 from .ids import MAX_ID
+from .web import BoundedRequest
 from .lang import N_, gettext
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -35,6 +36,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=os.path.join(PROJECT_ROOT, "templates"),
         static_folder=os.path.join(PROJECT_ROOT, "static"),
     )
+    app.request_class = BoundedRequest  # uploads kept in memory only up to a budget (efaktur/web.py)
     app.config.from_object(DefaultConfig)
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env()
@@ -140,7 +142,7 @@ def _request_body():
     if request.endpoint == "files.upload":
         config = current_app.config
         request.max_content_length = int(config["EFAKTUR_MAX_UPLOAD_BYTES"]) + 2**20  # + the form around the files
-        request.max_form_parts = int(config["EFAKTUR_MAX_UPLOAD_FILES"]) + 100
+        request.max_form_parts = int(config["EFAKTUR_MAX_UPLOAD_PARTS"]) + 10
     return None
 
 
@@ -279,7 +281,9 @@ def _register_error_handlers(app: Flask) -> None:
             from .uploads import megabytes
 
             limit = megabytes(int(app.config["EFAKTUR_MAX_UPLOAD_BYTES"]))
-            return _error(413, gettext("Too large"), gettext("The upload is too large: at most %(limit)s in all. Nothing was stored.", limit=limit))
+            return _error(413, gettext("Too large"), gettext(
+                "The upload is too large: at most %(limit)s in all, and at most %(parts)s separate files (put more in "
+                "a zip). Nothing was stored.", limit=limit, parts=int(app.config["EFAKTUR_MAX_UPLOAD_PARTS"])))
         return _error(413, gettext("Too large"), gettext("What was sent is too large. Nothing was changed."))
 
     @app.errorhandler(405)

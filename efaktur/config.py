@@ -40,9 +40,13 @@ class DefaultConfig:
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
     EFAKTUR_SESSION_IDLE_MINUTES = 60  # a session with no request for this long ends
     EFAKTUR_PASSWORD_HASH_METHOD = "scrypt"  # Werkzeug's method for new password hashes
-    # Failed logins: free within the window per account / per client address, then growing locks.
+    # Failed logins (efaktur/auth/throttle.py): free within the window, then growing locks. A browser
+    # that logged in to the account before counts against itself only; any other counts against the
+    # account from its address, the account from anywhere, and its address.
     EFAKTUR_LOGIN_FAILURES_PER_ACCOUNT = 5
+    EFAKTUR_LOGIN_FAILURES_PER_ACCOUNT_ANYWHERE = 20
     EFAKTUR_LOGIN_FAILURES_PER_ADDRESS = 20
+    EFAKTUR_LOGIN_FAILURES_PER_DEVICE = 10
     EFAKTUR_LOGIN_WINDOW_MINUTES = 15
     # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto/-Host (0: none, trust nothing).
     EFAKTUR_PROXY_HOPS = 0
@@ -60,6 +64,11 @@ class DefaultConfig:
     EFAKTUR_MAX_PDF_BYTES = 5 * 2**20
     EFAKTUR_MAX_UPLOAD_BYTES = 200 * 2**20
     EFAKTUR_MAX_UPLOAD_FILES = 10_000
+    # PDFs uploaded as separate files (not in a zip) in one upload: each is a part the server keeps
+    # on disk until the upload is read (a zip holds up to EFAKTUR_MAX_UPLOAD_FILES).
+    EFAKTUR_MAX_UPLOAD_PARTS = 500
+    # What an upload's files may hold in a worker's memory while they arrive; the rest goes to disk.
+    EFAKTUR_UPLOAD_MEMORY_BYTES = 8 * 2**20
     # Backups (`flask --app efaktur backup`): where they go (None: instance/backups) and how many are kept.
     EFAKTUR_BACKUP_DIR = None
     EFAKTUR_BACKUP_KEEP = 14

@@ -1,16 +1,39 @@
-"""Small helpers shared by the views: htmx detection, roles, the app's clock."""
+"""Small helpers shared by the views: htmx detection, roles, the app's clock, the request class."""
 import json
 from datetime import datetime, timezone
 from functools import wraps
+from tempfile import SpooledTemporaryFile, TemporaryFile
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, make_response, redirect, render_template, request
+from flask import Request, abort, current_app, flash, make_response, redirect, render_template, request
 from flask_login import current_user
 
 from . import clock
 
 
 MAX_PAGE = 1_000_000
+SPOOL_PART_BYTES = 64 * 1024
+
+
+class BoundedRequest(Request):
+    """Uploaded files kept in memory only up to a budget for the whole request, the rest on disk.
+
+    Werkzeug keeps every uploaded part under 500 KB in memory, so 400 parts of 499 KB held
+    200 MB in a worker. Here a part stays in memory up to 64 KB, and only while the request's
+    budget (EFAKTUR_UPLOAD_MEMORY_BYTES, 8 MB) lasts; every other part is written to a temporary
+    file as it arrives. `_get_file_stream` is Werkzeug's documented hook for this
+    (tests/test_uploads_memory.py fails if Werkzeug stops calling it).
+    """
+
+    def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
+        left = getattr(self, "_memory_left", None)
+        if left is None:
+            left = int(current_app.config["EFAKTUR_UPLOAD_MEMORY_BYTES"])
+        size = min(SPOOL_PART_BYTES, left)
+        self._memory_left = left - size
+        if size <= 0:
+            return TemporaryFile("rb+")
+        return SpooledTemporaryFile(max_size=size, mode="rb+")
 
 
 def page_number() -> int:

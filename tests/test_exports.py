@@ -230,14 +230,14 @@ def test_editing_an_exported_invoice_makes_it_not_exported(admin_client, app, ra
 
 
 def test_an_invoice_edited_while_its_file_is_written_stays_not_exported(app, range_2026, company):
-    from efaktur.exports.queries import candidates_by_ids
+    from efaktur.exports.queries import Selection
     from efaktur.exports.services import plan_export, stream_export
     from efaktur.invoices.services import update_invoice
     from tests.test_invoice_edit import draft_of
 
     first, second = numbered(app, 2)
     with app.test_request_context():
-        stream = stream_export(plan_export("csv", candidates_by_ids([first, second])))
+        stream = stream_export(plan_export("csv", Selection.of_ids([first, second])))
         text = next(stream)  # a small file: every row is read and written by now
         update_invoice(second, draft_of(app, second, customer_name="PT Changed Meanwhile"))
         rest = list(stream)  # the end of the file: the marks
@@ -250,12 +250,12 @@ def test_an_invoice_edited_while_its_file_is_written_stays_not_exported(app, ran
 
 
 def test_a_download_broken_off_marks_nothing(app, range_2026, company):
-    from efaktur.exports.queries import candidates_by_ids
+    from efaktur.exports.queries import Selection
     from efaktur.exports.services import plan_export, stream_export
 
     ids = numbered(app, 3)
     with app.test_request_context():
-        stream = stream_export(plan_export("xml", candidates_by_ids(ids)))
+        stream = stream_export(plan_export("xml", Selection.of_ids(ids)))
         next(stream)
         stream.close()  # the client went away
     assert all(exported_at(app, i) is None for i in ids)

@@ -234,11 +234,11 @@ _INVOICE = {
     "address": "Jl. 1", "customer_email": "", "customer_language": "id", "invoice_date": "2026-06-10",
     "due_date": "2026-06-20", "tax_enabled": "y", "transaction_code": "07", "add_info_07": "TD.00502",
     "facility_stamp_07": "TD.01102", "add_info_08": "", "facility_stamp_08": "", "custom_doc": "PEB-1",
-    "custom_doc_period": "062026", "confirm_code_change": "yes",
+    "custom_doc_period": "062026", "confirm_code_change": "yes", "revision": "0",
     "lines-0-item": "Jasa", "lines-0-kind": "B", "lines-0-goods_code": "000000", "lines-0-unit": "UM.0018",
     "lines-0-quantity": "1", "lines-0-unit_price": "1000", "lines-0-discount": "100",
 }
-_RANGE = {"year": "2026", "start_number": "000-26.00000100", "end_number": "000-26.00000110"}
+_RANGE = {"year": "2026", "start_number": "000-26.00000100", "end_number": "000-26.00000110", "revision": "0"}
 # Each state-changing route: a valid form, every field of which is replaced in turn by each nasty value.
 POST_FIELDS = {
     "api_tokens.new": {"name": "Sweep", "read_only": "y", "expires_on": "2027-01-31"},
@@ -274,13 +274,13 @@ POST_FIELDS = {
     "numbers.new": _RANGE,
     "numbers.edit": _RANGE,
     "numbers.delete": {},
-    "settings.threshold": {"threshold_limit": "10", "active": "y"},
+    "settings.threshold": {"threshold_limit": "10", "active": "y", "revision": "0"},
     "settings.add_recipient_view": {"email": "sweep@example.com"},
     "settings.remove_recipient_view": {},
     "settings.notification_language": {"notification_language": "en"},
     "settings.test_email": {},
     "settings.company": {"company_name": "PT Sweep", "company_npwp": "012345678901000", "company_address": "Jl. 2",
-                         "business_location_code": "000000"},
+                         "business_location_code": "000000", "revision": "0"},
 }
 NASTIEST_FORM_VALUES = ["\x00", "A\x00B", "9" * 5000, "2147483648", "\u202e", "x" * 3000, ""]
 

@@ -56,7 +56,9 @@ class Gunicorn:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         conn.request(method, path, body=body, headers=headers)
         response = conn.getresponse()
-        return response.status, response.read().decode("utf-8", "replace"), response.getheader("Set-Cookie")
+        # The session cookie among those set (a login also sets the device cookie of the login throttle).
+        session = next((c for c in response.msg.get_all("Set-Cookie") or [] if c.startswith("session=")), None)
+        return response.status, response.read().decode("utf-8", "replace"), session
 
     def login(self, email=ADMIN_EMAIL, password=PASSWORD):
         status, body, cookie = self.request("POST", "/login", {"email": email, "password": password})

@@ -27,7 +27,7 @@ _ASSIGNED = re.compile(r"^Assigned (?P<no>\S+) to invoice (?P<invoice>.+)\.$")
 _CHANGED = re.compile(r"^(?P<what>.+?): (?P<old>[^:]+) to (?P<new>[^:]+)\.$")  # "Invoice INV-1: Unpaid to Paid."
 _THRESHOLD = re.compile(r"^Threshold Limit (?P<old>.+) changed to (?P<new>.+)\.$")
 _STARTS_WITH_A_VERB = re.compile(r"^(Added|Assigned|Cancelled|Changed|Created|Deleted|Edited|Exported|Marked|Queued|Recorded|"
-                                 r"Recomputed|Released|Removed|Reset|Revoked|Saved|Sent|Set|Updated|Uploaded|E-mailed|Activated|"
+                                 r"Recomputed|Released|Removed|Reset|Revoked|Saved|Sent|Set|Unlocked|Updated|Uploaded|E-mailed|Activated|"
                                  r"Deactivated|Made|Gave|Turned|Cleared)\b")
 
 

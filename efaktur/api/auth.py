@@ -1,9 +1,7 @@
 """Who calls the API: a bearer token, never a session cookie; read-only tokens only read."""
-import math
-
 from flask import current_app, g, request
 
-from ..auth.throttle import ThrottleKey, current_lock, record_failure
+from ..auth.throttle import ThrottleKey, record_failure
 from ..clock import utc_now
 from ..web import local_today, now
 from .errors import error_response
@@ -18,22 +16,26 @@ def _address_key() -> ThrottleKey:
 
 
 def authenticate_request():
-    """Runs before every /api/v1 view: the token, its rights, and the kind of body."""
-    key = _address_key()
-    lock = current_lock([key])
+    """Runs before every /api/v1 view: the token, its rights, and the kind of body.
+
+    The token is looked up first (a hash lookup): a known token is answered whatever the address
+    did, so a flood of wrong tokens never stops the good ones, and a revoked or expired token
+    (an integration someone forgot) gets its 401 without counting. Only unknown tokens count
+    against the address, and only they are refused while it is locked.
+    """
+    header = request.headers.get("Authorization")
+    token = authenticate(header, now(), local_today())
+    if not isinstance(token, AuthProblem):
+        return _admit(token)
+    if not header or not token.unknown:  # no token at all, or a real one that is revoked or expired
+        return error_response(token.status, token.message, code=token.code, headers={"WWW-Authenticate": "Bearer"})
+    lock = record_failure([_address_key()])
     if lock is None:
-        token = authenticate(request.headers.get("Authorization"), now(), local_today())
-        if not isinstance(token, AuthProblem):
-            return _admit(token)
-        if not request.headers.get("Authorization"):  # no token at all is a plain 401; a wrong one counts
-            return error_response(token.status, token.message, code=token.code, headers={"WWW-Authenticate": "Bearer"})
-        lock = record_failure([key])
-        if lock is None:
-            return error_response(token.status, token.message, code=token.code, headers={"WWW-Authenticate": "Bearer"})
+        return error_response(token.status, token.message, code=token.code, headers={"WWW-Authenticate": "Bearer"})
     at = utc_now()
     return error_response(
         429, f"Too many requests with a wrong API token from {lock.label}. Try again in {lock.wait(at)}.",
-        code="too_many_requests", headers={"Retry-After": str(max(1, math.ceil((lock.until - at).total_seconds())))},
+        code="too_many_requests", headers={"Retry-After": str(lock.seconds(at))},
     )
 
 

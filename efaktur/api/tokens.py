@@ -92,6 +92,7 @@ class AuthProblem:
     status: int
     code: str
     message: str
+    unknown: bool = False  # no token has this secret: a guess (only these count against the address)
 
 
 def authenticate(header: str | None, now: datetime, today: date) -> Caller | AuthProblem:
@@ -102,7 +103,7 @@ def authenticate(header: str | None, now: datetime, today: date) -> Caller | Aut
         return AuthProblem(401, "unauthorized", gettext("Send the API token as 'Authorization: Bearer <token>'."))
     token = db.session.scalar(db.select(ApiToken).where(ApiToken.token_hash == hash_token(secret.strip())))
     if token is None:
-        return AuthProblem(401, "unauthorized", gettext("This API token is not known."))
+        return AuthProblem(401, "unauthorized", gettext("This API token is not known."), unknown=True)
     if token.revoked_at is not None:
         return AuthProblem(401, "unauthorized", gettext("This API token was revoked."))
     if token.expires_on is not None and token.expires_on < today:

@@ -10,7 +10,7 @@ from flask import Response, current_app, g, stream_with_context
 from flask_smorest import Blueprint
 
 from ..database import id_in
-from ..exports.queries import EXPORTED, NOT_EXPORTED, Period, candidates_by_ids, candidates_of_period
+from ..exports.queries import EXPORTED, NOT_EXPORTED, Period, Selection
 from ..exports.services import ExportRefused, plan_export, stream_export
 from ..extensions import db
 from ..invoices.models import Invoice
@@ -356,15 +356,15 @@ EXPORT_RESPONSES = {"text/csv": {"schema": {"type": "string"}}, "application/xml
 def _export(fmt: str, data: dict):
     if data.get("month"):
         period = Period.parse(data["month"])
-        candidates = candidates_of_period(period, data["export_status"])
-        if not candidates:
+        selection = Selection.of_period(period, data["export_status"])
+        if not selection.count():
             status = " with that export status" if data["export_status"] else ""
             raise ApiError(409, f"There is nothing to export in {period.label}{status}.", fields={"month": "No invoices."})
     else:
         _require_invoices(data["invoice_ids"], "Nothing was exported")
-        candidates = candidates_by_ids(sorted(set(data["invoice_ids"])))
+        selection = Selection.of_ids(data["invoice_ids"])
     try:
-        plan = plan_export(fmt, candidates, [])
+        plan = plan_export(fmt, selection)
     except ExportRefused as refused:  # the invoices or the settings are not ready for the file: a conflict
         raise _refused(refused, "invoice_ids", status=409)
     response = Response(stream_with_context(stream_export(plan)), mimetype=plan.media_type)

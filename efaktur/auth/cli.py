@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 
 from ..accounts import generate_password
 from .models import ROLE_ADMIN, ROLES
-from .services import AccountRefused, any_admin, create_user, set_password
+from .services import AccountRefused, any_admin, create_user, set_password, unlock_account
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 
@@ -62,6 +62,17 @@ def set_password_command(email, generate_password):
     click.echo(f"Password of {user.email} changed; its sessions have ended.")
     if generated:
         click.echo(f"Password (shown once): {password}")
+
+
+@users_cli.command("unlock")
+@click.argument("email")
+def unlock(email):
+    """Lift the account's login locks (too many failed logins), from every address."""
+    try:
+        user = unlock_account(email)
+    except AccountRefused as refused:
+        _fail(refused)
+    click.echo(f"Logins of {user.email} are unlocked.")
 
 
 @users_cli.command("ensure-admin")

@@ -16,6 +16,7 @@ from ..database import is_postgresql, write_transaction
 from ..errors import Refused
 from ..extensions import db
 from ..lang import N_, gettext
+from . import throttle
 from .models import ROLE_ADMIN, ROLE_LABELS, ROLES, User, normalise_email, password_hash_method
 
 
@@ -126,9 +127,22 @@ def reset_password(user_id: int) -> tuple[User, str]:
         user = _locked_user(user_id)
         user.set_password(password)
         user.end_sessions()
+        throttle.unlock(user.email)  # the 429 told them to ask for this: it opens the account again
         record("user.password_reset", N_("Reset the password of %(email)s; its sessions ended."), subject=f"user:{user.id}",
                email=user.email)
     return user, password
+
+
+def unlock_account(email: str) -> User:
+    """Lift the account's login locks (from every address), as an admin does on the Users page or the shell."""
+    with write_transaction():
+        user = db.session.scalar(db.select(User).where(User.email == normalise_email(email)).with_for_update())
+        if user is None:
+            raise AccountRefused({"email": gettext("No account for %(email)s.", email=email)})
+        cleared = throttle.unlock(user.email)
+        if cleared:
+            record("user.unlocked", N_("Unlocked the logins of %(email)s."), subject=f"user:{user.id}", email=user.email)
+    return user
 
 
 def change_password(user_id: int, current: str, new: str, confirmation: str) -> User:
@@ -161,6 +175,7 @@ def set_password(email: str, password: str) -> User:
             raise AccountRefused({"email": gettext("No account for %(email)s.", email=email)})
         user.set_password(password)
         user.end_sessions()
+        throttle.unlock(user.email)
         record("user.password_reset", N_("Set a new password for %(email)s; its sessions ended."), subject=f"user:{user.id}",
                email=user.email)
     return user

@@ -1,13 +1,14 @@
 """Log in and out, the Users page (admins) and Change Password (everyone)."""
 import logging
+import time
 
-from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..clock import utc_now
 from ..errors import apply_field_errors
 from ..extensions import db
-from ..i18n import parse_language
+from ..i18n import local_time, parse_language
 from ..lang import gettext, lazy_gettext
 from ..web import admin_required, is_htmx, modal_error, safe_local_url, with_trigger
 from . import throttle
@@ -25,6 +26,7 @@ from .services import (
     remember_language,
     reset_password,
     set_active,
+    unlock_account,
 )
 
 bp = Blueprint("auth", __name__)
@@ -40,35 +42,47 @@ def client_address() -> str:
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     form = LoginForm()
-    status = 200
+    status, headers = 200, {}
     if form.validate_on_submit():
-        keys = throttle.keys_for(form.email.parsed, client_address())
-        lock = throttle.current_lock(keys)
-        if lock is None:
-            user = authenticate(form.email.parsed, form.password.data)
+        email, cookie = form.email.parsed, request.cookies.get(throttle.DEVICE_COOKIE)
+        # Counted before the password is checked: parallel guesses cannot slip past the limit.
+        attempt = throttle.begin_attempt(email, client_address(), cookie)
+        if attempt.lock is None:
+            user = authenticate(email, form.password.data)
+            if user is not None:
+                throttle.succeeded(attempt)  # the password was right: this is no guess
             if user is not None and user.active:
-                throttle.clear(keys[0])
                 chosen = parse_language(session.get("language"))
                 session.clear()  # nothing of the session from before carries over, the CSRF token neither
                 if chosen and not user.language:  # chosen on the login page: the account keeps it
                     remember_language(user.id, chosen)
                 login_user(user)
+                session["seen"] = int(time.time())  # the idle time-out runs from the login itself
                 record_login(user.id)
-                return redirect(safe_local_url(request.args.get("next"), url_for("numbers.index")), code=303)
+                response = redirect(safe_local_url(request.args.get("next"), url_for("numbers.index")), code=303)
+                _remember_device(response, throttle.device_cookie_after_login(cookie, user.email))
+                return response
             if user is not None:
                 form.email.errors.append(gettext("This account is deactivated. Ask an admin to activate it."))
             else:
-                log.warning("failed login for %s from %s", form.email.parsed, client_address())
-                lock = throttle.record_failure(keys)
-                if lock is None:
-                    form.password.errors.append(gettext("Wrong e-mail or password."))
-        if lock is not None:
-            log.warning("login locked for %s from %s until %s", form.email.parsed, client_address(), lock.until)
-            form.password.errors.append(lock.message(utc_now()))
-            status = 429
+                log.warning("failed login for %s from %s (%s)", email, client_address(),
+                            "a browser that logged in before" if attempt.trusted else "a new browser")
+                form.password.errors.append(gettext("Wrong e-mail or password."))
+        if attempt.lock is not None:
+            lock, now = attempt.lock, utc_now()
+            log.warning("login locked for %s from %s until %s", email, client_address(), lock.until)
+            form.password.errors.append(lock.message(now, local_time(lock.until, with_date=False)))
+            status, headers = 429, {"Retry-After": str(lock.seconds(now))}
     if form.errors and status == 200:
         status = 422
-    return render_template("auth/login.html", form=form), status
+    return render_template("auth/login.html", form=form), status, headers
+
+
+def _remember_device(response, value: str) -> None:
+    """The device cookie: this browser logged in to the account, so strangers' failures never lock it out."""
+    config = current_app.config
+    response.set_cookie(throttle.DEVICE_COOKIE, value, max_age=throttle.DEVICE_COOKIE_DAYS * 86400, httponly=True,
+                        secure=bool(config.get("SESSION_COOKIE_SECURE")), samesite="Lax", path="/login")
 
 
 @bp.post("/language")
@@ -101,7 +115,9 @@ def logout():
 
 
 def _users_context(**forms):
-    return {"users": all_users(), "role_labels": ROLE_LABELS, "role_form": RoleForm(formdata=None), **forms}
+    users = all_users()
+    return {"users": users, "role_labels": ROLE_LABELS, "role_form": RoleForm(formdata=None),
+            "locked": throttle.locked_accounts([u.email for u in users]), **forms}
 
 
 @bp.get("/users/")
@@ -133,7 +149,8 @@ def new_user():
         except AccountRefused as refused:
             apply_field_errors(form, refused.errors, "email")
         else:
-            return _users_success(f"Added {user.email} ({ROLE_LABELS[user.role]}).", generated)
+            return _users_success(gettext("Added %(email)s (%(role)s).", email=user.email,
+                                          role=gettext(ROLE_LABELS[user.role])), generated)
     template = "auth/_partials/user_form.html" if is_htmx() else "auth/user_form_page.html"
     return render_template(template, form=form), (422 if form.errors else 200)
 
@@ -162,10 +179,12 @@ _ACCOUNT_ACTIONS = {
                                               "activated again.")),
     "activate": ("Activate", lazy_gettext("Activate {email}? It can log in again with its password.")),
     "reset-password": (lazy_gettext("Reset Password"), lazy_gettext("Give {email} a new, generated password? Its sessions end now; the password is shown once.")),
+    "unlock": (lazy_gettext("Unlock"), lazy_gettext("Unlock the logins of {email}? Failed logins, from whatever address, "
+                                                     "no longer hold it back; its password stays as it is.")),
 }
 
 
-@bp.route("/users/<int:user_id>/<any(deactivate, activate, 'reset-password'):action>", methods=["GET", "POST"])
+@bp.route("/users/<int:user_id>/<any(deactivate, activate, 'reset-password', unlock):action>", methods=["GET", "POST"])
 @admin_required
 def account_action(user_id: int, action: str):
     user = db.get_or_404(User, user_id)
@@ -181,10 +200,14 @@ def account_action(user_id: int, action: str):
         if action == "reset-password":
             user, password = reset_password(user_id)
             return _users_success(gettext("New password for %(email)s.", email=user.email), password)
+        if action == "unlock":
+            user = unlock_account(user.email)
+            return _users_success(gettext("The logins of %(email)s are unlocked.", email=user.email))
         user = set_active(user_id, action == "activate")
     except AccountRefused as refused:
         return _refused(refused, title)
-    return _users_success(f"{user.email} is {'active' if user.active else 'deactivated'}.")
+    return _users_success(gettext("%(email)s is active.", email=user.email) if user.active
+                          else gettext("%(email)s is deactivated.", email=user.email))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, not_, or_
+from sqlalchemy import and_, func, not_, or_
 
 from ..database import id_in
 from ..facilities import FACILITY_CODES
@@ -11,7 +11,6 @@ from ..extensions import db
 from ..invoices.models import STATUS_CANCELLED, Invoice, InvoiceLine
 from ..invoices.queries import month_bounds
 from ..lang import N_, month_year
-from ..nsfp import takes_range_number
 from ..numbers.models import NumberAssignment
 
 EXPORTED = "exported"
@@ -20,7 +19,7 @@ EXPORT_STATUS_LABELS = {"": N_("All"), EXPORTED: N_("Exported"), NOT_EXPORTED: N
 PER_PAGE = 50
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class Period:
     """A tax period (one calendar month): MASA_PAJAK and TAHUN_PAJAK of the files."""
 
@@ -61,110 +60,89 @@ def _live_number_join():
     return and_(NumberAssignment.invoice_id == Invoice.id, NumberAssignment.released_at.is_(None))
 
 
-def period_invoices(period: Period, export_status: str = ""):
+def period_conditions(period: Period, export_status: str = "") -> list:
     """The invoices the Export CSV tab lists: Invoice Tax on, not cancelled, dated in the period."""
-    query = db.select(Invoice).where(
+    conditions = [
         Invoice.invoice_date >= period.start,
         Invoice.invoice_date < period.end,
         Invoice.tax_enabled.is_(True),
         Invoice.status != STATUS_CANCELLED,
-    )
+    ]
     if export_status == EXPORTED:
-        query = query.where(Invoice.exported_at.is_not(None))
+        conditions.append(Invoice.exported_at.is_not(None))
     elif export_status == NOT_EXPORTED:
-        query = query.where(Invoice.exported_at.is_(None))
-    return query.order_by(Invoice.invoice_date, Invoice.id)
+        conditions.append(Invoice.exported_at.is_(None))
+    return conditions
+
+
+def period_invoices(period: Period, export_status: str = ""):
+    return db.select(Invoice).where(*period_conditions(period, export_status)).order_by(Invoice.invoice_date, Invoice.id)
 
 
 def period_page(period: Period, export_status: str, page: int):
     return db.paginate(period_invoices(period, export_status), page=page, per_page=PER_PAGE, error_out=False)
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """What decides whether an invoice may go into a file (checked before any byte is sent)."""
+# ---- a selection of invoices, checked in SQL ------------------------------------------------------
+# A file's invoices are a *selection*: the ticked ids, or every invoice of a period (and export
+# status). Everything decided about them before the first byte (how many, which problems, which
+# periods) is asked of the database, so a period of 200,000 invoices is checked without loading one.
 
-    id: int
-    number: str
-    invoice_date: date
-    tax_enabled: bool
-    status: str
-    transaction_code: str
-    coretax_number: str | None
-    holds_number: bool
-    buyer_unidentified: bool  # a buyer in Indonesia with neither NPWP nor NIK: no file may carry it
-    lacks_facility: bool  # codes 07 and 08 without their facility and stamp: Coretax refuses them
+@dataclass(frozen=True)
+class Selection:
+    conditions: tuple  # WHERE conditions on Invoice
+    ids: tuple[int, ...] = ()  # the ids ticked (to name the unknown ones), or () for a period
 
-    @property
-    def waits_for_number(self) -> bool:
-        """Shown as (Not Set): Generate E-Faktur No would number it."""
-        return (
-            self.tax_enabled
-            and self.status != STATUS_CANCELLED
-            and not self.holds_number
-            and not self.coretax_number
-            and takes_range_number(self.transaction_code)
-        )
+    @classmethod
+    def of_ids(cls, invoice_ids: list[int]) -> "Selection":
+        ids = tuple(sorted(set(invoice_ids)))
+        return cls((id_in(Invoice.id, list(ids)),), ids)
 
-    @property
-    def lacks_number(self) -> bool:
-        """Needs an E-Faktur No for any file, and has none (code 10 invoices need none)."""
-        return not self.holds_number and takes_range_number(self.transaction_code)
+    @classmethod
+    def of_period(cls, period: Period, export_status: str) -> "Selection":
+        return cls(tuple(period_conditions(period, export_status)))
+
+    def where(self, query, *extra):
+        return query.where(*self.conditions, *extra)
+
+    def count(self, *extra) -> int:
+        return db.session.scalar(self.where(db.select(func.count(Invoice.id)), *extra))
+
+    def numbers(self, *extra, limit: int) -> list[str]:
+        """The first invoice numbers (by date, then id) of those also meeting `extra`."""
+        return list(db.session.scalars(self.where(db.select(Invoice.number), *extra)
+                                       .order_by(Invoice.invoice_date, Invoice.id).limit(limit)))
+
+    def invoice_ids(self, *extra) -> list[int]:
+        """The ids in file order: invoice date, then id."""
+        return list(db.session.scalars(self.where(db.select(Invoice.id), *extra).order_by(Invoice.invoice_date, Invoice.id)))
+
+    def missing_ids(self) -> list[int]:
+        known = set(db.session.scalars(self.where(db.select(Invoice.id)))) if self.ids else set()
+        return [i for i in self.ids if i not in known]
+
+    def periods(self) -> list[Period]:
+        year, month = func.extract("year", Invoice.invoice_date), func.extract("month", Invoice.invoice_date)
+        rows = db.session.execute(self.where(db.select(year, month)).group_by(year, month)).all()
+        return sorted(Period(int(y), int(m)) for y, m in rows)
+
+
+def holds_live_number():
+    return db.select(NumberAssignment.id).where(_live_number_join()).exists()
 
 
 # Two rules of the pure modules as SQL, so that a period of 100,000 invoices is checked without
-# reading their buyers and facilities (tests/test_exports.py checks each against its predicate).
+# reading their buyers and facilities (tests/test_djp_amounts.py checks each against its predicate).
 def buyer_unidentified_sql():
-    """identity.lacks_domestic_identity(document, npwp, country), as a column."""
+    """identity.lacks_domestic_identity(document, npwp, country), as a condition."""
     return and_(Invoice.buyer_country == DEFAULT_COUNTRY,
                 not_(or_(and_(Invoice.buyer_document == BUYER_TIN, Invoice.npwp != ""), Invoice.buyer_document == BUYER_NIK)))
 
 
 def lacks_facility_sql():
-    """facilities.needs_facility(code) without both codes, as a column."""
+    """facilities.needs_facility(code) without both codes, as a condition."""
     return and_(Invoice.transaction_code.in_(FACILITY_CODES),
                 or_(Invoice.facility_add_info == "", Invoice.facility_stamp == ""))
-
-
-_CANDIDATE_COLUMNS = (
-    Invoice.id,
-    Invoice.number,
-    Invoice.invoice_date,
-    Invoice.tax_enabled,
-    Invoice.status,
-    Invoice.transaction_code,
-    Invoice.coretax_number,
-    NumberAssignment.id.is_not(None).label("holds_number"),
-    buyer_unidentified_sql().label("buyer_unidentified"),
-    lacks_facility_sql().label("lacks_facility"),
-)
-
-
-def candidates_by_ids(invoice_ids: list[int], chunk: int = 5000) -> list[Candidate]:
-    found = []
-    for i in range(0, len(invoice_ids), chunk):
-        found.extend(
-            Candidate(*row)
-            for row in db.session.execute(
-                db.select(*_CANDIDATE_COLUMNS)
-                .outerjoin(NumberAssignment, _live_number_join())
-                .where(id_in(Invoice.id, invoice_ids[i : i + chunk]))
-            )
-        )
-    return sorted(found, key=lambda c: (c.invoice_date, c.id))
-
-
-def candidates_of_period(period: Period, export_status: str) -> list[Candidate]:
-    listed = period_invoices(period, export_status).subquery()
-    return [
-        Candidate(*row)
-        for row in db.session.execute(
-            db.select(*_CANDIDATE_COLUMNS)
-            .outerjoin(NumberAssignment, _live_number_join())
-            .where(Invoice.id.in_(db.select(listed.c.id)))
-            .order_by(Invoice.invoice_date, Invoice.id)
-        )
-    ]
 
 
 # Everything the files say of an invoice, and of its lines: two statements per chunk, run

@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import and_, bindparam, text
 
 from ..activity.services import current_actor, record
 from ..clock import utc_now
@@ -24,14 +24,14 @@ from ..formats import coretax_xml, efaktur_csv
 from ..formats.records import ExportInvoice, ExportLine, Seller
 from ..facilities import Facility, needs_facility
 from ..identity import BuyerIdentity, lacks_domestic_identity
-from ..invoices.models import STATUS_CANCELLED
+from ..invoices.models import STATUS_CANCELLED, Invoice
 from ..lang import N_, gettext, ngettext
-from ..nsfp import takes_range_number
+from ..nsfp import CORETAX_ONLY_CODE, takes_range_number
 from ..settings.services import current_settings
 from ..types import UTCDateTime
 from ..amounts import RATE_12_FROM
 from ..wording import SHOWN, some_of
-from .queries import Candidate, Period, file_invoices, file_lines
+from .queries import Period, Selection, buyer_unidentified_sql, file_invoices, file_lines, holds_live_number, lacks_facility_sql
 
 log = logging.getLogger(__name__)
 
@@ -56,42 +56,43 @@ class ExportChanged(RuntimeError):
     """An invoice stopped being exportable while its file was written: the download is broken off."""
 
 
-# Each problem: (said of one invoice, said of several, what to do), and which invoices have it.
-_TAX_OFF = (("has Invoice Tax switched off", "have Invoice Tax switched off", ""), lambda c: not c.tax_enabled)
-_CANCELLED = (("is cancelled", "are cancelled", ""), lambda c: c.status == STATUS_CANCELLED)
+# Each problem: (said of one invoice, said of several, what to do), and which invoices have it, as a
+# condition the database checks (a period of 200,000 invoices is never loaded to be checked).
+_TAX_OFF = (("has Invoice Tax switched off", "have Invoice Tax switched off", ""), lambda: Invoice.tax_enabled.is_(False))
+_CANCELLED = (("is cancelled", "are cancelled", ""), lambda: Invoice.status == STATUS_CANCELLED)
 _NO_NUMBER = (
     ("has no E-Faktur No", "have no E-Faktur No", "generate their numbers first, or untick them"),
-    lambda c: c.lacks_number,
+    lambda: and_(Invoice.transaction_code != CORETAX_ONLY_CODE, ~holds_live_number()),
 )
 _CORETAX_ONLY = (
     ("has transaction code 10, which exists only in Coretax", "have transaction code 10, which exists only in Coretax",
      "export them as XML"),
-    lambda c: not takes_range_number(c.transaction_code),
+    lambda: Invoice.transaction_code == CORETAX_ONLY_CODE,
 )
 _BEFORE_CORETAX = (
     ("is dated before 2025, which Coretax does not take", "are dated before 2025, which Coretax does not take",
      "export them as CSV"),
-    lambda c: c.invoice_date < RATE_12_FROM,
+    lambda: Invoice.invoice_date < RATE_12_FROM,
 )
 _IN_CORETAX = (
     ("holds a Coretax number, so it is in Coretax already", "hold a Coretax number, so they are in Coretax already", ""),
-    lambda c: bool(c.coretax_number),
+    lambda: Invoice.coretax_number.is_not(None),
 )
 _BUYER_UNIDENTIFIED = (
     ("has a buyer in Indonesia with neither NPWP nor NIK", "have a buyer in Indonesia with neither NPWP nor NIK",
      "fill in the buyer's NPWP, or the NIK of a person without NPWP, on the invoice"),
-    lambda c: c.buyer_unidentified,
+    buyer_unidentified_sql,
 )
 _NO_FACILITY = (
     ("has code 07 or 08 without its facility and stamp", "have code 07 or 08 without their facility and stamp",
      "choose the Keterangan Tambahan and the Cap Fasilitas on the invoice"),
-    lambda c: c.tax_enabled and c.lacks_facility,
+    lambda: and_(Invoice.tax_enabled.is_(True), lacks_facility_sql()),
 )
 _NOT_ON_DESKTOP = (
     ("has code 06 or 07 and is dated 2025 or later, which desktop e-Faktur may not report (KEP-54/PJ/2025)",
      "have code 06 or 07 and are dated 2025 or later, which desktop e-Faktur may not report (KEP-54/PJ/2025)",
      "export them as XML for Coretax"),
-    lambda c: c.transaction_code in DESKTOP_EXCLUDED_CODES and c.invoice_date >= RATE_12_FROM,
+    lambda: and_(Invoice.transaction_code.in_(DESKTOP_EXCLUDED_CODES), Invoice.invoice_date >= RATE_12_FROM),
 )
 # The words above, for the catalogue (they are put together at the time of the message).
 PROBLEM_WORDS = {text: text for text in (
@@ -117,16 +118,15 @@ _PROBLEMS = {
 }
 
 
-def refusals(fmt: str, candidates: list[Candidate]) -> list[str]:
+def refusals(fmt: str, selection: Selection) -> list[str]:
     """What stops these invoices from going into a file of this format, one sentence per problem."""
     sentences = []
-    for (one, several, advice), has_problem in _PROBLEMS[fmt]:
-        numbers = [c.number for c in candidates if has_problem(c)]
-        if numbers:
-            said = gettext(PROBLEM_WORDS[one]) if len(numbers) == 1 else gettext(PROBLEM_WORDS[several])
-            sentence = ngettext("%(num)s invoice %(said)s (%(names)s)",
-                                "%(num)s invoices %(said)s (%(names)s)", len(numbers),
-                                said=said, names=some_of(numbers))
+    for (one, several, advice), condition in _PROBLEMS[fmt]:
+        count = selection.count(condition())
+        if count:
+            said = gettext(PROBLEM_WORDS[one]) if count == 1 else gettext(PROBLEM_WORDS[several])
+            sentence = ngettext("%(num)s invoice %(said)s (%(names)s)", "%(num)s invoices %(said)s (%(names)s)", count,
+                                said=said, names=some_of(selection.numbers(condition(), limit=SHOWN), count))
             sentences.append(sentence + (": " + gettext(PROBLEM_WORDS[advice]) if advice else ""))
     return sentences
 
@@ -178,24 +178,26 @@ class ExportPlan:
         return {"months": sorted({p.value for p in self.periods})}
 
 
-def plan_export(fmt: str, candidates: list[Candidate], missing_ids: list[int] = ()) -> ExportPlan:
-    """Check the ticked invoices for this format; raises ExportRefused naming the ones that cannot go."""
+def plan_export(fmt: str, selection: Selection) -> ExportPlan:
+    """Check the selected invoices for this format, in SQL; raises ExportRefused naming the ones that cannot go."""
     if fmt not in FORMATS:
         raise ExportRefused(gettext("Choose Export CSV or Export XML."))
     company = seller()
+    missing_ids = selection.missing_ids()
     if missing_ids:
         raise ExportRefused(gettext("Nothing was exported: unknown invoice id %(ids)s.",
                                     ids=some_of([str(i) for i in missing_ids])))
-    if not candidates:
+    count = selection.count()
+    if not count:
         raise ExportRefused(gettext("Tick at least one invoice to export."))
-    if len(candidates) > MAX_EXPORT:
+    if count > MAX_EXPORT:
         raise ExportRefused(gettext("At most %(max_export)s invoices go into one file; choose a shorter period.",
                                     max_export=MAX_EXPORT))
-    problems = refusals(fmt, candidates)
+    problems = refusals(fmt, selection)
     if problems:
         raise ExportRefused(gettext("Nothing was exported: ") + "; ".join(problems) + ".")
-    periods = sorted({Period.of(c.invoice_date) for c in candidates}, key=lambda p: (p.year, p.month))
-    return ExportPlan(fmt, company, [c.id for c in candidates], file_name(company.name, fmt, periods), periods)
+    periods = selection.periods()
+    return ExportPlan(fmt, company, selection.invoice_ids(), file_name(company.name, fmt, periods), periods)
 
 
 def _records(invoices, lines, order: list[int], fmt: str, written: list[tuple[int, int]]) -> Iterator[ExportInvoice]:

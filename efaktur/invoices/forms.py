@@ -15,6 +15,7 @@ from wtforms import (
     StringField,
     SubmitField,
     TextAreaField,
+    HiddenField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
@@ -141,6 +142,7 @@ class InvoiceForm(FlaskForm):
     # Sent only by the "Yes, change the code and save" button, after the form said what a new
     # transaction code does to a numbered invoice (never rendered as a field of its own).
     confirm_code_change = StringField(default="")
+    revision = HiddenField()  # the invoice's revision when the form was opened (errors.check_revision)
     submit = SubmitField(lazy_gettext("Save"))
 
     def __init__(self, *args, number_required: bool = False, **kwargs):

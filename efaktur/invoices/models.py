@@ -22,6 +22,7 @@ from ..extensions import db
 from ..goods import DEFAULT_UNIT, GOODS, NO_GOODS_CODE
 from ..identity import BUYER_DOCUMENTS, BUYER_TIN, DEFAULT_COUNTRY, BuyerIdentity
 from ..lang import N_
+from ..nsfp import takes_range_number
 from ..types import UTCDateTime
 from ..amounts import CENTS, InvoiceAmounts, LineAmounts, billed_ppn, price_cents, vat_is_charged
 from ..facilities import Facility
@@ -99,6 +100,9 @@ class Invoice(db.Model):
     # Counts the edits: an export marks an invoice Exported only if it is unchanged since
     # the file was written.
     revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Who saved the last edit, and when: what a form opened before it is told (a stale Save is refused).
+    edited_by: Mapped[str | None] = mapped_column(String(254))
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
 
     lines: Mapped[list["InvoiceLine"]] = relationship(
@@ -109,6 +113,12 @@ class Invoice(db.Model):
         if self.status == STATUS_UNPAID and self.due_date < today:
             return STATUS_OVERDUE
         return self.status
+
+    def numberable(self, holds_number: bool) -> bool:
+        """Whether Generate can number it: the predicate twin of invoices.queries.numberable_conditions
+        (Invoice Tax on, not cancelled, no number, a code that takes a range number, no Coretax number)."""
+        return (self.tax_enabled and self.status != STATUS_CANCELLED and not holds_number
+                and takes_range_number(self.transaction_code) and not self.coretax_number)
 
     @property
     def vat_charged(self) -> bool:

@@ -5,6 +5,7 @@ from datetime import date
 from sqlalchemy import and_, or_
 
 from ..extensions import db
+from ..nsfp import CORETAX_ONLY_CODE
 from ..numbers.models import NumberAssignment
 from .models import STATUS_CANCELLED, STATUS_OVERDUE, STATUS_UNPAID, Invoice
 
@@ -79,10 +80,16 @@ def invoice_query(status: str = "", month: str = "", search: str = "", today: da
     return query.order_by(Invoice.invoice_date.desc(), Invoice.id.desc())
 
 
+def numberable_conditions() -> list:
+    """The invoices Generate can number: Invoice Tax on, not cancelled, no number, a code that takes a range
+    number (not 10) and no Coretax number (the rule numbers/ledger.py enforces under its locks, as a filter)."""
+    return [Invoice.tax_enabled.is_(True), Invoice.status != STATUS_CANCELLED, ~holds_a_number(),
+            Invoice.transaction_code != CORETAX_ONLY_CODE, Invoice.coretax_number.is_(None)]
+
+
 def numberable(query):
-    """Of the invoices `query` selects, those Generate can number: Invoice Tax on, not cancelled, no number
-    (the rule numbers/ledger.py enforces under its locks; this is the same rule as a filter)."""
-    return query.where(Invoice.tax_enabled.is_(True), Invoice.status != STATUS_CANCELLED, ~holds_a_number())
+    """Of the invoices `query` selects, those Generate can number."""
+    return query.where(*numberable_conditions())
 
 
 def live_numbers(invoice_ids: list[int]) -> dict[int, NumberAssignment]:

@@ -6,9 +6,11 @@ from datetime import date
 from sqlalchemy import BigInteger, cast, func, text
 from sqlalchemy.exc import IntegrityError
 
-from ..activity.services import record
+from ..activity.services import current_actor, record
+from ..clock import utc_now
 from ..database import is_postgresql, write_transaction
-from ..errors import Refused
+from ..errors import Refused, check_revision
+from ..i18n import local_time
 from ..extensions import db
 from ..goods import DEFAULT_UNIT, GOODS, NO_GOODS_CODE
 from ..identity import BUYER_DOCUMENTS, BUYER_TIN, DEFAULT_COUNTRY, HEAD_OFFICE_LOCATION
@@ -349,6 +351,14 @@ def _changes(invoice: Invoice, draft: InvoiceDraft, number: str) -> list[dict]:
     return changes
 
 
+def _edited(invoice: Invoice) -> None:
+    """An edit was saved: its revision counts it, who and when are kept, and it is Not Exported again."""
+    invoice.revision += 1
+    invoice.edited_by, invoice.edited_at = current_actor()[1], utc_now()
+    invoice.exported_at = None
+    invoice.exported_by = None
+
+
 @dataclass(frozen=True)
 class CodeChange:
     """What changing a numbered invoice's transaction code does: asked before it is saved."""
@@ -370,7 +380,8 @@ class CodeChangeUnconfirmed(Refused):
         self.change = change
 
 
-def update_invoice(invoice_id: int, draft: InvoiceDraft, code_change_confirmed: bool = False) -> tuple[Invoice, list[dict]]:
+def update_invoice(invoice_id: int, draft: InvoiceDraft, code_change_confirmed: bool = False,
+                   expected_revision: int | None = None) -> tuple[Invoice, list[dict]]:
     """Edit an invoice; returns it and the list of changes (empty when nothing changed).
 
     While it holds no number everything may change. Holding one, everything but the year
@@ -378,7 +389,8 @@ def update_invoice(invoice_id: int, draft: InvoiceDraft, code_change_confirmed: 
     stays one an E-Faktur No can carry, and a new code (which changes the E-Faktur No and
     may change the PPN) is saved only once confirmed: CodeChangeUnconfirmed says what it does.
     A reported or cancelled invoice is not edited. Any change sends the Export Status back
-    to Not Exported.
+    to Not Exported. A form opened at `expected_revision` is refused (StaleEdit) when the
+    invoice was saved since.
     """
     _check_draft(draft)
     number = draft.number.strip()
@@ -392,6 +404,8 @@ def update_invoice(invoice_id: int, draft: InvoiceDraft, code_change_confirmed: 
         refusal = edit_refusal(invoice)
         if refusal:
             raise InvoiceRefused({"number": refusal})
+        check_revision(expected_revision, invoice.revision, gettext("Invoice %(number)s", number=invoice.number),
+                       invoice.edited_by, local_time(invoice.edited_at))
         live = live_number_of(invoice.id)
         if live is not None:
             held = gettext("This invoice holds E-Faktur No %(efaktur_no)s", efaktur_no=live.efaktur_no)
@@ -417,9 +431,7 @@ def update_invoice(invoice_id: int, draft: InvoiceDraft, code_change_confirmed: 
         if not changes:
             return invoice, []
         _apply(invoice, draft, number)
-        invoice.revision += 1
-        invoice.exported_at = None
-        invoice.exported_by = None
+        _edited(invoice)
         _flush_or_refuse(number)
         if live is not None and live.transaction_code != invoice.transaction_code:
             before = live.efaktur_no
@@ -465,9 +477,7 @@ def recompute_invoice(invoice_id: int) -> tuple[Invoice, InvoiceAmounts, Invoice
                                                      "recompute.", number=invoice.number)})
         before = invoice.amounts
         _store_figures(invoice, fresh, invoice.lines)
-        invoice.revision += 1
-        invoice.exported_at = None
-        invoice.exported_by = None
+        _edited(invoice)
         record(
             "invoice.recomputed",
             N_("Recomputed the figures of invoice %(number)s line by line: DPP %(dpp_before)s to %(dpp_after)s, PPN "

@@ -5,7 +5,7 @@ from flask import Blueprint, make_response, redirect, render_template, request, 
 from flask_login import current_user
 
 from ..database import id_in
-from ..errors import Refused, apply_field_errors
+from ..errors import Refused, apply_field_errors, apply_refusal, parse_revision
 from ..extensions import db
 from ..files.forms import CoretaxForm
 from ..files.queries import invoice_files
@@ -100,11 +100,12 @@ def _success(message: str, warning: str | None = None, *events: str):
     return success_response(message, safe_local_url(request.referrer, url_for("invoices.index")), events, warning)
 
 
-def _refused_on_form(form: InvoiceForm, refused: InvoiceRefused) -> None:
+def _refused_on_form(form: InvoiceForm, refused: Refused) -> None:
     """A service's refusal on the fields it names; the facility's on the pair of the invoice's code."""
     code = form.transaction_code.data
-    errors = {(f"add_info_{code}" if name == "add_info" else name): message for name, message in refused.errors.items()}
-    apply_field_errors(form, errors, "number")
+    refused.errors = {(f"add_info_{code}" if name == "add_info" else name): message
+                      for name, message in refused.errors.items()}
+    apply_refusal(form, refused, "number")
 
 
 def _draft(form: InvoiceForm) -> InvoiceDraft:
@@ -191,6 +192,7 @@ def _form_data(invoice: Invoice) -> dict:
         "due_date": invoice.due_date,
         "tax_enabled": invoice.tax_enabled,
         "transaction_code": invoice.transaction_code,
+        "revision": str(invoice.revision),
         f"add_info_{invoice.transaction_code}": invoice.facility_add_info,
         f"facility_stamp_{invoice.transaction_code}": invoice.facility_stamp,
         "custom_doc": invoice.custom_doc,
@@ -224,10 +226,11 @@ def edit(invoice_id: int):
     if form.validate_on_submit():
         try:
             confirmed = form.confirm_code_change.data == "yes"
-            invoice, changes = update_invoice(invoice_id, _draft(form), code_change_confirmed=confirmed)
+            invoice, changes = update_invoice(invoice_id, _draft(form), code_change_confirmed=confirmed,
+                                              expected_revision=parse_revision(form.revision.data))
         except CodeChangeUnconfirmed as unconfirmed:
             return _form_response(form, title, action, code_change=unconfirmed.change)
-        except InvoiceRefused as refused:
+        except Refused as refused:
             _refused_on_form(form, refused)
         else:
             if not changes:

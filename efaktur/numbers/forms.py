@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, SubmitField
+from wtforms import HiddenField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, ValidationError
 
@@ -45,6 +45,7 @@ class RangeForm(FlaskForm):
         validators=[InputRequired(lazy_gettext("Enter the End Number.")), Length(max=40), _nsfp_field],
         render_kw={"placeholder": NSFP_EXAMPLE, "inputmode": "numeric", "autocomplete": "off"},
     )
+    revision = HiddenField()  # the range's revision when the form was opened (errors.check_revision)
     submit = SubmitField(lazy_gettext("Save"))
 
     def set_year_choices(self, years):

@@ -55,6 +55,10 @@ class NumberRange(db.Model):
     held_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now, onupdate=utc_now)
+    # Counts the edits of the form (not the numbers going out): an Edit opened before another is refused.
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    edited_by: Mapped[str | None] = mapped_column(String(254))
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def total(self) -> int:

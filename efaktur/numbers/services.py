@@ -3,8 +3,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, text
 
-from ..activity.services import record
-from ..errors import Refused
+from ..activity.services import current_actor, record
+from ..clock import utc_now
+from ..errors import Refused, check_revision
+from ..i18n import local_time
 from ..database import is_postgresql, write_transaction
 from ..extensions import db
 from ..lang import N_, gettext
@@ -138,12 +140,16 @@ def _lock_range(range_id: int) -> NumberRange | None:
     ).first()
 
 
-def update_range(range_id: int, year: int, start: int, end: int) -> NumberRange:
+def update_range(range_id: int, year: int, start: int, end: int, expected_revision: int | None = None) -> NumberRange:
+    """Edit a range; a form opened at `expected_revision` is refused (StaleEdit) when the range was saved since."""
     with write_transaction():
         _lock_range_table()
         number_range = _lock_range(range_id)
         if number_range is None:
             raise RangeRejected({"start_number": gettext("This range no longer exists.")})
+        check_revision(expected_revision, number_range.revision,
+                       gettext("The range %(start)s", start=format_nsfp(number_range.start_number)),
+                       number_range.edited_by, local_time(number_range.edited_at))
         _check(year, start, end, exclude_id=number_range.id)
         if start != number_range.start_number and number_range.held_count > 0:
             raise RangeRejected(
@@ -172,6 +178,8 @@ def update_range(range_id: int, year: int, start: int, end: int) -> NumberRange:
             )
             number_range.next_number = end + 1
         number_range.year, number_range.start_number, number_range.end_number = year, start, end
+        number_range.revision += 1
+        number_range.edited_by, number_range.edited_at = current_actor()[1], utc_now()
         db.session.flush()
         record(
             "range.updated",

@@ -1,7 +1,7 @@
 """E-Faktur No page: the range table, and the modal forms that change it."""
 from flask import Blueprint, render_template, url_for
 
-from ..errors import apply_field_errors
+from ..errors import Refused, apply_field_errors, apply_refusal, parse_revision
 from ..extensions import db
 from ..lang import gettext
 from ..nsfp import format_nsfp
@@ -81,12 +81,14 @@ def edit(range_id: int):
     action = url_for("numbers.edit", range_id=range_id)
     if form.validate_on_submit():
         try:
-            update_range(range_id, form.year.data, form.start_number.parsed, form.end_number.parsed)
-        except RangeRejected as rejected:
-            apply_field_errors(form, rejected.errors, "start_number")
+            update_range(range_id, form.year.data, form.start_number.parsed, form.end_number.parsed,
+                         parse_revision(form.revision.data))
+        except Refused as rejected:
+            apply_refusal(form, rejected, "start_number")
         else:
             return _success(gettext("Tax Number range updated."))
     elif not form.is_submitted():
+        form.revision.data = str(number_range.revision)
         form.year.data = number_range.year
         form.start_number.data = format_nsfp(number_range.start_number)
         form.end_number.data = format_nsfp(number_range.end_number)

@@ -1,7 +1,7 @@
 from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
-from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..emails import EmailError, parse_email
@@ -17,6 +17,7 @@ class ThresholdForm(FlaskForm):
         lazy_gettext("Threshold Limit"), render_kw={"inputmode": "numeric", "pattern": "[0-9]*", "autocomplete": "off"}
     )
     active = BooleanField(lazy_gettext("Active"))
+    revision = HiddenField()  # the settings' revision when the form was opened (errors.check_revision)
     submit = SubmitField(lazy_gettext("Save"))
 
     def validate_threshold_limit(self, field):
@@ -49,6 +50,7 @@ class CompanyForm(FlaskForm):
     company_npwp = StringField(lazy_gettext("Company NPWP"), validators=[Length(max=30)])
     company_address = TextAreaField(lazy_gettext("Company Address"), validators=[Optional(), Length(max=1000), plain_text])
     business_location_code = StringField(lazy_gettext("Business Location Code"), validators=[Length(max=10)], default="000000")
+    revision = HiddenField()  # the settings' revision when the form was opened (errors.check_revision)
     submit = SubmitField(lazy_gettext("Save"))
 
     def validate_company_npwp(self, field):

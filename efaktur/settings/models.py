@@ -30,6 +30,10 @@ class CompanySettings(db.Model):
     # The threshold e-mail's language ('id' or 'en').
     notification_language: Mapped[str] = mapped_column(String(2), default="id", server_default="id")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now, onupdate=utc_now)
+    # Counts the saves of the company and threshold forms: a form opened before another save is refused.
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    edited_by: Mapped[str | None] = mapped_column(String(254))
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class NotificationRecipient(db.Model):

@@ -1,10 +1,12 @@
 """Company settings, the threshold and the notification addresses."""
-from ..i18n import LANGUAGES as LANGUAGE_NAMES
 from flask import current_app
 
-from ..activity.services import record
-from ..errors import Refused
+from ..activity.services import current_actor, record
+from ..clock import utc_now
 from ..database import write_transaction
+from ..errors import Refused, check_revision
+from ..i18n import LANGUAGES as LANGUAGE_NAMES
+from ..i18n import local_time
 from ..emails import EmailError, parse_email
 from ..extensions import db
 from ..lang import N_, gettext
@@ -18,7 +20,7 @@ class SettingsRefused(Refused):
 def _default_settings() -> CompanySettings:
     return CompanySettings(
         id=SETTINGS_ID, company_name="", company_npwp="", company_address="", business_location_code="000000",
-        threshold_limit=0, threshold_active=False, notification_language="id",
+        threshold_limit=0, threshold_active=False, notification_language="id", revision=0,
     )
 
 
@@ -40,9 +42,18 @@ def _settings_for_update() -> CompanySettings:
     return settings
 
 
-def save_threshold(limit: int, active: bool) -> CompanySettings:
+def _saved(settings: CompanySettings, expected_revision: int | None) -> None:
+    """A form of the settings was saved: refused when opened before another save, else counted."""
+    check_revision(expected_revision, settings.revision, gettext("Billing Settings"), settings.edited_by,
+                   local_time(settings.edited_at))
+    settings.revision = (settings.revision or 0) + 1
+    settings.edited_by, settings.edited_at = current_actor()[1], utc_now()
+
+
+def save_threshold(limit: int, active: bool, expected_revision: int | None = None) -> CompanySettings:
     with write_transaction():
         settings = _settings_for_update()
+        _saved(settings, expected_revision)
         before = (settings.threshold_limit, settings.threshold_active)
         settings.threshold_limit, settings.threshold_active = limit, active
         record(
@@ -54,9 +65,11 @@ def save_threshold(limit: int, active: bool) -> CompanySettings:
     return settings
 
 
-def save_company(name: str, npwp: str, address: str = "", location_code: str = "000000") -> CompanySettings:
+def save_company(name: str, npwp: str, address: str = "", location_code: str = "000000",
+                 expected_revision: int | None = None) -> CompanySettings:
     with write_transaction():
         settings = _settings_for_update()
+        _saved(settings, expected_revision)
         settings.company_name, settings.company_npwp = name, npwp
         settings.company_address, settings.business_location_code = address, location_code
         record(

@@ -1,10 +1,10 @@
 """Billing Settings page and the Setting Threshold modal (admins only)."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from ..errors import apply_field_errors
-from .alerts import send_test_email
+from ..errors import Refused, apply_field_errors, apply_refusal, parse_revision
 from ..lang import gettext
 from ..web import admin_required, is_htmx, success_response
+from .alerts import send_test_email
 from .forms import CompanyForm, NotificationLanguageForm, RecipientForm, ThresholdForm
 from .services import (
     SettingsRefused,
@@ -31,8 +31,14 @@ def threshold():
     if request.method == "GET":
         form.threshold_limit.data = str(settings.threshold_limit)
         form.active.data = settings.threshold_active
+        form.revision.data = str(settings.revision or 0)
     elif form.validate_on_submit():
-        save_threshold(form.threshold_limit.parsed, form.active.data)
+        try:
+            save_threshold(form.threshold_limit.parsed, form.active.data, parse_revision(form.revision.data))
+        except Refused as refused:
+            apply_refusal(form, refused, "threshold_limit")
+            template = "settings/_partials/threshold_form.html" if is_htmx() else "settings/threshold_page.html"
+            return render_template(template, form=form), 422
         if form.active.data:
             message = gettext("Threshold saved: %(limit)s, active: an e-mail goes out when this year's available numbers "
                               "fall to it.", limit=form.threshold_limit.parsed)
@@ -52,6 +58,7 @@ def _billing_context(recipient_form=None, company_form=None, language_form=None)
             company_npwp=settings.company_npwp,
             company_address=settings.company_address,
             business_location_code=settings.business_location_code,
+            revision=str(settings.revision or 0),
         )
     return {
         "settings": settings,
@@ -124,20 +131,21 @@ def test_email():
 @admin_required
 def company():
     form = CompanyForm()
+    saved = False
     if form.validate_on_submit():
-        save_company(
-            form.company_name.data.strip(),
-            form.company_npwp.digits,
-            (form.company_address.data or "").strip(),
-            form.business_location_code.parsed,
-        )
+        try:
+            save_company(form.company_name.data.strip(), form.company_npwp.digits,
+                         (form.company_address.data or "").strip(), form.business_location_code.parsed,
+                         parse_revision(form.revision.data))
+        except Refused as refused:
+            apply_refusal(form, refused, "company_name")
+        else:
+            saved = True
+    if saved:
         if not is_htmx():
             flash(gettext("Company details saved."))
             return redirect(url_for("settings.billing"), code=303)
         form = None
-        saved = True
-    else:
-        saved = False
     context = _billing_context(company_form=form)
     if is_htmx():
         return render_template("settings/_partials/company_form.html", saved=saved, **context), (200 if saved else 422)
