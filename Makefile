@@ -65,10 +65,12 @@ check: install instance/config.py
 
 # Threaded workers: a Generate waiting on a slow mail server holds one thread, not the whole app.
 # E-mail links and the trusted host follow where it is served, unless FLASK_EFAKTUR_PUBLIC_URL says otherwise.
+# No control socket: gunicorn's is one path per user, and a second instance on the machine would remove it.
 run: export FLASK_EFAKTUR_PUBLIC_URL ?= http://$(HOST):$(PORT)
 run: admin
 	@echo "Serving on http://$(HOST):$(PORT) (Ctrl-C stops)"
-	$(BIN)/gunicorn --workers 2 --worker-class gthread --threads 4 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+	$(BIN)/gunicorn --workers 2 --worker-class gthread --threads 4 --no-control-socket --bind $(HOST):$(PORT) \
+		--access-logfile - wsgi:app
 
 # Browser tests need Debian's Chromium; install it when we are root and it is missing.
 browser:

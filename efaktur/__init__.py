@@ -19,6 +19,7 @@ from .database import WriterQueueTimeout, configure_engine
 from .extensions import api as openapi  # not "api": that name is the efaktur.api package
 from .extensions import csrf, db, login_manager, mail, migrate
 from .ids import MAX_ID
+from .operations import proxy
 from .web import BoundedRequest
 from .lang import N_, gettext
 
@@ -52,6 +53,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if hops:
         # Behind that many reverse proxies: the client's address and scheme come from their headers.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        proxy.warn_at_start(app)
 
     _init_extensions(app)
     _register_blueprints(app)
@@ -195,6 +197,8 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_request_hooks(app: Flask) -> None:
+    app.before_request(proxy.check_request)
+
     @app.before_request
     def require_login():
         if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None or request.blueprint in API_BLUEPRINTS:

@@ -84,6 +84,14 @@ class InsecureConfigError(RuntimeError):
 
 def check_production_config(config) -> None:
     """Refuse to serve real users with a guessable secret key, or e-mails with links to a guessed host."""
+    key = config.get("SECRET_KEY")
+    if key is not None and not isinstance(key, (str, bytes)):
+        # Flask reads FLASK_* variables as JSON when they parse: an all-digit key becomes a number.
+        raise InsecureConfigError(
+            f"SECRET_KEY must be text, but FLASK_SECRET_KEY was read as JSON ({type(key).__name__}): a key of digits "
+            "or one that looks like JSON is taken as a value. Quote it as a JSON string, or use a key of letters and "
+            "digits, e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))'."
+        )
     if config.get("TESTING") or config.get("DEBUG"):
         return
     if config.get("MAIL_SERVER") and not config.get("EFAKTUR_PUBLIC_URL"):

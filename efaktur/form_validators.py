@@ -2,12 +2,19 @@
 from wtforms import TextAreaField
 from wtforms.validators import ValidationError
 
-from .text import text_problem
+from .text import formula_problem, text_problem
 
 
 def plain_text(form, field):
     """No control characters or invisible text-direction marks (line breaks only in text areas)."""
     problem = text_problem(field.data, multiline=isinstance(field, TextAreaField))
+    if problem:
+        raise ValidationError(problem)
+
+
+def no_formula(form, field):
+    """For what goes into the desktop import file: no value that a spreadsheet would run as a formula."""
+    problem = formula_problem(field.data)
     if problem:
         raise ValidationError(problem)
 

@@ -24,6 +24,23 @@ def text_problem(value: str | None, multiline: bool = False) -> str | None:
     return None
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: str) -> str:
+    """A cell a spreadsheet opens as text, not as a formula: a leading = + - @ (or tab, CR) gets a ' before it
+    (OWASP's advice against CSV injection). For files people open, such as the activity log's CSV."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def formula_problem(value: str | None) -> str | None:
+    """Why a value cannot go into a file DJP's importer reads: it starts like a spreadsheet formula."""
+    if (value or "").lstrip(" ").startswith(FORMULA_STARTS[:4]):
+        return gettext("Start it with a letter or digit, not = + - or @: the tax office's import file may be opened "
+                       "in a spreadsheet, which would run it as a formula.")
+    return None
+
+
 def text_pattern(required: bool = False, multiline: bool = False) -> str:
     """The same rule as text_problem, as a regular expression for the API's document
     (which also says that a required text is more than spaces)."""

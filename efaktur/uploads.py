@@ -87,6 +87,12 @@ class UploadedFile:
         return content
 
 
+def shown_name(text: str) -> str:
+    """A name from an upload as the page and the activity log show it: no control characters and no
+    text-direction overrides (they could make a name read as another), at most 300 characters."""
+    return "".join(c for c in text if c.isprintable())[:300]
+
+
 def _base_name(name: str) -> str:
     """The file's own name, without folders and without characters no file name should hold."""
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
@@ -106,23 +112,23 @@ def _zip_members(name: str, stream: BinaryIO, limits: UploadLimits) -> list[Uplo
         path = member.replace("\\", "/")
         if path.startswith("/") or _DRIVE.match(path) or ".." in path.split("/"):
             raise UploadRefused(gettext("%(name)s holds a file with a path (%(member)s): the zip was refused, "
-                                        "nothing was stored.", name=name, member=member))
+                                        "nothing was stored.", name=name, member=shown_name(member)))
         if info.is_dir():
             continue
         if info.flag_bits & 0x1:
             raise UploadRefused(gettext("%(name)s is encrypted; upload a zip without a password. Nothing was stored.",
                                         name=name))
         if _SYSTEM_FILES.search(path):
-            members.append(UploadedFile(f"{name}: {member}", _base_name(member), info.file_size, True,
+            members.append(UploadedFile(f"{name}: {shown_name(member)}", _base_name(member), info.file_size, True,
                                         lambda: io.BytesIO(), skipped=gettext("skipped: a file of the operating system")))
             continue
         unpacked += info.file_size
         if info.file_size > 64 * 1024 and info.file_size > limits.max_ratio * max(info.compress_size, 1):
             raise UploadRefused(
-                gettext("%(member)s in %(name)s unpacks to %(count)s times its packed size: the zip was refused as " "a zip bomb, nothing was stored.", member=member, name=name, count=info.file_size // max(info.compress_size, 1))
+                gettext("%(member)s in %(name)s unpacks to %(count)s times its packed size: the zip was refused as " "a zip bomb, nothing was stored.", member=shown_name(member), name=name, count=info.file_size // max(info.compress_size, 1))
             )
         members.append(
-            UploadedFile(f"{name}: {member}", _base_name(member), info.file_size, True,
+            UploadedFile(f"{name}: {shown_name(member)}", _base_name(member), info.file_size, True,
                          lambda info=info: archive.open(info))
         )
     if len(members) > limits.max_files:

@@ -69,7 +69,7 @@ def test_the_activity_page_shows_sentences_and_filters(app, logged, admin_client
 def test_bad_filter_values_are_said_and_left_out(app, logged, admin_client):
     response = admin_client.get("/activity/?from=2026-13-45&kind=nonsense&to=9999-12-31")
     body = response.get_data(as_text=True)
-    assert response.status_code == 200 and "From is not a date; it was left out." in body
+    assert response.status_code == 200 and "From is not a date between 2000 and 2099; it was left out." in body
     assert "generated 010.000-26.00000001" in body
     body = admin_client.get("/activity/?from=2026-06-10&to=2026-06-01").get_data(as_text=True)
     assert "To is before From: nothing can match." in body and "Nothing matches these filters." in body

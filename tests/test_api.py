@@ -307,7 +307,9 @@ def test_an_api_generate_crossing_the_threshold_sends_the_email(app):
         invoice_id = app.test_client().post("/api/v1/invoices", json=BODY, headers=headers).get_json()["id"]
         response = app.test_client().post(f"/api/v1/invoices/{invoice_id}/efaktur-number", headers=headers)
         alert = response.get_json()["threshold_alert"]
-        assert alert == {"outcome": "sent", "detail": "", "year": 2026, "available": 4, "limit": 4, "recipients": 1}
+        assert {k: v for k, v in alert.items() if k != "detail"} == {"outcome": "sent", "year": 2026, "available": 4,
+                                                                     "limit": 4, "recipients": 1}
+        assert "threshold" in alert["detail"].lower()
         ((recipients, message),) = sink.parsed()
     assert recipients == ["finance@example.com"]
     assert "4 left for 2026 (limit 4)" in message["Subject"]
@@ -324,7 +326,9 @@ def test_a_failed_alert_is_said_in_the_answer(app):
     headers, _ = make_token(app)
     invoice_id = app.test_client().post("/api/v1/invoices", json=BODY, headers=headers).get_json()["id"]
     alert = app.test_client().post(f"/api/v1/invoices/{invoice_id}/efaktur-number", headers=headers).get_json()["threshold_alert"]
-    assert alert["outcome"] == "failed" and "ConnectionRefusedError" in alert["detail"]
+    # The sentence staff see; the mail server's own words (which name addresses) are for admins on Billing Settings.
+    assert alert["outcome"] == "failed" and "could not be delivered to every address" in alert["detail"]
+    assert "ConnectionRefusedError" not in alert["detail"]
 
 
 # ---- exports ---------------------------------------------------------------------------------------

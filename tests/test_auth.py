@@ -1,4 +1,5 @@
 """Log in, log out, roles, and the account commands."""
+import os
 import pytest
 
 from efaktur.auth.models import User
@@ -114,9 +115,27 @@ def test_ensure_admin_creates_one_only_when_missing(app, runner):
     with app.app_context():
         db.session.execute(db.delete(User))
         db.session.commit()
+    # Not on a terminal (a service's log): the password goes to a file only this user reads, never to the log.
     result = runner.invoke(args=["users", "ensure-admin"])
-    assert "Password:" in result.output
-    password = result.output.split("Password:")[1].split()[0]
+    path = result.output.split("Password: in ")[1].split(" (readable")[0]
+    assert os.stat(path).st_mode & 0o777 == 0o600
+    password = open(path).read().strip()
+    assert password not in result.output
     with app.app_context():
         admin = db.session.scalar(db.select(User).filter_by(role="admin"))
         assert admin.check_password(password)
+
+
+def test_ensure_admin_says_the_password_once_on_a_terminal(app, runner, monkeypatch):
+    from efaktur.auth import cli
+
+    monkeypatch.setattr(cli, "_on_terminal", lambda: True)
+    with app.app_context():
+        db.session.execute(db.delete(User))
+        db.session.commit()
+    result = runner.invoke(args=["users", "ensure-admin"])
+    password = result.output.split("Password:")[1].split()[0]
+    with app.app_context():
+        assert db.session.scalar(db.select(User).filter_by(role="admin")).check_password(password)
+    again = runner.invoke(args=["users", "ensure-admin"])
+    assert password not in again.output and "with the password you set" in again.output

@@ -197,3 +197,41 @@ def test_an_expired_token_in_an_integration_does_not_lock_the_address(app):
         assert response.status_code == 401 and "expired" in response.get_json()["error"]["message"]
     assert client.get("/api/v1/stock", headers={"Authorization": "Bearer efk_one_guess"}).status_code == 401
     assert client.get("/api/v1/stock", headers={"Authorization": f"Bearer {good}"}).status_code == 200
+
+
+def test_a_distributed_attack_against_two_workers_leaves_the_known_browser_in(app, database_uri, tmp_path):
+    """Behind a proxy (the client's address from X-Forwarded-For), two gunicorn workers on one database: guesses
+    from thirty addresses at once lock the account for new browsers, never for the one that logged in before."""
+    server = Gunicorn(database_uri, tmp_path, "--workers", "2", "--worker-class", "gthread", "--threads", "8",
+                      EFAKTUR_PROXY_HOPS=1)
+    try:
+        import http.client
+
+        def post(form, address, cookie=None):
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+            headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Forwarded-For": address}
+            if cookie:
+                headers["Cookie"] = cookie
+            conn.request("POST", "/login", body=urlencode(form), headers=headers)
+            response = conn.getresponse()
+            response.read()
+            return response.status, response.msg.get_all("Set-Cookie") or []
+
+        status, cookies = post(RIGHT, "192.0.2.10")
+        assert status == 303
+        device = next(c.split(";")[0] for c in cookies if c.startswith(DEVICE_COOKIE + "="))
+        barrier = threading.Barrier(30)
+
+        def guess(n):
+            barrier.wait()
+            post(WRONG, f"198.51.100.{n}")
+
+        threads = [threading.Thread(target=guess, args=(n,)) for n in range(30)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert post(RIGHT, "203.0.113.1")[0] == 429  # a new browser: the account is locked from anywhere
+        assert post(RIGHT, "203.0.113.1", cookie=device)[0] == 303  # the known browser logs in, from anywhere
+    finally:
+        server.stop()

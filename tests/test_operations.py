@@ -630,18 +630,25 @@ def test_status_json_for_an_admin_and_the_api_for_a_read_only_token(app, ledger,
     response = admin_client.get("/operations/status.json")
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
     status = response.get_json()
-    assert set(status) == {"database", "backups", "mail", "last_emails", "version", "data"}
+    assert set(status) == {"proxy", "database", "backups", "mail", "last_emails", "version", "data"}
     assert status["backups"]["due"] is False and status["backups"]["last"]["sha256"]
     assert status["data"] == {"ranges": 2, "invoices": 6, "numbers_held": 5, "files": 0, "users": 2}
     assert status["mail"]["password_set"] is True and "pa55-w0rd-secret" not in response.get_data(as_text=True)
 
-    headers, _ = make_token(app, name="Monitoring", read_only=True)
+    headers, _ = make_token(app, name="Monitoring")
     api = app.test_client().get("/api/v1/operations", headers=headers)
     assert api.status_code == 200
     answer = api.get_json()
     assert answer["database"].pop("size_bytes") > 0 and status["database"].pop("size_bytes") > 0  # the token made it grow
     assert answer == status
     assert app.test_client().get("/api/v1/operations").status_code == 401
+    # A read-only token (a monitoring system) learns whether things are well, not where they are.
+    read_only, _ = make_token(app, name="Dashboard", read_only=True)
+    seen = app.test_client().get("/api/v1/operations", headers=read_only).get_json()
+    assert seen["backups"]["last"]["path"] == "" and seen["backups"]["last"]["host"] == ""
+    assert seen["backups"]["last"]["sha256"] == status["backups"]["last"]["sha256"] and seen["backups"]["due"] is False
+    assert seen["database"]["where"] == "" and seen["mail"]["server"] is None and seen["mail"]["username"] is None
+    assert seen["mail"]["password_set"] is True and seen["version"] == status["version"]
 
 
 def test_health_says_ok_or_not_ok_and_nothing_else(app, tmp_path):

@@ -11,18 +11,23 @@ from ..web import admin_required, app_timezone, page_number
 from .services import actors, filtered_query, recent_page
 from ..i18n import language
 from ..lang import gettext
+from ..text import spreadsheet_safe
 from .wording import KINDS, entry_sentence, kind_of, who
 
 bp = Blueprint("activity", __name__, url_prefix="/activity")
 CSV_BATCH = 1000
 
 
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)  # the app's dates; beyond, an instant cannot be formed
+
+
 def _day(text: str | None) -> date | None:
-    """A date field's value (YYYY-MM-DD), or None when empty or not a date."""
+    """A date field's value (YYYY-MM-DD, 2000-2099), or None when empty or not such a date."""
     try:
-        return date.fromisoformat(text) if text and len(text) == 10 else None
+        day = date.fromisoformat(text) if text and len(text) == 10 else None
     except ValueError:
         return None
+    return day if day is not None and FIRST_DAY <= day <= LAST_DAY else None
 
 
 def _filters() -> tuple[dict, dict, list[str]]:
@@ -32,8 +37,9 @@ def _filters() -> tuple[dict, dict, list[str]]:
     actor = "".join(c for c in args.get("actor", "") if c.isprintable())[:254]
     start, end = _day(args.get("from")), _day(args.get("to"))
     problems = [message for message, key, parsed in
-                ((gettext("From is not a date; it was left out."), "from", start),
-                 (gettext("To is not a date; it was left out."), "to", end)) if args.get(key) and parsed is None]
+                ((gettext("From is not a date between 2000 and 2099; it was left out."), "from", start),
+                 (gettext("To is not a date between 2000 and 2099; it was left out."), "to", end))
+                if args.get(key) and parsed is None]
     if start and end and end < start:
         problems.append(gettext("To is before From: nothing can match."))
     zone = ZoneInfo(app_timezone())
@@ -44,7 +50,7 @@ def _filters() -> tuple[dict, dict, list[str]]:
     query_filters = {
         "kind": kind, "actor": actor,
         "since": instant(start) if start else None,
-        "until": instant(end + timedelta(days=1)) if end and end < date.max else None,
+        "until": instant(end + timedelta(days=1)) if end else None,
     }
     values = {"kind": kind, "actor": actor, "from": start.isoformat() if start else "", "to": end.isoformat() if end else ""}
     return query_filters, values, problems
@@ -80,8 +86,10 @@ def export_csv():
         # One query read in batches (not OFFSET pages, which re-read what came before on every page).
         entries = db.session.scalars(filtered_query(**query_filters).execution_options(yield_per=CSV_BATCH))
         for n, entry in enumerate(entries, 1):
-            writer.writerow([entry.at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"), entry.actor,
-                             kind(entry.action), entry_sentence(entry, reader), entry.action, entry.summary])
+            # Actors, sentences and summaries hold what people typed: opened in a spreadsheet, none runs as a formula.
+            writer.writerow([entry.at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"), spreadsheet_safe(entry.actor),
+                             kind(entry.action), spreadsheet_safe(entry_sentence(entry, reader)), entry.action,
+                             spreadsheet_safe(entry.summary)])
             if n % CSV_BATCH == 0:
                 yield buffer.getvalue()
                 buffer.seek(0)

@@ -1,5 +1,5 @@
 """API Tokens page (admins): create a token (shown once), see when each was last used, revoke."""
-from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, StringField, SubmitField
@@ -51,10 +51,12 @@ def new():
         else:
             message = (gettext("The read-only token %(name)s is made.", name=token.name) if token.read_only
                        else gettext("The read-write token %(name)s is made.", name=token.name))
-            if not is_htmx():
-                flash(str(message))
-                flash(gettext("The token, shown this once: %(secret)s", secret=secret))
-                return redirect(url_for("api_tokens.index"), code=303)
+            if not is_htmx():  # the token on this page, never in a flash (the session cookie can be read)
+                return render_template(
+                    "secret_page.html", message=message, secret=secret, secret_id="shown-token",
+                    label=gettext("The token, shown this once:"), back=url_for("api_tokens.index"),
+                    hint=gettext("Put it in the billing system's settings now; it cannot be shown again (only its hash is "
+                                 "kept)."))
             response = make_response(render_template("api/_partials/token_shown.html", message=message, secret=secret))
             return with_trigger(response, **{CHANGED_EVENT: True})
     template = "api/_partials/token_form.html" if is_htmx() else "api/token_form_page.html"

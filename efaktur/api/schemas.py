@@ -31,7 +31,7 @@ from ..invoices.services import MAX_LINES, invoice_number_problem
 from ..money import MAX_QUANTITY, MAX_RUPIAH, MoneyError, parse_quantity, parse_rupiah
 from ..nsfp import INVOICE_TRANSACTION_CODES
 from ..numbers.ledger import MAX_BATCH
-from ..text import text_pattern, text_problem
+from ..text import formula_problem, text_pattern, text_problem
 
 
 class Strict(Schema):
@@ -77,7 +77,7 @@ class Quantity(fields.Field):
         super().__init__(metadata=metadata, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, str)):
             raise ValidationError("Send the quantity as a number or a string.")
         if isinstance(value, str):
             try:
@@ -85,7 +85,9 @@ class Quantity(fields.Field):
             except MoneyError as error:
                 raise ValidationError(str(error) + " " + QUANTITY_AS_NUMBER) from None
         try:
-            quantity = Decimal(str(value))  # a JSON number means what it says: 1.125 is not 1,125
+            # A JSON number means what it says, exactly as sent (api/jsonbody.py reads it as a Decimal):
+            # 1.125 is not 1,125, and 1.0000000000000001 has more than two decimals.
+            quantity = value if isinstance(value, Decimal) else Decimal(str(value))
         except InvalidOperation:
             raise ValidationError("Not a number.")
         if not quantity.is_finite() or quantity <= 0 or quantity > MAX_QUANTITY:
@@ -98,24 +100,25 @@ class Quantity(fields.Field):
         return None if value is None else f"{Decimal(value).normalize():f}"
 
 
-def _plain(max_length: int, required_text: str | None = None):
+def _plain(max_length: int, required_text: str | None = None, in_desktop_file: bool = False):
     def check(value: str) -> None:
         if required_text and not value.strip():
             raise ValidationError(required_text)
         if len(value) > max_length:
             raise ValidationError(f"At most {max_length} characters.")
-        problem = text_problem(value, multiline=max_length > 200)
+        problem = text_problem(value, multiline=max_length > 200) or (formula_problem(value) if in_desktop_file else None)
         if problem:
             raise ValidationError(problem)
 
     return check
 
 
-def _text(max_length: int, required_text: str | None = None, **kwargs) -> fields.String:
-    """A text field: checked by text.py's rule, and documented with the same rule as a pattern."""
+def _text(max_length: int, required_text: str | None = None, in_desktop_file: bool = False, **kwargs) -> fields.String:
+    """A text field: checked by text.py's rules (and, for what the desktop import file carries, no leading
+    = + - @), documented with the same rule as a pattern."""
     multiline = max_length > 200
     metadata = {"pattern": text_pattern(bool(required_text), multiline), **kwargs.pop("metadata", {})}
-    return fields.String(validate=[validate.Length(max=max_length), _plain(max_length, required_text)],
+    return fields.String(validate=[validate.Length(max=max_length), _plain(max_length, required_text, in_desktop_file)],
                          metadata=metadata, **kwargs)
 
 
@@ -133,8 +136,8 @@ def _year_2000_2099(value: date) -> None:
 
 
 class CustomerIn(Strict):
-    name = _text(200, "Name the customer.", required=True)
-    npwp_name = _text(200, load_default="")
+    name = _text(200, "Name the customer.", in_desktop_file=True, required=True)
+    npwp_name = _text(200, in_desktop_file=True, load_default="")
     id_type = fields.String(load_default=BUYER_TIN, validate=validate.OneOf(list(BUYER_DOCUMENTS)),
                             metadata={"description": "tin (NPWP), nik, passport or other"})
     npwp = fields.String(load_default="", validate=validate.Length(max=30),
@@ -146,7 +149,7 @@ class CustomerIn(Strict):
     email = fields.String(load_default="", validate=[validate.Length(max=254), _email])
     language = fields.String(load_default=DEFAULT_LANGUAGE, validate=validate.OneOf(list(LANGUAGES)),
                              metadata={"description": "The language of the e-Faktur e-mail to this customer: id (Bahasa Indonesia) or en"})
-    address = _text(1000, load_default="")
+    address = _text(1000, in_desktop_file=True, load_default="")
     branch_code = fields.String(load_default=HEAD_OFFICE_LOCATION, validate=validate.Length(max=6),
                                 metadata={"description": "The buyer's business location: the 6 digits after its NPWP in "
                                                          "its NITKU (BuyerIDTKU); 000000 is its head office",
@@ -165,7 +168,7 @@ class CustomerIn(Strict):
 
 
 class LineIn(Strict):
-    item = _text(200, "Name the item.", required=True)
+    item = _text(200, "Name the item.", in_desktop_file=True, required=True)
     quantity = Quantity(load_default=Decimal(1))
     unit_price = Rupiah(required=True, metadata={"description": "Whole rupiah, before the discount"})
     discount = Rupiah("discount", load_default=0, metadata={"description": "Whole rupiah off this line's unit price x quantity"})

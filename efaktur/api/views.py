@@ -24,10 +24,10 @@ from ..settings.services import current_settings
 from ..threshold import estimate_run_out
 from ..amounts import CENTS, default_transaction_code, format_cents
 from ..operations.schemas import OperationsOut
-from ..operations.status import snapshot
+from ..operations.status import snapshot, without_infrastructure
 from ..web import current_year, local_today, now
 from ..wording import some_of
-from . import auth, idempotency
+from . import auth, idempotency, jsonbody
 from .errors import ApiError, ErrorSchema
 from .schemas import (
     CancelOut,
@@ -42,8 +42,13 @@ from .schemas import (
     StockOut,
 )
 
-bp = Blueprint("api_v1", __name__, url_prefix="/api/v1", description="Invoices, E-Faktur numbers, the stock of numbers, exports.")
+class ApiBlueprint(Blueprint):
+    ARGUMENTS_PARSER = jsonbody.BodyParser()  # JSON bodies read once, safely, numbers exact (jsonbody.py)
+
+
+bp = ApiBlueprint("api_v1", __name__, url_prefix="/api/v1", description="Invoices, E-Faktur numbers, the stock of numbers, exports.")
 bp.before_request(auth.authenticate_request)
+bp.before_request(jsonbody.before_request)
 bp.before_request(idempotency.before_request)
 bp.after_request(idempotency.after_request)
 bp.teardown_request(idempotency.teardown_request)
@@ -270,9 +275,11 @@ def _generate(invoice_ids: list[int]) -> dict:
         alert = None
     return {
         "issued": [vars(i) for i in result.issued],
+        # The sentence staff see, not the mail server's own words (they name the recipients): the pages show
+        # those to admins only, and a token is no admin. The outcome says whether the e-mail went.
         "threshold_alert": None if alert is None else {
-            "outcome": alert.outcome, "detail": alert.detail, "year": alert.year, "available": alert.available,
-            "limit": alert.limit, "recipients": len(alert.recipients),
+            "outcome": alert.outcome, "detail": alert.user_message(for_admin=False), "year": alert.year,
+            "available": alert.available, "limit": alert.limit, "recipients": len(alert.recipients),
         },
     }
 
@@ -344,8 +351,10 @@ def stock():
 @documented_errors(401, 429)
 def operations():
     """For monitoring: the database, the last backup (due when older than a day), mail settings (no secrets) with
-    the last e-mails' outcome, the version, what the database holds. A read-only token is enough."""
-    return snapshot(now())
+    the last e-mails' outcome, the version, what the database holds. A read-only token is enough; it gets the
+    outcomes without the infrastructure (no paths, hosts, mail server or account, no mail server replies)."""
+    figures = snapshot(now())
+    return without_infrastructure(figures) if g.api_token.read_only else figures
 
 
 # ---- exports -----------------------------------------------------------------------------------

@@ -4,7 +4,11 @@ The same rules as the Users page and the login form (efaktur/accounts.py): what 
 creates can log in, and what the login form would refuse is refused here too. Passwords
 are read from a prompt (hidden, asked twice); --generate-password makes one and prints it once.
 """
+import os
+import sys
+
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from ..accounts import generate_password
@@ -90,7 +94,27 @@ def ensure_admin(url):
     click.echo("=" * 64)
     click.echo(f"An admin account was created. Log in at {url} with")
     click.echo(f"  Email:    {user.email}")
-    click.echo(f"  Password: {password}")
-    click.echo("This password is shown once; change it under your account (Change Password), or with")
+    if _on_terminal():
+        # Said once, on the terminal of whoever started it; it is never shown again.
+        click.echo(f"  Password: {password}")
+        click.echo("This password is shown once; change it under your account (Change Password), or with")
+    else:
+        # Not a terminal (a service's log, a pipe): the password goes to a file only this user can read.
+        path = _password_file(password)
+        click.echo(f"  Password: in {path} (readable by this user only; delete it once you have logged in)")
+        click.echo("Change it under your account (Change Password), or with")
     click.echo(f"  .venv/bin/flask --app efaktur users set-password {user.email}")
     click.echo("=" * 64)
+
+
+def _on_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+def _password_file(password: str) -> str:
+    path = os.path.join(current_app.instance_path, "initial-admin-password.txt")
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(password + "\n")
+    os.chmod(path, 0o600)
+    return path

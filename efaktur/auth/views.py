@@ -133,9 +133,12 @@ def _users_success(message: str, shown_password: str | None = None):
     if is_htmx():
         response = make_response(render_template("auth/_partials/password_shown.html", message=message, password=shown_password))
         return with_trigger(response, **{USERS_CHANGED: True})
+    if shown_password:  # the password on this page, never in a flash (the session cookie can be read)
+        return render_template(
+            "secret_page.html", message=message, secret=shown_password, secret_id="shown-password",
+            label=gettext("The password, shown this once:"), back=url_for("auth.users"),
+            hint=gettext("Pass it on safely; it cannot be shown again. Its owner can change it under their account."))
     flash(str(message))
-    if shown_password:
-        flash(gettext("The password, shown this once: %(shown_password)s", shown_password=shown_password))
     return redirect(url_for("auth.users"), code=303)
 
 

@@ -237,7 +237,8 @@ class Progress:
     total: int
     sent: int
     failed: int
-    waiting: int  # Ready or Sending
+    waiting: int  # Ready or Sending, and still the invoice's current file
+    replaced: int = 0  # waited, but a newer file of the invoice came since: it is not sent (that one may be)
 
     @property
     def done(self) -> bool:
@@ -245,16 +246,25 @@ class Progress:
 
 
 def progress(file_ids: list[int]) -> Progress:
-    counts = dict(
-        db.session.execute(
-            db.select(EfakturFile.email_status, db.func.count())
+    """How a send is going. A file replaced by a newer one while it waited is never sent (the sender takes
+    current files only), so it counts as done, as replaced, not as waiting: the dialog does not wait for it."""
+    superseded = EfakturFile.superseded_at.is_not(None)
+    counts = {
+        (status, bool(replaced)): count
+        for status, replaced, count in db.session.execute(
+            db.select(EfakturFile.email_status, superseded, db.func.count())
             .where(EfakturFile.id.in_(file_ids))
-            .group_by(EfakturFile.email_status)
+            .group_by(EfakturFile.email_status, superseded)
         ).all()
-    )
+    }
+
+    def of(status, replaced=None):
+        return sum(n for (s, r), n in counts.items() if s == status and (replaced is None or r == replaced))
+
     return Progress(
         total=len(file_ids),
-        sent=counts.get(EMAIL_SENT, 0),
-        failed=counts.get(EMAIL_FAILED, 0),
-        waiting=counts.get(EMAIL_READY, 0) + counts.get(EMAIL_SENDING, 0),
+        sent=of(EMAIL_SENT),
+        failed=of(EMAIL_FAILED),
+        waiting=of(EMAIL_READY, False) + of(EMAIL_SENDING, False),
+        replaced=of(EMAIL_READY, True) + of(EMAIL_SENDING, True),
     )

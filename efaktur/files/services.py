@@ -23,7 +23,7 @@ from ..invoices.models import Invoice
 from ..lang import N_, gettext
 from ..numbers.ledger import mark_replacement
 from ..numbers.models import NumberAssignment
-from ..uploads import FileProblem, UploadedFile, UploadLimits, UploadRefused, list_files
+from ..uploads import FileProblem, UploadedFile, UploadLimits, UploadRefused, list_files, shown_name
 from .models import EMAIL_READY, EfakturFile, EfakturFileContent
 
 __all__ = ["UploadRefused", "process_upload", "record_coretax_number", "upload_limits"]
@@ -293,7 +293,7 @@ def process_upload(uploads: list[tuple[str, object]]) -> UploadResult:
     outcomes = _name_files(files)
     _check_contents(outcomes, limits)
     _match(outcomes)
-    names = [name for name, _ in uploads]
+    names = [shown_name(name) for name, _ in uploads]
     upload_name = names[0] if len(names) == 1 else f"{len(names):,} files"
     _store(outcomes, limits, upload_name)
     return UploadResult(outcomes)

@@ -23,7 +23,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from ..amounts import Line, compute_amounts
 from ..emails import EmailError, parse_email
 from ..facilities import FACILITY_CODES, FacilityError, add_info_choices, parse_facility, stamp_choices
-from ..form_validators import not_blank, plain_text
+from ..form_validators import no_formula, not_blank, plain_text
 from ..goods import DEFAULT_UNIT, LINE_KINDS, NO_GOODS_CODE, UNIT_CODES, GoodsError, parse_goods_code, unit_name
 from ..i18n import DEFAULT_LANGUAGE, LANGUAGES, decimal_mark, language
 from ..identity import (
@@ -46,7 +46,7 @@ from .services import MAX_LINES, invoice_number_problem
 
 
 class LineForm(Form):
-    item = StringField(lazy_gettext("Item"), validators=[not_blank(lazy_gettext("Name the item.")), Length(max=200), plain_text])
+    item = StringField(lazy_gettext("Item"), validators=[not_blank(lazy_gettext("Name the item.")), Length(max=200), plain_text, no_formula])
     kind = SelectField(lazy_gettext("Goods or Services"), choices=[SelectChoice(k, lazy_gettext(v)) for k, v in LINE_KINDS.items()], default="A")
     goods_code = StringField(lazy_gettext("Code"), default=NO_GOODS_CODE)
     unit = SelectField(lazy_gettext("Unit"), choices=[SelectChoice(k, lazy(lambda k=k: f"{unit_name(k, language())} ({k})")) for k in UNIT_CODES], default=DEFAULT_UNIT)
@@ -108,9 +108,10 @@ def at_most_max_lines(form, field):
 class InvoiceForm(FlaskForm):
     number = StringField(lazy_gettext("Invoice No"), validators=[Optional(), Length(max=40)])
     customer_name = StringField(
-        lazy_gettext("Customer Name"), validators=[not_blank(lazy_gettext("Enter the customer's name.")), Length(max=200), plain_text]
+        lazy_gettext("Customer Name"), validators=[not_blank(lazy_gettext("Enter the customer's name.")), Length(max=200), plain_text,
+                                                   no_formula]
     )
-    npwp_name = StringField(lazy_gettext("NPWP Name"), validators=[Optional(), Length(max=200), plain_text])
+    npwp_name = StringField(lazy_gettext("NPWP Name"), validators=[Optional(), Length(max=200), plain_text, no_formula])
     buyer_document = SelectField(
         lazy_gettext("Buyer ID"), choices=[SelectChoice(k, lazy_gettext(v)) for k, v in BUYER_DOCUMENTS.items()], default=BUYER_TIN
     )
@@ -119,7 +120,7 @@ class InvoiceForm(FlaskForm):
     buyer_country = SelectField(lazy_gettext("Country"), default=DEFAULT_COUNTRY)
     buyer_branch_code = StringField(lazy_gettext("Branch code (NITKU)"), default=HEAD_OFFICE_LOCATION,
                                     description=lazy_gettext("6 digits after the NPWP; 000000 for the head office."))
-    address = TextAreaField(lazy_gettext("Address"), validators=[Optional(), Length(max=1000), plain_text])
+    address = TextAreaField(lazy_gettext("Address"), validators=[Optional(), Length(max=1000), plain_text, no_formula])
     customer_email = StringField(lazy_gettext("Customer Email"), validators=[Length(max=254)])
     customer_language = SelectField(lazy_gettext("E-mail Language"), choices=[SelectChoice(code, name) for code, name in LANGUAGES.items()], default=DEFAULT_LANGUAGE,
                                     description=lazy_gettext("The language of the e-Faktur e-mail to this customer."))

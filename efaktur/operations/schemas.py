@@ -62,7 +62,21 @@ class DataOut(Schema):
     users = fields.Integer(required=True)
 
 
+class BypassOut(Schema):
+    at = fields.DateTime(required=True)
+    address = fields.String(required=True)
+    path = fields.String(required=True)
+    count = fields.Integer(required=True, metadata={"description": "Such requests noted since the first"})
+
+
+class ProxyOut(Schema):
+    hops = fields.Integer(required=True, metadata={"description": "EFAKTUR_PROXY_HOPS: 0 when no proxy is trusted"})
+    bypassed = fields.Nested(BypassOut, required=True, allow_none=True,
+                             metadata={"description": "The last request that came without the proxy's headers"})
+
+
 class OperationsOut(Schema):
+    proxy = fields.Nested(ProxyOut, required=True)
     database = fields.Nested(DatabaseOut, required=True)
     backups = fields.Nested(BackupsOut, required=True)
     mail = fields.Nested(MailOut, required=True)

@@ -14,6 +14,7 @@ from flask import current_app
 from sqlalchemy import func, select, text
 
 from ..extensions import db
+from .proxy import last_bypass, proxy_hops
 from ..files.models import EMAIL_FAILED, EMAIL_SENT, EfakturFile
 from ..invoices.models import Invoice
 from ..lang import gettext
@@ -121,10 +122,28 @@ def backups(now: datetime) -> dict:
 
 def snapshot(now: datetime) -> dict:
     return {
+        "proxy": {"hops": proxy_hops(), "bypassed": last_bypass()},
         "database": database(),
         "backups": backups(now),
         "mail": mail(),
         "last_emails": last_emails(),
         "version": version(),
         "data": inventory(),
+    }
+
+
+def without_infrastructure(figures: dict) -> dict:
+    """The figures for a read-only API token: whether things are well, not where they are. No file paths or
+    hosts, no mail server, account or sender, and no mail server replies (they name addresses)."""
+    backups = figures["backups"]
+    last = backups["last"] and {**backups["last"], "path": "", "host": ""}
+    failure = backups["failed_since"] and {**backups["failed_since"], "message": ""}
+    bypassed = figures["proxy"]["bypassed"]
+    return {
+        **figures,
+        "proxy": {**figures["proxy"], "bypassed": bypassed and {**bypassed, "address": "", "path": ""}},
+        "database": {**figures["database"], "where": ""},
+        "backups": {**backups, "last": last, "failed_since": failure},
+        "mail": {**figures["mail"], "server": None, "port": None, "username": None, "sender": None},
+        "last_emails": {key: value and {**value, "detail": ""} for key, value in figures["last_emails"].items()},
     }
