@@ -137,15 +137,23 @@ def _request_body():
 
     The E-Faktur Files upload may be far larger than any other request, and hold many files.
     """
-    if request.method not in ("POST", "PUT", "PATCH", "DELETE") or request.blueprint in API_BLUEPRINTS:
+    if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
+        return None
+    config = current_app.config
+    if request.endpoint in LIST_UPLOADS:
+        request.max_content_length = int(config["EFAKTUR_MAX_LIST_BYTES"]) + 2**20  # + the form around the file
+    if request.blueprint in API_BLUEPRINTS:
         return None
     if request.mimetype and request.mimetype not in FORM_BODIES:
         abort(415)
     if request.endpoint == "files.upload":
-        config = current_app.config
         request.max_content_length = int(config["EFAKTUR_MAX_UPLOAD_BYTES"]) + 2**20  # + the form around the files
         request.max_form_parts = int(config["EFAKTUR_MAX_UPLOAD_PARTS"]) + 10
     return None
+
+
+# Where Coretax's output-tax list is uploaded (larger than any form, smaller than the PDFs' upload).
+LIST_UPLOADS = ("files.coretax_list", "api_v1.import_output_list_view")
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -288,6 +296,12 @@ def _register_error_handlers(app: Flask) -> None:
             return _error(413, gettext("Too large"), gettext(
                 "The upload is too large: at most %(limit)s in all, and at most %(parts)s separate files (put more in "
                 "a zip). Nothing was stored.", limit=limit, parts=int(app.config["EFAKTUR_MAX_UPLOAD_PARTS"])))
+        if request.endpoint in LIST_UPLOADS:
+            from .uploads import megabytes
+
+            return _error(413, gettext("Too large"), gettext(
+                "The list is too large: at most %(limit)s. Import it in parts (a month at a time). Nothing was changed.",
+                limit=megabytes(int(app.config["EFAKTUR_MAX_LIST_BYTES"]))))
         return _error(413, gettext("Too large"), gettext("What was sent is too large. Nothing was changed."))
 
     @app.errorhandler(405)
@@ -352,6 +366,17 @@ def _register_template_helpers(app: Flask) -> None:
     )
     app.jinja_env.globals["vat_label"] = lambda code: gettext(VAT_LABELS.get(code, VAT_LABEL))
     app.jinja_env.globals["facility_label"] = lambda code, value: facility_label(code, value, i18n.language())
+    from . import reporting
+    from .settings.services import company_route
+
+    app.jinja_env.globals.update(company_route=company_route, uses_ranges=lambda: reporting.uses_ranges(company_route()),
+                                 uses_coretax=lambda: reporting.uses_coretax(company_route()),
+                                 threshold_not_applied=reporting.THRESHOLD_NOT_APPLIED)
+    from .invoices import coretax
+
+    app.jinja_env.globals.update(coretax_state=coretax.state_label, coretax_bucket=coretax.bucket_of,
+                                 coretax_event_state=coretax.event_state_label, coretax_source=coretax.source_label,
+                                 coretax_bucket_labels=coretax.BUCKET_LABELS)
     app.jinja_env.globals.update(languages=i18n.LANGUAGES, current_language=i18n.language, decimal=i18n.decimal,
                                  role_labels=ROLE_LABELS)
 

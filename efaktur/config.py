@@ -69,6 +69,9 @@ class DefaultConfig:
     EFAKTUR_MAX_UPLOAD_PARTS = 500
     # What an upload's files may hold in a worker's memory while they arrive; the rest goes to disk.
     EFAKTUR_UPLOAD_MEMORY_BYTES = 8 * 2**20
+    # Import Coretax List (the output-tax list, xlsx or CSV): at most this large, and this many rows.
+    EFAKTUR_MAX_LIST_BYTES = 50 * 2**20
+    EFAKTUR_MAX_LIST_ROWS = 100_000
     # Backups (`flask --app efaktur backup`): where they go (None: instance/backups) and how many are kept.
     EFAKTUR_BACKUP_DIR = None
     EFAKTUR_BACKUP_KEEP = 14

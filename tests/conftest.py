@@ -199,6 +199,30 @@ def add_range(app, year, start, end):
         return create_range(year, parse_nsfp(start), parse_nsfp(end)).id
 
 
+COMPANY_NPWP = "012345678901000"
+
+
+def set_company(app, npwp=COMPANY_NPWP, name="PT Maju Jaya"):
+    """The company's details, as Billing Settings would save them (the seller of every file)."""
+    from efaktur.settings.services import save_company
+
+    with app.test_request_context():
+        save_company(name, npwp, "Jl. Gatot Subroto 1, Jakarta", "000000")
+
+
+@pytest.fixture
+def company(app):
+    set_company(app)
+
+
+def set_route(app, route):
+    """Billing Settings' Reporting route: desktop, coretax or both."""
+    from efaktur.settings.services import save_route
+
+    with app.test_request_context():
+        save_route(route)
+
+
 _invoice_counter = iter(range(1, 10**9))
 
 

@@ -17,14 +17,6 @@ from tests.test_formats import SCHEMA
 
 
 @pytest.fixture
-def company(app):
-    from efaktur.settings.services import save_company
-
-    with app.test_request_context():
-        save_company("PT Maju Jaya", "012345678901000", "Jl. Gatot Subroto 1, Jakarta", "000000")
-
-
-@pytest.fixture
 def range_2026(app):
     return add_range(app, 2026, "000-26.00000001", "000-26.00001000")
 
@@ -113,8 +105,13 @@ def test_export_csv_downloads_the_file_and_marks_the_rows_exported(admin_client,
         assert "T-" in entry.summary
 
 
+def coretax_invoices(app, count=1, **fields):
+    """Invoices for Coretax: no range number (DJP numbers them when it approves them)."""
+    return [make_invoice(app, invoice_date=fields.pop("invoice_date", "2026-06-10"), **fields) for _ in range(count)]
+
+
 def test_export_xml_is_valid_against_the_schema_and_marks_too(admin_client, app, range_2026, company):
-    ids = numbered(app, 3, customer_email="tax@maju.co.id")
+    ids = coretax_invoices(app, 3, customer_email="tax@maju.co.id")
     response = export(admin_client, "xml", ids)
     assert response.status_code == 200
     assert response.mimetype == "application/xml"
@@ -142,7 +139,21 @@ def test_invoices_without_a_number_are_refused_by_name_and_nothing_is_marked(adm
     assert response.status_code == 422
     assert "1 invoice has no E-Faktur No (INV-WAITING)" in body and "generate their numbers first" in body
     assert exported_at(app, with_number) is None
-    assert export(admin_client, "xml", [without]).status_code == 422
+    assert export(admin_client, "xml", [without]).status_code == 200  # Coretax numbers it
+
+
+def test_each_invoice_goes_one_way_by_its_number(admin_client, app, range_2026, company):
+    """A range number goes to the desktop CSV only; without one, to the Coretax XML only (never both: the same
+    invoice reported twice)."""
+    (with_number,) = numbered(app, number="INV-DESKTOP")
+    (coretax,) = coretax_invoices(app, number="INV-CORETAX")
+    response = export(admin_client, "xml", [with_number, coretax])
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "1 invoice holds an E-Faktur No from an NSFP range, so it goes to desktop e-Faktur as CSV" in body
+    assert "(INV-DESKTOP)" in body and "export them as CSV" in body
+    assert exported_at(app, coretax) is None
+    assert "1 invoice has no E-Faktur No (INV-CORETAX)" in export(admin_client, "csv", [coretax]).get_data(as_text=True)
 
 
 def test_a_company_npwp_is_required_and_the_message_says_where(admin_client, app, range_2026):
@@ -161,7 +172,7 @@ def test_code_10_goes_to_coretax_only(admin_client, app, range_2026, company):
     assert xml_response.status_code == 200
     assert etree.fromstring(xml_response.get_data()).findtext("ListOfTaxInvoice/TaxInvoice/TrxCode") == "10"
     page = listed(admin_client)
-    assert "Coretax only (code 10)" in page
+    assert 'data-file="xml"' in page and "Coretax XML" in page
 
 
 def test_coretax_takes_no_invoice_dated_before_2025(admin_client, app, company):
@@ -203,8 +214,8 @@ def test_all_of_the_period_across_pages(admin_client, app, range_2026, company):
     assert all(exported_at(app, i) is not None for i in ids)
     # With a filter, "all" means all of the period that match it.
     new_one = numbered(app, invoice_date="2026-06-20")[0]
-    response = export(admin_client, "xml", scope="period", period="2026-06", export_status="not_exported")
-    assert len(etree.fromstring(response.get_data()).find("ListOfTaxInvoice")) == 1
+    response = export(admin_client, "csv", scope="period", period="2026-06", export_status="not_exported")
+    assert sum(1 for row in csv.reader(io.StringIO(response.get_data(as_text=True))) if row[0] == "FK") == 2
     assert exported_at(app, new_one) is not None
 
 
@@ -253,7 +264,7 @@ def test_a_download_broken_off_marks_nothing(app, range_2026, company):
     from efaktur.exports.queries import Selection
     from efaktur.exports.services import plan_export, stream_export
 
-    ids = numbered(app, 3)
+    ids = coretax_invoices(app, 3)
     with app.test_request_context():
         stream = stream_export(plan_export("xml", Selection.of_ids(ids)))
         next(stream)
@@ -337,7 +348,9 @@ def test_nik_buyer_and_lines_reach_the_files(admin_client, app, range_2026, comp
     assert fk[7:9] == ["3171012345678901", "Budi Santoso"]  # e-Faktur 4.0: the NIK in the NPWP column
     assert fk[10:12] == ["2887501", "346500"]
     assert (of1[1], of2[1]) == ("", "847130")
-    doc = etree.fromstring(export(admin_client, "xml", [invoice_id]).get_data())
+    twin = make_invoice(app, code="04", lines=lines, buyer_document="nik", buyer_document_number="3171012345678901",
+                        npwp="", npwp_name="", customer_name="Budi Santoso")  # the same, for Coretax (no range number)
+    doc = etree.fromstring(export(admin_client, "xml", [twin]).get_data())
     SCHEMA.assertValid(doc)
     goods = doc.find("ListOfTaxInvoice/TaxInvoice/ListOfGoodService")
     assert [(g.findtext("Opt"), g.findtext("Unit"), g.findtext("Code")) for g in goods] == [

@@ -13,7 +13,8 @@ from efaktur.extensions import db
 from efaktur.files.models import EfakturFile
 from efaktur.invoices.models import Invoice
 from efaktur.numbers.models import NumberAssignment
-from tests.conftest import HTMX, SmtpSink, add_range, generate, make_invoice, mail_config
+from tests.coretax_files import coretax_pdf, coretax_pdf_name
+from tests.conftest import HTMX, SmtpSink, add_range, generate, make_invoice, mail_config, set_company
 
 SELLER_15 = "012345678901000"
 SELLER_16 = "0012345678901000"
@@ -25,7 +26,10 @@ def pdf(tag="x", size=0) -> bytes:
     return body + b"%" * max(0, size - len(body) - 6) + b"\n%%EOF"
 
 
-def desktop_name(efaktur16, seller=SELLER_15, buyer="026015362054000", stamp="20260610120000"):
+BUYER_15 = "012345678901000"  # make_invoice's buyer
+
+
+def desktop_name(efaktur16, seller=SELLER_15, buyer=BUYER_15, stamp="20260610120000"):
     return f"{seller}-{efaktur16}-{buyer}-{stamp}.pdf"
 
 
@@ -66,7 +70,8 @@ def invoice(app, invoice_id) -> Invoice:
 
 @pytest.fixture
 def numbered(app):
-    """Three invoices of 2026 holding 010.000-26.00000001..3, with customer e-mails."""
+    """Three invoices of 2026 holding 010.000-26.00000001..3, with customer e-mails; the company's NPWP set."""
+    set_company(app, SELLER_15)
     add_range(app, 2026, "000-26.00000001", "000-26.00000100")
     ids = [make_invoice(app, customer_email=f"finance{i}@customer{i}.co.id", number=f"INV-F{i}") for i in range(1, 4)]
     generate(app, ids)
@@ -76,8 +81,8 @@ def numbered(app):
 def test_desktop_names_with_15_and_16_digit_npwps_match(admin_client, app, numbered):
     response = upload(
         admin_client,
-        (desktop_name("0100002600000001", seller=SELLER_15, buyer="026015362054000"), pdf("a")),
-        (desktop_name("0100002600000002", seller=SELLER_16, buyer="0260153620540001"), pdf("b")),
+        (desktop_name("0100002600000001", seller=SELLER_15, buyer=BUYER_15), pdf("a")),
+        (desktop_name("0100002600000002", seller=SELLER_16, buyer="0" + BUYER_15), pdf("b")),
         ("010.000-26.00000003.pdf", pdf("c")),
     )
     body = response.get_data(as_text=True)
@@ -202,7 +207,7 @@ def test_a_second_upload_keeps_both_files_in_the_history(admin_client, app, numb
     assert len(files) == 2
     assert files[0].superseded_at is not None and files[1].superseded_at is None
     page = admin_client.get(f"/invoices/{numbered[0]}").get_data(as_text=True)
-    assert page.count("20260610120000.pdf") == 1 and page.count("20260611090000.pdf") == 1
+    assert page.count("20260610120000.pdf</a>") == 1 and page.count("20260611090000.pdf</a>") == 1
     assert "current" in page and "earlier" in page
     assert admin_client.get(f"/files/{files[0].id}/pdf").data == first
 
@@ -247,6 +252,7 @@ def test_a_replacement_pdf_replaces_and_the_export_says_so(admin_client, app, nu
 
 
 def test_coretax_numbers_are_checked_and_then_match_coretax_pdfs(admin_client, app):
+    set_company(app, SELLER_15)
     coretax_only = make_invoice(app, code="04", number="INV-CT", customer_email="a@b.co.id")
     other = make_invoice(app, code="04", number="INV-OTHER")
 
@@ -263,16 +269,18 @@ def test_coretax_numbers_are_checked_and_then_match_coretax_pdfs(admin_client, a
         assert response.status_code == 422 and message in response.get_data(as_text=True), bad
     assert record(coretax_only, "04002600000000001").status_code == 200
     taken = record(other, "04002600000000001")
-    assert taken.status_code == 422 and "INV-CT holds 04002600000000001" in taken.get_data(as_text=True)
+    assert taken.status_code == 422 and "04002600000000001 belongs to invoice INV-CT" in taken.get_data(as_text=True)
     # Generate leaves an invoice with a Coretax number alone.
     refused = admin_client.post("/invoices/generate", data={"invoice_ids": str(coretax_only)}, headers=HTMX)
     assert "hold a Coretax number already" in refused.get_data(as_text=True)
 
-    body = upload(admin_client, (coretax_name("04002600000000001"), pdf("coretax"))).get_data(as_text=True)
+    body = upload(admin_client, (coretax_pdf_name("04002600000000001"),
+                                 coretax_pdf("INV-CT", "04002600000000001"))).get_data(as_text=True)
     assert "1 file matched and stored" in body
     assert invoice(app, coretax_only).efaktur_reported_at is not None
     # A Coretax replacement keeps the serial and changes the status code.
-    body = upload(admin_client, (coretax_name("04012600000000001"), pdf("coretax replacement"))).get_data(as_text=True)
+    body = upload(admin_client, (coretax_pdf_name("04012600000000001"),
+                                 coretax_pdf("INV-CT", "04012600000000001"))).get_data(as_text=True)
     assert "replacement" in body
     assert invoice(app, coretax_only).coretax_number == "04012600000000001"
     assert record(coretax_only, "04002600000000009").status_code == 422  # the PDF decides it now
@@ -317,7 +325,7 @@ def test_send_email_attaches_the_pdf_byte_for_byte(admin_client, app, numbered):
             "finance1@customer1.co.id", "finance2@customer2.co.id", "finance3@customer3.co.id"
         ]
         _, message = sorted(sink.parsed(), key=lambda m: m[0])[0]
-    assert message["Subject"] == "e-Faktur 010.000-26.00000001 for invoice INV-F1"
+    assert message["Subject"] == "e-Faktur 010.000-26.00000001 for invoice INV-F1 from PT Maju Jaya"
     (attachment,) = list(message.iter_attachments())
     assert attachment.get_content_type() == "application/pdf"
     assert attachment.get_filename() == desktop_name("0100002600000001")

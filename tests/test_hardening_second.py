@@ -12,7 +12,7 @@ from efaktur.activity.models import ActivityEntry
 from efaktur.config import InsecureConfigError
 from efaktur.extensions import db
 from efaktur.files.models import EfakturFile
-from tests.conftest import HTMX, SmtpSink, add_range, base_config, generate, mail_config, make_invoice
+from tests.conftest import HTMX, SmtpSink, add_range, base_config, generate, mail_config, make_invoice, set_company
 from tests.test_api import make_token
 from tests.test_files import desktop_name, pdf, upload
 
@@ -134,6 +134,7 @@ def test_names_from_an_upload_reach_the_log_as_plain_text(admin_client, app):
 
 
 def test_a_file_replaced_while_it_waits_does_not_keep_the_send_dialog_waiting(admin_client, app):
+    set_company(app)
     add_range(app, 2026, "000-26.00000001", "000-26.00000010")
     invoice_id = make_invoice(app, customer_email="tax@customer.co.id")
     generate(app, [invoice_id])

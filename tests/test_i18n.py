@@ -19,7 +19,7 @@ from efaktur import PROJECT_ROOT
 from efaktur.auth.models import User
 from efaktur.extensions import db
 from efaktur.i18n import in_language
-from tests.conftest import ADMIN_EMAIL, HTMX, PASSWORD, SmtpSink, add_range, generate, make_invoice, set_threshold
+from tests.conftest import ADMIN_EMAIL, HTMX, PASSWORD, SmtpSink, add_range, generate, make_invoice, set_company, set_threshold
 
 CATALOGUE = os.path.join(PROJECT_ROOT, "efaktur", "translations", "id", "LC_MESSAGES", "messages.po")
 TEMPLATES = os.path.join(PROJECT_ROOT, "templates")
@@ -525,6 +525,7 @@ def test_the_customer_email_follows_the_invoices_customer(sqlite_app):
     from tests.test_files import _send, _sending_app, _upload_all
 
     app = sqlite_app
+    set_company(app)  # the seller, whose NPWP the file names carry
     add_range(app, 2026, "000-26.00000001", "000-26.00000100")
     ids = [make_invoice(app, number="INV-ID", customer_email="keu@pt-a.co.id", customer_language="id"),
            make_invoice(app, number="INV-EN", customer_email="ap@b.example", customer_language="en")]
@@ -536,10 +537,10 @@ def test_the_customer_email_follows_the_invoices_customer(sqlite_app):
         _send(client, _upload_all(client, ids))
         messages = {recipients[0]: message for recipients, message in sink.parsed()}
     indonesian, english = messages["keu@pt-a.co.id"], messages["ap@b.example"]
-    assert indonesian["Subject"] == "e-Faktur 010.000-26.00000001 untuk invoice INV-ID"
+    assert indonesian["Subject"] == "e-Faktur 010.000-26.00000001 untuk invoice INV-ID dari PT Maju Jaya"
     assert "Terlampir e-Faktur (Faktur Pajak)" in indonesian.get_body(("plain",)).get_content()
     assert "1 Juni 2026" in indonesian.get_body(("plain",)).get_content()
-    assert english["Subject"] == "e-Faktur 010.000-26.00000002 for invoice INV-EN"
+    assert english["Subject"] == "e-Faktur 010.000-26.00000002 for invoice INV-EN from PT Maju Jaya"
     assert "Attached is the e-Faktur" in english.get_body(("plain",)).get_content()
 
 

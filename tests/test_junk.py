@@ -172,7 +172,7 @@ QUERY_FIELDS = {
     "api_tokens.index": [],
     "api_tokens.new": [],
     "api_tokens.revoke": [],
-    "api_v1.list_invoices": ["status", "month", "q", "has_number", "export_status", "after", "limit"],
+    "api_v1.list_invoices": ["status", "month", "q", "has_number", "export_status", "coretax_status", "after", "limit"],
     "api_v1.operations": [],
     "api_v1.read_invoice": [],
     "api_v1.stock": [],
@@ -183,6 +183,10 @@ QUERY_FIELDS = {
     "auth.users": [],
     "exports.index": ["period", "export_status", "page"],
     "files.index": ["email_status", "efaktur_status", "page"],
+    "files.coretax_list": [],
+    "files.coretax_list_result": ["page"],
+    "files.coretax_list_csv": [],
+    "files.remove": [],
     "files.pdf": [],
     "files.upload": [],
     "health": [],
@@ -190,7 +194,7 @@ QUERY_FIELDS = {
     "invoices.cancel_number_view": [],
     "invoices.detail": [],
     "invoices.edit": [],
-    "invoices.index": ["status", "month", "q", "page", "efaktur", "per_page"],
+    "invoices.index": ["status", "month", "year", "q", "page", "efaktur", "coretax", "per_page"],
     "invoices.new": [],
     "me": [],
     "invoices.recompute": [],
@@ -251,6 +255,8 @@ POST_FIELDS = {
     "api_v1.generate_many": {},
     "api_v1.generate_one": {},
     "api_v1.status": {},
+    "api_v1.record_coretax": {},
+    "api_v1.import_output_list_view": {"file": "x"},
     "auth.language": {"language": "en", "next": "/invoices/"},
     "auth.login": {"email": ADMIN_EMAIL, "password": "wrong-password"},
     "auth.new_user": {"email": "sweep@example.com", "role": "staff", "password": "sweep-pass-1"},
@@ -260,6 +266,8 @@ POST_FIELDS = {
     "exports.download": {"format": "csv", "scope": "", "period": "2026-06", "export_status": "", "invoice_ids": "1"},
     "exports.generate_confirm": {"scope": "period", "period": "2026-06", "export_status": "", "invoice_ids": "2"},
     "files.upload": {"files": "x"},
+    "files.coretax_list": {"file": "x"},
+    "files.remove": {"reason": "wrongly matched"},
     "files.send": {"file_ids": "1", "scope": "", "resend": "1"},
     "files.send_next": {"file_ids": "1", "title": "Send Email"},
     "invoices.new": _INVOICE,
@@ -278,6 +286,7 @@ POST_FIELDS = {
     "settings.add_recipient_view": {"email": "sweep@example.com"},
     "settings.remove_recipient_view": {},
     "settings.notification_language": {"notification_language": "en"},
+    "settings.route": {"route": "coretax"},
     "settings.test_email": {},
     "settings.company": {"company_name": "PT Sweep", "company_npwp": "012345678901000", "company_address": "Jl. 2",
                          "business_location_code": "000000", "revision": "0"},
@@ -320,6 +329,7 @@ API_BODIES = {
     "api_v1.generate_many": {"invoice_ids": [2]},
     "api_v1.export_csv": {"invoice_ids": [1]},
     "api_v1.export_xml": {"month": "2026-06", "export_status": ""},
+    "api_v1.record_coretax": {"number": "01002600000000001", "status": "APPROVED"},
 }
 NASTIEST_JSON = [None, "", "\x00", "A\x00B", "\u202e", "9" * 5000, "x" * 3000, 0, -1, 2**31, 2**63, 10**400, 1e308,
                  -0.0, 0.001, True, [], {}, [None], {"": None}, "2026-02-30", "١٢٣"]
@@ -358,7 +368,8 @@ def test_every_api_body_is_in_the_map():
     app = create_app(base_config("sqlite://", "/tmp"))
     document = app.test_client().get("/api/v1/openapi.json").get_json()
     with_body = {operation["operationId"] for methods in document["paths"].values()
-                 for operation in methods.values() if isinstance(operation, dict) and "requestBody" in operation}
+                 for operation in methods.values() if isinstance(operation, dict) and "requestBody" in operation
+                 and "application/json" in operation["requestBody"]["content"]}  # files: swept below
     assert {endpoint.removeprefix("api_v1.") for endpoint in API_BODIES} == with_body
 
 
@@ -368,7 +379,7 @@ def test_every_value_of_every_api_body_takes_the_nastiest_values(junk_app):
     headers = app.config["JUNK_HEADERS"]
     urls = {"api_v1.status": "/api/v1/invoices/2/status", "api_v1.create": "/api/v1/invoices",
             "api_v1.generate_many": "/api/v1/efaktur-numbers", "api_v1.export_csv": "/api/v1/exports/csv",
-            "api_v1.export_xml": "/api/v1/exports/xml"}
+            "api_v1.export_xml": "/api/v1/exports/xml", "api_v1.record_coretax": "/api/v1/invoices/2/coretax-number"}
     for endpoint, body in API_BODIES.items():
         for path, variant in _variants(body):
             before = snapshot(app)
@@ -377,3 +388,30 @@ def test_every_value_of_every_api_body_takes_the_nastiest_values(junk_app):
             assert response.is_json or response.status_code == 200, (endpoint, path, response.status_code)
             if response.status_code >= 400:
                 assert snapshot(app) == before, (endpoint, path, response.status_code)
+
+
+NASTY_FILES = [b"", b"\x00" * 100, b"PK\x03\x04" + b"\x00" * 100, b"\xd0\xcf\x11\xe0" + b"\x00" * 100,
+               b"%PDF-1.4\n%%EOF", "Referensi;Nomor Faktur Pajak;Status Faktur\n\u202e;\x00;=1+1\n".encode(),
+               b"Referensi,Nomor Faktur Pajak,Status Faktur\n" + b"x," * 5000 + b"\n", "\u0000\ufeff".encode("utf-16")]
+NASTY_NAMES = ["list.xlsx", "list.csv", "", "\u202eslx.csv", "../../x.xlsx", "x" * 3000]
+
+
+def test_every_nasty_file_for_the_list_import_is_answered_and_changes_nothing_when_refused(junk_app):
+    """The one endpoint of the API that takes a file, and the page's form that takes the same file."""
+    import io
+
+    app = junk_app
+    api = app.test_client()
+    headers = app.config["JUNK_HEADERS"]
+    page = _logged_in(app, STAFF_EMAIL)
+    for data in NASTY_FILES:
+        for name in NASTY_NAMES:
+            before = snapshot(app)
+            response = api.post("/api/v1/coretax/output-list", headers=headers, content_type="multipart/form-data",
+                                data={"file": (io.BytesIO(data), name)})
+            assert response.status_code < 500 and response.is_json, (data[:20], name, response.status_code)
+            form = page.post("/files/coretax-list", headers=_headers(app, True), content_type="multipart/form-data",
+                             data={"file": (io.BytesIO(data), name)})
+            assert form.status_code < 500, (data[:20], name, form.status_code)
+            if response.status_code >= 400 and form.status_code >= 400:
+                assert snapshot(app) == before, (data[:20], name)

@@ -20,7 +20,7 @@ from efaktur.files.models import EfakturFile
 from efaktur.invoices.models import Invoice
 from efaktur.numbers.check import check_ledger
 from efaktur.numbers.models import NumberAssignment, NumberRange
-from tests.conftest import add_range
+from tests.conftest import add_range, set_company
 from tests.test_servers import Gunicorn
 
 GENERATE_COUNT = 10_000
@@ -195,7 +195,8 @@ def _zip_of_pdfs(path, first_number, count):
     with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
         for n in range(count):
             body = b"%PDF-1.4\n" + os.urandom(20_000) + b"\n%%EOF\n"
-            archive.writestr(f"012345678901000-01000026{first_number + n - 2600000000:08d}-026015362054000-20260610120000.pdf", body)
+            # The company's NPWP as the seller's; zeros for these invoices' buyers, who have none.
+            archive.writestr(f"012345678901000-01000026{first_number + n - 2600000000:08d}-000000000000000-20260610120000.pdf", body)
 
 
 def _multipart(path):
@@ -208,6 +209,7 @@ def _multipart(path):
 
 
 def test_a_worker_killed_in_the_middle_of_a_zip_upload_stores_nothing(app, backend, tmp_path):
+    set_company(app)
     range_id = add_range(app, 2026, "000-26.00000001", f"000-26.{UPLOAD_COUNT + 100:08d}")
     ids = _bulk_invoices(app, UPLOAD_COUNT + 5, "ZIP")
     _bulk_give_out(app, range_id, ids)

@@ -19,6 +19,7 @@ from efaktur.extensions import db
 from efaktur.numbers.check import check_ledger
 from efaktur.operations.models import BackupRecord
 from tests.conftest import (
+    set_company,
     ADMIN_EMAIL, HTMX, PASSWORD, POSTGRES_URL, STAFF_EMAIL, add_range, base_config, generate, make_invoice, seed_users,
     set_threshold,
 )
@@ -51,6 +52,7 @@ def ledger(app):
     from efaktur.invoices.services import change_status
     from efaktur.numbers.ledger import cancel_number
 
+    set_company(app)
     add_range(app, 2026, "000-26.00000001", "000-26.00000010")
     add_range(app, 2026, "000-26.00000101", "000-26.00000110")
     ids = [make_invoice(app, number=f"INV-L{i}") for i in range(1, 6)]
@@ -384,6 +386,7 @@ def _seed_everything(app):
     from efaktur.invoices.services import change_status
     from efaktur.numbers.ledger import cancel_number
 
+    set_company(app)
     add_range(app, 2026, "000-26.00000001", "000-26.00000050")
     add_range(app, 2027, "000-27.00000001", "000-27.00000020")
     ids = [make_invoice(app, number=f"INV-R{i}", customer_email=f"tax{i}@buyer.co.id") for i in range(1, 8)]

@@ -39,10 +39,18 @@ def authenticate_request():
     )
 
 
+# The API's endpoints that take a file (multipart/form-data) rather than JSON.
+FILE_ENDPOINTS = ("api_v1.import_output_list_view",)
+
+
 def _admit(token: Caller):
     g.api_token, g.api_actor = token, token.actor
     if request.method in WRITE_METHODS and token.read_only:
         return error_response(403, f"The token {token.name} is read-only; this request would change data.")
     if request.method in WRITE_METHODS and request.content_length and request.mimetype != "application/json":
-        return error_response(415, "Send JSON (Content-Type: application/json).")
+        if request.endpoint in FILE_ENDPOINTS:
+            if request.mimetype != "multipart/form-data":
+                return error_response(415, "Send the file as multipart/form-data, in the field file.")
+        else:
+            return error_response(415, "Send JSON (Content-Type: application/json).")
     return None

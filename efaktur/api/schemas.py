@@ -8,6 +8,7 @@ from ..i18n import DEFAULT_LANGUAGE, LANGUAGES
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from flask_smorest.fields import Upload
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from ..emails import EmailError, parse_email
@@ -25,7 +26,9 @@ from ..identity import (
     parse_buyer_identity,
     parse_location_code,
 )
+from ..formats.coretax_list import CREATED, STATUSES
 from ..ids import MAX_ID
+from ..invoices.coretax import OUTCOME_LABELS, STATE_LABELS
 from ..invoices.models import STATUS_LABELS, STORED_STATUSES
 from ..invoices.services import MAX_LINES, invoice_number_problem
 from ..money import MAX_QUANTITY, MAX_RUPIAH, MoneyError, parse_quantity, parse_rupiah
@@ -274,6 +277,8 @@ class ExportIn(Strict):
 
 
 STATUS_CHOICES = [""] + list(STATUS_LABELS)
+CORETAX_STATES = list(STATE_LABELS)
+CORETAX_NONE = "none"
 
 
 class InvoiceQuery(Schema):
@@ -288,6 +293,8 @@ class InvoiceQuery(Schema):
                       metadata={"description": "Search, as on the Invoices page: Invoice No, customer, or an E-Faktur No"})
     has_number = fields.Boolean(load_default=None, allow_none=True, metadata={"description": "Holds an E-Faktur No"})
     export_status = fields.String(load_default="", validate=validate.OneOf(["", EXPORTED, NOT_EXPORTED]))
+    coretax_status = fields.String(load_default="", validate=validate.OneOf(["", CORETAX_NONE, *CORETAX_STATES]),
+                                   metadata={"description": "Its Coretax state; none: Coretax has said nothing yet"})
     after = fields.Integer(load_default=0, validate=validate.Range(0, MAX_ID),
                            metadata={"description": "The cursor: invoices with an id above this (next_cursor of the last page)"})
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
@@ -356,7 +363,10 @@ class InvoiceOut(Schema):
     tax_enabled = fields.Boolean(required=True)
     transaction_code = fields.String(required=True)
     efaktur_no = fields.String(required=True, allow_none=True, metadata={"description": "e.g. 040.000-26.00000001"})
-    coretax_number = fields.String(required=True, allow_none=True)
+    coretax_number = fields.String(required=True, allow_none=True, metadata={"description": "The 17-digit number DJP gave it in Coretax"})
+    coretax_status = fields.String(required=True, allow_none=True, validate=validate.OneOf(CORETAX_STATES),
+                                   metadata={"description": "What Coretax says of it: " + ", ".join(CORETAX_STATES) +
+                                             "; null while Coretax has said nothing"})
     facility = fields.Nested(FacilityOut, required=True, allow_none=True, metadata={"description": "Codes 07 and 08"})
     amounts = fields.Nested(AmountsOut, required=True)
     lines = fields.List(fields.Nested(LineOut), required=True)
@@ -418,3 +428,46 @@ class StockOut(Schema):
     threshold_limit = fields.Integer(required=True)
     threshold_active = fields.Boolean(required=True)
     run_out = fields.Nested(RunOutOut, required=True)
+
+
+class CoretaxNumberIn(Strict):
+    number = fields.String(load_default="", validate=validate.Length(max=40),
+                           metadata={"description": "The 17-digit number; empty only for CREATED (a draft) or REJECTED"})
+    status = fields.String(load_default="APPROVED", validate=validate.OneOf(STATUSES),
+                           metadata={"description": "As Coretax's list writes it"})
+
+    @validates_schema
+    def _number_needed(self, data, **kwargs):
+        if not "".join(data["number"].split()) and data["status"] not in (CREATED, "REJECTED"):
+            raise ValidationError(f"A report with status {data['status']} needs its 17-digit number.", "number")
+
+
+class ListRowOut(Schema):
+    row = fields.Integer(required=True, metadata={"description": "The row in the sheet (the header row is 1 when first)"})
+    reference = fields.String(required=True)
+    number = fields.String(required=True)
+    status = fields.String(required=True)
+    outcome = fields.String(required=True, validate=validate.OneOf(list(OUTCOME_LABELS)))
+    invoice_id = fields.Integer(required=True, allow_none=True)
+    invoice_number = fields.String(required=True, allow_none=True)
+    message = fields.String(required=True, metadata={"description": "What was recorded, or why not"})
+
+
+class ListCountsOut(Schema):
+    recorded = fields.Integer(required=True)
+    replaced = fields.Integer(required=True)
+    cancelled = fields.Integer(required=True)
+    unchanged = fields.Integer(required=True)
+    not_applied = fields.Integer(required=True)
+
+
+class ListImportOut(Schema):
+    import_id = fields.Integer(required=True)
+    file = fields.String(required=True)
+    counts = fields.Nested(ListCountsOut, required=True)
+    imported_before = fields.Boolean(required=True, metadata={"description": "This very file was imported before"})
+    rows = fields.List(fields.Nested(ListRowOut), required=True)
+
+
+class ListFileIn(Schema):
+    file = Upload(required=True, metadata={"description": "Coretax's output-tax list: .xlsx, .csv, or the zip of its bulk download"})

@@ -13,6 +13,8 @@ from ..database import id_in
 from ..exports.queries import EXPORTED, NOT_EXPORTED, Period, Selection
 from ..exports.services import ExportRefused, plan_export, stream_export
 from ..extensions import db
+from ..files.output_list import ListImportRefused, import_output_list
+from ..files.services import CoretaxRefused, record_coretax_number
 from ..invoices.models import Invoice
 from ..invoices.queries import invoice_query, live_numbers
 from ..invoices.services import DraftLine, InvoiceDraft, InvoiceRefused, change_status, create_invoice
@@ -30,7 +32,11 @@ from ..wording import some_of
 from . import auth, idempotency, jsonbody
 from .errors import ApiError, ErrorSchema
 from .schemas import (
+    CORETAX_NONE,
     CancelOut,
+    CoretaxNumberIn,
+    ListFileIn,
+    ListImportOut,
     ExportIn,
     GenerateOut,
     InvoiceIdsIn,
@@ -109,6 +115,7 @@ def invoice_json(invoice: Invoice, live: NumberAssignment | None, today: date) -
         "transaction_code": invoice.transaction_code,
         "efaktur_no": live.efaktur_no if live else None,
         "coretax_number": invoice.coretax_number,
+        "coretax_status": invoice.coretax_status,
         "facility": {"add_info": invoice.facility_add_info, "stamp": invoice.facility_stamp,
                      "document": invoice.custom_doc, "document_period": invoice.custom_doc_period}
         if invoice.facility_add_info else None,
@@ -152,7 +159,7 @@ def read_invoice(invoice_id: int):
 @bp.arguments(InvoiceQuery, location="query", as_kwargs=True)
 @bp.response(200, InvoicePage)
 @documented_errors(401, 422, 429)
-def list_invoices(status, month, q, has_number, export_status, after, limit):
+def list_invoices(status, month, q, has_number, export_status, coretax_status, after, limit):
     """Invoices in id order, a page at a time: pass next_cursor as `after` for the next page."""
     today = local_today()
     # The Invoices page's own filters (status, month, search), in id order for the cursor.
@@ -166,6 +173,10 @@ def list_invoices(status, month, q, has_number, export_status, after, limit):
         query = query.where(Invoice.exported_at.is_not(None))
     elif export_status == NOT_EXPORTED:
         query = query.where(Invoice.exported_at.is_(None))
+    if coretax_status == CORETAX_NONE:
+        query = query.where(Invoice.coretax_status.is_(None))
+    elif coretax_status:
+        query = query.where(Invoice.coretax_status == coretax_status)
     invoices = list(db.session.scalars(query.order_by(Invoice.id).limit(limit + 1)))
     page, more = invoices[:limit], len(invoices) > limit
     numbers = live_numbers([i.id for i in page])
@@ -319,6 +330,44 @@ def cancel(invoice_id: int):
     return {"released": released.efaktur_no, "invoice": _one(invoice_id)}
 
 
+# ---- Coretax ----------------------------------------------------------------------------------------
+
+@bp.route("/invoices/<int:invoice_id>/coretax-number", methods=["POST"])
+@idempotent
+@bp.arguments(CoretaxNumberIn)
+@bp.response(200, InvoiceOut)
+@documented_errors()
+def record_coretax(data, invoice_id: int):
+    """Record the number and state Coretax gave the invoice, received elsewhere (the same rules as the list's)."""
+    _one(invoice_id)
+    try:
+        record_coretax_number(invoice_id, data["number"], source="api", status=data["status"])
+    except CoretaxRefused as refused:
+        raise _refused(refused, "number", status=409)
+    return _one(invoice_id)
+
+
+@bp.route("/coretax/output-list", methods=["POST"])
+@bp.arguments(ListFileIn, location="files")
+@bp.response(200, ListImportOut)
+@documented_errors()
+def import_output_list_view(data):
+    """Import Coretax's output-tax list (multipart field `file`): each row's number and state go to its invoice;
+    every row's outcome comes back. A file refused whole (not a list, no headers, too many rows) is a 422."""
+    upload = data["file"]
+    try:
+        result = import_output_list(upload.filename or "", upload.stream)
+    except ListImportRefused as refused:
+        raise _refused(refused, "file")
+    return {
+        "import_id": result.id, "file": result.file_name, "imported_before": result.same_file_before is not None,
+        "counts": {kind: result.counts.get(kind, 0) for kind in ("recorded", "replaced", "cancelled", "unchanged", "not_applied")},
+        "rows": [{"row": o.row, "reference": o.reference, "number": o.number, "status": o.status, "outcome": o.kind,
+                  "invoice_id": o.invoice_id, "invoice_number": o.invoice_number, "message": o.message}
+                 for o in result.outcomes],
+    }
+
+
 # ---- the stock of numbers -------------------------------------------------------------------------
 
 @bp.route("/stock", methods=["GET"])
@@ -359,7 +408,8 @@ def operations():
 
 # ---- exports -----------------------------------------------------------------------------------
 
-EXPORT_RESPONSES = {"text/csv": {"schema": {"type": "string"}}, "application/xml": {"schema": {"type": "string"}}}
+EXPORT_RESPONSES = {"text/csv": {"schema": {"type": "string"}}, "application/xml": {"schema": {"type": "string"}},
+                    "application/zip": {"schema": {"type": "string", "format": "binary"}}}
 
 
 def _export(fmt: str, data: dict):
@@ -377,7 +427,7 @@ def _export(fmt: str, data: dict):
     except ExportRefused as refused:  # the invoices or the settings are not ready for the file: a conflict
         raise _refused(refused, "invoice_ids", status=409)
     response = Response(stream_with_context(stream_export(plan)), mimetype=plan.media_type)
-    response.headers["Content-Disposition"] = f'attachment; filename="{plan.file_name}"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{plan.download_name}"'
     response.headers["X-Efaktur-Invoices"] = str(len(plan.invoice_ids))
     return response
 
@@ -395,7 +445,10 @@ def export_csv(data):
 @bp.route("/exports/xml", methods=["POST"])
 @idempotent
 @bp.arguments(ExportIn)
-@bp.doc(responses={"200": {"description": "The Coretax import XML, streamed", "content": {"application/xml": EXPORT_RESPONSES["application/xml"]}}})
+@bp.doc(responses={"200": {"description": "The Coretax import XML, streamed; more than 1,000 invoices come as a zip of "
+                                          "XML files of at most 1,000 each (...-part-1-of-3.xml), each a valid "
+                                          "TaxInvoiceBulk", "content": {"application/xml": EXPORT_RESPONSES["application/xml"],
+                                                                       "application/zip": EXPORT_RESPONSES["application/zip"]}}})
 @documented_errors()
 def export_xml(data):
     """The Coretax import XML (TaxInvoiceBulk) of these invoices, or of a month; they are marked Exported."""

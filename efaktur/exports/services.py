@@ -10,6 +10,7 @@ import json
 import logging
 import re
 import unicodedata
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -25,6 +26,8 @@ from ..formats.records import ExportInvoice, ExportLine, Seller
 from ..facilities import Facility, needs_facility
 from ..identity import BuyerIdentity, lacks_domestic_identity
 from ..invoices.models import STATUS_CANCELLED, Invoice
+from .. import reporting
+from ..settings.services import company_route
 from ..lang import N_, gettext, ngettext
 from ..nsfp import CORETAX_ONLY_CODE, takes_range_number
 from ..settings.services import current_settings
@@ -41,6 +44,10 @@ FORMATS = {
     CSV: {"label": "e-Faktur CSV", "suffix": "e-Faktur-CSV.csv", "media_type": efaktur_csv.MEDIA_TYPE},
     XML: {"label": "Coretax XML", "suffix": "Coretax-XML.xml", "media_type": coretax_xml.MEDIA_TYPE},
 }
+# DJP takes at most 1,000 invoices in one TaxInvoiceBulk (DDTC, from DJP's guidance): a larger selection
+# downloads as a zip of XML files of at most this many, each a valid file on its own.
+XML_PART_SIZE = 1000
+ZIP_MEDIA_TYPE = "application/zip"
 READ_CHUNK = 1000
 MAX_EXPORT = 200_000  # one file; ticked one by one, at most MAX_BATCH (the rest: tick all of the period)
 
@@ -73,6 +80,14 @@ _BEFORE_CORETAX = (
     ("is dated before 2025, which Coretax does not take", "are dated before 2025, which Coretax does not take",
      "export them as CSV"),
     lambda: Invoice.invoice_date < RATE_12_FROM,
+)
+_RANGE_NUMBERED = (
+    ("holds an E-Faktur No from an NSFP range, so it goes to desktop e-Faktur as CSV (in the XML, Coretax would number "
+     "it a second time)",
+     "hold an E-Faktur No from an NSFP range, so they go to desktop e-Faktur as CSV (in the XML, Coretax would number "
+     "them a second time)",
+     "export them as CSV"),
+    holds_live_number,
 )
 _IN_CORETAX = (
     ("holds a Coretax number, so it is in Coretax already", "hold a Coretax number, so they are in Coretax already", ""),
@@ -109,12 +124,17 @@ PROBLEM_WORDS = {text: text for text in (
     N_("has code 06 or 07 and is dated 2025 or later, which desktop e-Faktur may not report (KEP-54/PJ/2025)"),
     N_("have code 06 or 07 and are dated 2025 or later, which desktop e-Faktur may not report (KEP-54/PJ/2025)"),
     N_("export them as XML for Coretax"),
+    N_("holds an E-Faktur No from an NSFP range, so it goes to desktop e-Faktur as CSV (in the XML, Coretax would "
+       "number it a second time)"),
+    N_("hold an E-Faktur No from an NSFP range, so they go to desktop e-Faktur as CSV (in the XML, Coretax would "
+       "number them a second time)"),
 )}
 # Desktop e-Faktur is allowed again from 12 February 2025, but not for these codes (KEP-54/PJ/2025).
 DESKTOP_EXCLUDED_CODES = frozenset({"06", "07"})
 _PROBLEMS = {
     CSV: (_TAX_OFF, _CANCELLED, _CORETAX_ONLY, _NOT_ON_DESKTOP, _NO_NUMBER, _BUYER_UNIDENTIFIED, _NO_FACILITY),
-    XML: (_TAX_OFF, _CANCELLED, _BEFORE_CORETAX, _IN_CORETAX, _NO_NUMBER, _BUYER_UNIDENTIFIED, _NO_FACILITY),
+    # Each invoice goes one way: numbered from a range to the desktop CSV, without one to Coretax's XML.
+    XML: (_TAX_OFF, _CANCELLED, _BEFORE_CORETAX, _IN_CORETAX, _RANGE_NUMBERED, _BUYER_UNIDENTIFIED, _NO_FACILITY),
 }
 
 
@@ -164,8 +184,29 @@ class ExportPlan:
     periods: list[Period]
 
     @property
+    def parts(self) -> list[list[int]]:
+        """The invoice ids of each file: one file, or for XML parts of at most XML_PART_SIZE."""
+        if self.fmt != XML or len(self.invoice_ids) <= XML_PART_SIZE:
+            return [self.invoice_ids]
+        return [self.invoice_ids[i : i + XML_PART_SIZE] for i in range(0, len(self.invoice_ids), XML_PART_SIZE)]
+
+    @property
+    def zipped(self) -> bool:
+        return len(self.parts) > 1
+
+    @property
     def media_type(self) -> str:
-        return FORMATS[self.fmt]["media_type"]
+        return ZIP_MEDIA_TYPE if self.zipped else FORMATS[self.fmt]["media_type"]
+
+    @property
+    def download_name(self) -> str:
+        """The file the browser saves: the XML or CSV itself, or the zip of the parts."""
+        return self.file_name.rsplit(".", 1)[0] + ".zip" if self.zipped else self.file_name
+
+    def part_name(self, part: int) -> str:
+        """PT-Maju-Jaya_2026-11_Coretax-XML-part-1-of-3.xml"""
+        stem, _, suffix = self.file_name.rpartition(".")
+        return f"{stem}-part-{part}-of-{len(self.parts)}.{suffix}"
 
     @property
     def period_label(self) -> str:
@@ -182,6 +223,10 @@ def plan_export(fmt: str, selection: Selection) -> ExportPlan:
     """Check the selected invoices for this format, in SQL; raises ExportRefused naming the ones that cannot go."""
     if fmt not in FORMATS:
         raise ExportRefused(gettext("Choose Export CSV or Export XML."))
+    if fmt == XML and not reporting.uses_coretax(company_route()):
+        raise ExportRefused(gettext("Nothing was exported: this company reports through e-Faktur desktop (Billing "
+                                    "Settings), so its invoices go out as CSV once numbered. To send invoices to "
+                                    "Coretax as XML, choose Coretax or both there."))
     company = seller()
     missing_ids = selection.missing_ids()
     if missing_ids:
@@ -220,7 +265,8 @@ def _records(invoices, lines, order: list[int], fmt: str, written: list[tuple[in
             email, document, document_number, country, branch, dpp, dpp_other, vat_rate, vat, add_info, stamp,
             custom_doc, custom_doc_period, nsfp, status_digit,
         ) = head
-        if (not tax_enabled or status == STATUS_CANCELLED or (nsfp is None and (fmt == CSV or takes_range_number(code)))
+        wrong_route = nsfp is None if fmt == CSV else nsfp is not None  # a range number to the CSV only
+        if (not tax_enabled or status == STATUS_CANCELLED or wrong_route
                 or lacks_domestic_identity(document, npwp, country) or (needs_facility(code) and not (add_info and stamp))):
             raise ExportChanged(gettext("invoice %(number)s stopped being exportable while its file was written",
                                         number=number))
@@ -246,11 +292,52 @@ def _begin_snapshot() -> None:
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
-def export_records(plan: ExportPlan, written: list[tuple[int, int]]) -> Iterator[ExportInvoice]:
-    """The plan's invoices as file records, read a chunk at a time; (id, revision) of each goes to `written`."""
-    for i in range(0, len(plan.invoice_ids), READ_CHUNK):
-        chunk = plan.invoice_ids[i : i + READ_CHUNK]
+def export_records(plan: ExportPlan, written: list[tuple[int, int]], invoice_ids: list[int] | None = None
+                   ) -> Iterator[ExportInvoice]:
+    """The plan's invoices (or these of them) as file records, read a chunk at a time; (id, revision) of each goes
+    to `written`."""
+    invoice_ids = plan.invoice_ids if invoice_ids is None else invoice_ids
+    for i in range(0, len(invoice_ids), READ_CHUNK):
+        chunk = invoice_ids[i : i + READ_CHUNK]
         yield from _records(file_invoices(chunk), file_lines(chunk), chunk, plan.fmt, written)
+
+
+class _ZipSink:
+    """Where a streamed zip writes: the bytes since the last take(), and how many in all (zipfile asks tell();
+    with no seek() it writes each member's sizes after its data, as a stream can)."""
+
+    def __init__(self):
+        self.chunks, self.size = [], 0
+
+    def write(self, data) -> int:
+        self.chunks.append(bytes(data))
+        self.size += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.size
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> bytes:
+        data = b"".join(self.chunks)
+        self.chunks.clear()
+        return data
+
+
+def _zipped_parts(plan: ExportPlan, written: list[tuple[int, int]], recorded) -> Iterator[bytes]:
+    """The XML parts in one zip, each written as its invoices are read: never a part, let alone all, in memory."""
+    sink = _ZipSink()
+    with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED) as archive:
+        for number, ids in enumerate(plan.parts, start=1):
+            with archive.open(plan.part_name(number), "w") as member:
+                for piece in coretax_xml.write_xml(plan.seller, recorded(export_records(plan, written, ids))):
+                    member.write(piece.encode("utf-8"))
+                    if sink.size:
+                        yield sink.take()
+        yield sink.take()
+    yield sink.take()
 
 
 # Mark what was written, in one statement whatever the count; `revision` must still be what
@@ -284,7 +371,7 @@ def mark_exported(written: list[tuple[int, int]], actor_email: str) -> int:
 def _log(plan: ExportPlan, first_numbers: list[str], marked: int) -> None:
     count = len(plan.invoice_ids)
     params = {"count": count, "period": plan.period_months, "format": {"t": FORMATS[plan.fmt]["label"]},
-              "file": plan.file_name, "numbers": {"some_of": first_numbers, "total": count}, "changed": count - marked}
+              "file": plan.download_name, "numbers": {"some_of": first_numbers, "total": count}, "changed": count - marked}
     if count == 1:
         message = N_("Exported %(count)s invoice of %(period)s as %(format)s (%(file)s): %(numbers)s.")
     else:
@@ -312,11 +399,12 @@ def stream_export(plan: ExportPlan) -> Iterator[str]:
                 numbers.append(rec.invoice_number)
             yield rec
 
-    records = recorded(export_records(plan, written))
-    if plan.fmt == CSV:
-        yield from efaktur_csv.write_csv(records)
+    if plan.zipped:
+        yield from _zipped_parts(plan, written, recorded)
+    elif plan.fmt == CSV:
+        yield from efaktur_csv.write_csv(recorded(export_records(plan, written)))
     else:
-        yield from coretax_xml.write_xml(plan.seller, records)
+        yield from coretax_xml.write_xml(plan.seller, recorded(export_records(plan, written)))
     db.session.commit()  # the snapshot ends; the marks go in a transaction of their own
     with write_transaction():
         marked = mark_exported(written, actor[1])

@@ -4,11 +4,14 @@ from flask import Blueprint, Response, render_template, request, stream_with_con
 from ..ids import IdsError, parse_ids
 from ..invoices.forms import GenerateForm
 from ..invoices.views import GENERATE_TITLE
-from ..invoices.models import STATUS_LABELS
+from .. import reporting
+from ..amounts import RATE_12_FROM
+from ..invoices.models import STATUS_CANCELLED, STATUS_LABELS
+from ..settings.services import company_route
 from ..invoices.queries import live_numbers, numberable_conditions
 from ..lang import gettext
 from ..nsfp import CORETAX_ONLY_CODE
-from ..numbers.ledger import MAX_BATCH
+from ..numbers.ledger import MAX_BATCH, LedgerRefused, refuse_unless_ranges
 from ..web import is_htmx, local_today, modal_error, page_number
 from .forms import ExportForm, PeriodFilterForm
 from .queries import EXPORT_STATUS_LABELS, Period, Selection, period_page
@@ -47,8 +50,17 @@ def _list_context():
         "status_labels": EXPORT_STATUS_LABELS,
         "export_form": ExportForm(formdata=None, period=period.value, export_status=status),
         "list_args": {"period": period.value, **({"export_status": status} if status else {})},
-        "coretax_only": CORETAX_ONLY_CODE,
+        "which_file": which_file,
+        "file_labels": reporting.FILE_LABELS,
     }
+
+
+def which_file(invoice, holds_range_number: bool) -> str:
+    """The Export tab's File column: which of the two files the invoice goes to, by its number and the route."""
+    return reporting.file_for(company_route(), cancelled=invoice.status == STATUS_CANCELLED,
+                              holds_range_number=holds_range_number, in_coretax=invoice.coretax_number is not None,
+                              before_coretax=invoice.invoice_date < RATE_12_FROM,
+                              coretax_only_code=invoice.transaction_code == CORETAX_ONLY_CODE)
 
 
 @bp.get("/")
@@ -85,7 +97,7 @@ def download():
         return modal_error(str(refused), gettext("Export %(format)s",
                                                  format=gettext(label)) if label else gettext("Export"))
     response = Response(stream_with_context(stream_export(plan)), mimetype=plan.media_type)
-    response.headers["Content-Disposition"] = f'attachment; filename="{plan.file_name}"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{plan.download_name}"'
     response.headers["X-Efaktur-Invoices"] = str(len(plan.invoice_ids))
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -99,8 +111,9 @@ def generate_confirm():
     and its threshold recheck. Which invoices wait is asked of the database (a period is never loaded).
     """
     try:
+        refuse_unless_ranges()
         selection = _selection()
-    except ExportRefused as refused:
+    except (ExportRefused, LedgerRefused) as refused:
         return modal_error(str(refused), GENERATE_TITLE)
     if selection.missing_ids():
         return modal_error(gettext("The selection was not understood; reload the page and tick the invoices again."), GENERATE_TITLE)

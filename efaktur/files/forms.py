@@ -1,5 +1,7 @@
 from flask_wtf import FlaskForm
-from wtforms import Form, HiddenField, MultipleFileField, SelectField, StringField, SubmitField
+from flask_wtf.file import FileField
+from wtforms import Form, HiddenField, MultipleFileField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import Length
 from wtforms.fields.choices import SelectChoice
 
 from ..lang import N_, lazy_gettext
@@ -32,3 +34,19 @@ class CoretaxForm(FlaskForm):
         lazy_gettext("Coretax Number"), render_kw={"inputmode": "numeric", "autocomplete": "off", "placeholder": lazy_gettext("17 digits, e.g. 04002500037469724")}
     )
     submit = SubmitField(lazy_gettext("Save"))
+
+
+class ListImportForm(FlaskForm):
+    """Import Coretax List: the output-tax list (Pajak Keluaran) as Coretax downloads it."""
+
+    file = FileField(lazy_gettext("Coretax output-tax list"),
+                     render_kw={"accept": ".xlsx,.csv,.zip,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,text/csv,application/zip"})
+    submit = SubmitField(lazy_gettext("Import"))
+
+
+class RemoveFileForm(FlaskForm):
+    """Remove a wrongly matched file: the reason goes into the activity log."""
+
+    reason = TextAreaField(lazy_gettext("Why is this file wrong for the invoice?"),
+                           validators=[Length(max=300, message=lazy_gettext("At most 300 characters."))])
+    submit = SubmitField(lazy_gettext("Remove file"))

@@ -77,3 +77,24 @@ class EfakturFileContent(db.Model):
 
     file_id: Mapped[int] = mapped_column(ForeignKey("efaktur_file.id", ondelete="CASCADE"), primary_key=True)
     data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+
+
+class CoretaxImport(db.Model):
+    """One import of Coretax's output-tax list: its counts, and what became of each row (shown after the import,
+    and kept so the page can be opened again and downloaded)."""
+
+    __tablename__ = "coretax_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    actor: Mapped[str] = mapped_column(String(254))
+    file_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    rows: Mapped[int] = mapped_column(Integer)
+    recorded: Mapped[int] = mapped_column(Integer)
+    replaced: Mapped[int] = mapped_column(Integer)
+    cancelled: Mapped[int] = mapped_column(Integer)
+    unchanged: Mapped[int] = mapped_column(Integer)
+    not_applied: Mapped[int] = mapped_column(Integer)
+    # JSON: one [row, reference, number, status, outcome, invoice_id, invoice_number, message] per row.
+    outcomes: Mapped[str] = deferred(mapped_column(Text, nullable=False))

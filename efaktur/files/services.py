@@ -1,10 +1,17 @@
 """Uploading approved e-Faktur PDFs, recording Coretax numbers, and what makes an invoice reported.
 
 An upload is read twice and written once: first every file is named and checked (the
-number in its name, which invoice holds that number, whether it is a PDF within the
-limits); a zip with anything wrong with it is refused whole. Then, in one write
-transaction, the matched files are stored and their invoices become reported. Nothing of
-a refused upload is stored.
+number in its name, which invoice it belongs to, whether it is a PDF within the limits);
+a zip with anything wrong with it is refused whole. Then, in one write transaction, the
+matched files are stored and their invoices become reported. Nothing of a refused upload
+is stored.
+
+How a file finds its invoice:
+- a desktop PDF by the E-Faktur No in its name (the invoice holding that range number), when the seller NPWP in
+  its name is the company's and the buyer NPWP in its name the invoice's buyer's (zeros for a buyer without one);
+- a Coretax PDF by the reference printed inside it (`(Referensi: INV-7)`: the invoice number the XML carried),
+  when the 17-digit number printed beside it is the one in its name. An invoice with no Coretax number yet gets
+  the PDF's, when the number's checks pass (invoices/coretax.py); one holding another number keeps it.
 """
 import hashlib
 from collections import defaultdict
@@ -18,13 +25,19 @@ from ..clock import utc_now
 from ..database import write_transaction
 from ..errors import Refused
 from ..extensions import db
-from ..formats.pdf_names import CORETAX, DESKTOP, NameProblem, PdfNumber, coretax_number, number_in_name
+from ..formats.coretax_list import APPROVED
+from ..formats.coretax_pdf import CoretaxPdfText, PdfUnreadable, coretax_text
+from ..formats.pdf_names import (
+    CORETAX, DESKTOP, NameParties, NameProblem, PdfNumber, coretax_number, number_in_name, parties_in_name,
+)
+from ..identity import npwp16
+from ..invoices import coretax
 from ..invoices.models import Invoice
 from ..lang import N_, gettext
 from ..numbers.ledger import mark_replacement
 from ..numbers.models import NumberAssignment
 from ..uploads import FileProblem, UploadedFile, UploadLimits, UploadRefused, list_files, shown_name
-from .models import EMAIL_READY, EfakturFile, EfakturFileContent
+from .models import EMAIL_READY, EMAIL_SENDING, EMAIL_SENT, EfakturFile, EfakturFileContent
 
 __all__ = ["UploadRefused", "process_upload", "record_coretax_number", "upload_limits"]
 
@@ -57,6 +70,9 @@ class FileOutcome:
     history_only: bool = False  # an older file than the invoice's current one: kept in its history
     skipped: bool = False
     source: UploadedFile | None = field(default=None, repr=False)
+    parties: NameParties | None = None  # the NPWPs in the name
+    text: CoretaxPdfText | None = None  # what a Coretax PDF prints of itself
+    records_number: bool = False  # the file gives its invoice the Coretax number
 
     @property
     def matched(self) -> bool:
@@ -84,6 +100,14 @@ class Holder:
     invoice_number: str
     transaction_code: str
     status: str  # desktop: the live E-Faktur No's status digit; Coretax: the recorded number's status code
+    buyer_ids: frozenset[str] = frozenset()  # what a file name may carry as the buyer's NPWP (16 digits)
+
+
+def _buyer_ids(npwp: str | None, document: str, document_number: str | None) -> frozenset[str]:
+    """A buyer's NPWP as a PDF name carries it (16 digits); zeros for a buyer without one (or its NIK)."""
+    if npwp:
+        return frozenset({npwp16(npwp)})
+    return frozenset({"0" * 16} | ({document_number} if document == "nik" and document_number else set()))
 
 
 def _desktop_holders(nsfps: list[int]) -> dict[int, Holder]:
@@ -91,66 +115,172 @@ def _desktop_holders(nsfps: list[int]) -> dict[int, Holder]:
     for i in range(0, len(nsfps), LOOKUP_CHUNK):
         rows = db.session.execute(
             db.select(NumberAssignment.number, Invoice.id, Invoice.number, NumberAssignment.transaction_code,
-                      NumberAssignment.status_digit)
+                      NumberAssignment.status_digit, Invoice.npwp, Invoice.buyer_document,
+                      Invoice.buyer_document_number)
             .join(Invoice, Invoice.id == NumberAssignment.invoice_id)
             .where(NumberAssignment.number.in_(nsfps[i : i + LOOKUP_CHUNK]), NumberAssignment.released_at.is_(None))
         )
-        for nsfp, invoice_id, number, code, status in rows:
-            holders[nsfp] = Holder(invoice_id, number, code, status)
+        for nsfp, invoice_id, number, code, status, npwp, document, document_number in rows:
+            holders[nsfp] = Holder(invoice_id, number, code, status, _buyer_ids(npwp, document, document_number))
     return holders
 
 
-def _coretax_holders(serials: list[str]) -> dict[str, Holder]:
-    """By serial (the last 13 digits): a replacement keeps the serial and changes the status code."""
-    holders = {}
-    serial = func.substr(Invoice.coretax_number, 5)
-    for i in range(0, len(serials), LOOKUP_CHUNK):
+@dataclass(frozen=True)
+class Referenced:
+    """The invoice a Coretax PDF's reference names, as the match needs it."""
+
+    invoice_id: int
+    invoice_number: str
+    coretax_number: str | None
+    holds_range_number: bool
+
+
+def _referenced(references: list[str]) -> dict[str, Referenced]:
+    """By reference, lower case (invoice numbers are unique whatever their case)."""
+    from ..invoices.queries import holds_a_number
+
+    found = {}
+    for i in range(0, len(references), LOOKUP_CHUNK):
         rows = db.session.execute(
-            db.select(Invoice.coretax_number, Invoice.id, Invoice.number)
-            .where(Invoice.coretax_number.is_not(None), serial.in_(serials[i : i + LOOKUP_CHUNK]))
+            db.select(func.lower(Invoice.number), Invoice.id, Invoice.number, Invoice.coretax_number, holds_a_number())
+            .where(func.lower(Invoice.number).in_(references[i : i + LOOKUP_CHUNK]))
         )
-        for coretax, invoice_id, number in rows:
-            holders[coretax[4:]] = Holder(invoice_id, number, coretax[:2], coretax[2:4])
-    return holders
+        for key, invoice_id, number, coretax, ranged in rows:
+            found[key] = Referenced(invoice_id, number, coretax, bool(ranged))
+    return found
+
+
+def _company_npwp() -> str:
+    from ..settings.services import current_settings
+
+    return current_settings().company_npwp or ""
+
+
+def _seller_problem(outcome: FileOutcome, company_npwp: str) -> str | None:
+    """The seller NPWP in a file's name must be the company's."""
+    if outcome.parties is None:
+        return None
+    if not company_npwp:
+        return gettext("its name carries the seller NPWP %(npwp)s, and the company's NPWP is not set on Billing "
+                       "Settings to compare it with", npwp=outcome.parties.seller)
+    if npwp16(outcome.parties.seller) != npwp16(company_npwp):
+        return gettext("its name carries the seller NPWP %(npwp)s, which is not the company's (%(company)s)",
+                       npwp=outcome.parties.seller, company=company_npwp)
+    return None
+
+
+def _match_desktop(outcome: FileOutcome, holder: Holder | None) -> None:
+    number = outcome.number
+    if holder is None:
+        outcome.problem = gettext("no invoice holds E-Faktur No %(number)s", number=number.label)
+        return
+    if holder.transaction_code != number.transaction_code:
+        outcome.problem = gettext("%(label)s has transaction code %(code)s, but invoice %(invoice)s has code "
+                                  "%(invoice_code)s", label=number.label, code=number.transaction_code,
+                                  invoice=holder.invoice_number, invoice_code=holder.transaction_code)
+        return
+    buyer = outcome.parties.buyer if outcome.parties else None
+    if buyer and npwp16(buyer) not in holder.buyer_ids:
+        outcome.problem = gettext("its name carries the buyer NPWP %(npwp)s, which is not the buyer's of invoice "
+                                  "%(invoice)s", npwp=buyer, invoice=holder.invoice_number)
+        return
+    outcome.invoice_id, outcome.invoice_number = holder.invoice_id, holder.invoice_number
+    # An older file than what the invoice holds now (the normal one after its replacement).
+    outcome.history_only = number.status < holder.status
+
+
+def _match_coretax(outcome: FileOutcome, invoice: Referenced | None) -> None:
+    number, text = outcome.number, outcome.text
+    if invoice is None:
+        outcome.problem = gettext("no invoice has the reference %(reference)s that the PDF prints",
+                                  reference=text.reference)
+        return
+    if invoice.holds_range_number:
+        outcome.problem = gettext("invoice %(invoice)s is numbered from an NSFP range, so it goes to e-Faktur desktop, "
+                                  "not to Coretax", invoice=invoice.invoice_number)
+        return
+    held = invoice.coretax_number
+    if held is None:
+        problem = coretax.number_problem(db.session.get(Invoice, invoice.invoice_id), number.digits)
+        if problem:
+            outcome.problem = problem
+            return
+        outcome.records_number = True
+    elif held[4:] != number.serial:
+        outcome.problem = gettext("invoice %(invoice)s holds Coretax number %(held)s, and the PDF is of %(number)s",
+                                  invoice=invoice.invoice_number, held=held, number=number.digits)
+        return
+    elif number.status > held[2:4]:
+        outcome.records_number = True  # its replacement: the invoice takes the newer number
+    outcome.invoice_id, outcome.invoice_number = invoice.invoice_id, invoice.invoice_number
+    # An older file than what the invoice holds now (the normal one after its replacement).
+    outcome.history_only = held is not None and number.status < held[2:4]
 
 
 def _match(outcomes: list[FileOutcome]) -> None:
     """Find the invoice of every named file; say why where there is none."""
     named = [o for o in outcomes if o.number is not None and o.problem is None]
-    desktop = _desktop_holders(sorted({o.number.nsfp for o in named if o.number.kind == DESKTOP}))
-    coretax = _coretax_holders(sorted({o.number.serial for o in named if o.number.kind == CORETAX}))
+    company_npwp = _company_npwp()
     for outcome in named:
-        number = outcome.number
-        holder = desktop.get(number.nsfp) if number.kind == DESKTOP else coretax.get(number.serial)
-        if holder is None:
-            outcome.problem = (gettext("no invoice holds E-Faktur No %(number)s",
-                                       number=number.label) if number.kind == DESKTOP
-                               else gettext("no invoice holds Coretax number %(number)s", number=number.label))
-            continue
-        if holder.transaction_code != number.transaction_code:
-            outcome.problem = (
-                gettext("%(label)s has transaction code %(code)s, but invoice %(invoice)s has code %(invoice_code)s",
-                        label=number.label, code=number.transaction_code, invoice=holder.invoice_number,
-                        invoice_code=holder.transaction_code)
-            )
-            continue
-        outcome.invoice_id, outcome.invoice_number = holder.invoice_id, holder.invoice_number
-        # An older file than what the invoice holds now (the normal one after its replacement).
-        outcome.history_only = number.status < holder.status
+        outcome.problem = _seller_problem(outcome, company_npwp)
+    named = [o for o in named if o.problem is None]
+    desktop = _desktop_holders(sorted({o.number.nsfp for o in named if o.number.kind == DESKTOP}))
+    referenced = _referenced(sorted({o.text.reference.lower() for o in named if o.number.kind == CORETAX}))
+    for outcome in named:
+        if outcome.number.kind == DESKTOP:
+            _match_desktop(outcome, desktop.get(outcome.number.nsfp))
+        else:
+            _match_coretax(outcome, referenced.get(outcome.text.reference.lower()))
 
 
 def _check_contents(outcomes: list[FileOutcome], limits: UploadLimits) -> None:
     """Read every file once, within the limits: a zip with anything but PDFs is refused whole.
 
-    A file that is no PDF, or too large, says so whatever its name says.
+    A file that is no PDF, or too large, says so whatever its name says. A Coretax PDF's text is read here:
+    its reference finds the invoice, and its number must be the one in its name.
     """
     for outcome in outcomes:
         if outcome.skipped:
             continue
         try:
-            outcome.source.read(limits)
+            content = outcome.source.read(limits)
         except FileProblem as problem:
             outcome.problem = str(problem)
+            continue
+        if outcome.number is not None and outcome.number.kind == DESKTOP:
+            continue
+        if outcome.number is None and outcome.problem is None:
+            continue
+        _read_coretax_text(outcome, content)
+
+
+def _read_coretax_text(outcome: FileOutcome, content: bytes) -> None:
+    """A Coretax PDF (by its name, or a PDF whose name holds no number): its reference and printed number."""
+    unnamed = outcome.number is None
+    try:
+        outcome.text = coretax_text(content)
+    except PdfUnreadable as unreadable:
+        if not unnamed:
+            outcome.problem = str(unreadable)
+        return
+    printed = outcome.text.number
+    if unnamed:  # a renamed Coretax PDF: its printed number stands for the name's
+        if printed is None or outcome.text.reference is None:
+            return  # not a Coretax PDF either: the name's problem stands
+        try:
+            outcome.number, outcome.problem = coretax_number(printed), None
+        except NameProblem as problem:
+            outcome.problem = str(problem)
+        return
+    if outcome.problem is not None:
+        return
+    if outcome.text.reference is None:
+        outcome.problem = gettext("its text has no (Referensi: ...), so it cannot be matched to an invoice")
+    elif printed is None:
+        outcome.problem = gettext("its text has no Kode dan Nomor Seri Faktur Pajak to compare with its name")
+    elif printed != outcome.number.digits:
+        outcome.problem = gettext("its name says %(name_number)s but the PDF prints %(printed)s",
+                                  name_number=outcome.number.digits, printed=printed)
 
 
 def _name_files(files: list[UploadedFile]) -> list[FileOutcome]:
@@ -160,19 +290,23 @@ def _name_files(files: list[UploadedFile]) -> list[FileOutcome]:
         if not outcome.skipped:
             try:
                 outcome.number = number_in_name(f.file_name)
+                outcome.parties = parties_in_name(f.file_name)
             except NameProblem as problem:
                 outcome.problem = str(problem)
         outcomes.append(outcome)
-    # The same number (one serial) in two files: which one is right is not for us to guess.
+    return outcomes
+
+
+def _same_number_twice(outcomes: list[FileOutcome]) -> None:
+    """The same number (one serial) in two files: which one is right is not for us to guess."""
     by_serial = defaultdict(list)
     for outcome in outcomes:
-        if outcome.number is not None:
+        if outcome.number is not None and not outcome.skipped:
             by_serial[(outcome.number.kind, outcome.number.serial)].append(outcome)
     for same in by_serial.values():
         if len(same) > 1:
             for outcome in same:
                 outcome.problem = gettext("the same number is in %(count)s files of this upload", count=len(same))
-    return outcomes
 
 
 def _lock_invoices(invoice_ids: list[int]) -> dict[int, Invoice]:
@@ -235,6 +369,13 @@ def _store(outcomes: list[FileOutcome], limits: UploadLimits, upload_name: str) 
             if number.kind == DESKTOP:
                 holder = holders.get(number.nsfp)
                 still = holder is not None and holder.invoice_id == outcome.invoice_id
+            elif outcome.records_number and invoice is not None:
+                # The PDF gives the invoice its number (or its replacement's), by the rules of every report.
+                applied = coretax.apply_report(invoice, number.digits, APPROVED, "pdf", detail=outcome.source.file_name)
+                still = applied.kind in (coretax.RECORDED, coretax.REPLACED, coretax.UNCHANGED)
+                if not still:
+                    outcome.problem, outcome.invoice_id = applied.message, None
+                    continue
             else:
                 still = invoice is not None and invoice.coretax_number is not None and invoice.coretax_number[4:] == number.serial
             if not still:
@@ -252,11 +393,8 @@ def _store(outcomes: list[FileOutcome], limits: UploadLimits, upload_name: str) 
                 if previous is not None:
                     previous.superseded_at = now
                     db.session.flush()  # one current file per invoice, also while this one goes in
-                if number.replacement:
-                    if number.kind == DESKTOP:
-                        mark_replacement(invoice.id, number.status)
-                    else:
-                        invoice.coretax_number = number.digits
+                if number.replacement and number.kind == DESKTOP:
+                    mark_replacement(invoice.id, number.status)
             db.session.add(stored)
             contents.add(stored, content)
             if invoice.efaktur_reported_at is None:
@@ -292,6 +430,7 @@ def process_upload(uploads: list[tuple[str, object]]) -> UploadResult:
     files = list_files(uploads, limits)
     outcomes = _name_files(files)
     _check_contents(outcomes, limits)
+    _same_number_twice(outcomes)
     _match(outcomes)
     names = [shown_name(name) for name, _ in uploads]
     upload_name = names[0] if len(names) == 1 else f"{len(names):,} files"
@@ -299,15 +438,10 @@ def process_upload(uploads: list[tuple[str, object]]) -> UploadResult:
     return UploadResult(outcomes)
 
 
-def record_coretax_number(invoice_id: int, text: str) -> Invoice:
-    """Record (or clear, with an empty text) the 17-digit number DJP assigned the invoice in Coretax."""
-    text = (text or "").strip()
-    number = None
-    if text:
-        try:
-            number = coretax_number(text)
-        except NameProblem as problem:
-            raise CoretaxRefused({"coretax_number": str(problem)}) from None
+def record_coretax_number(invoice_id: int, text: str, source: str = "page", status: str = APPROVED) -> Invoice:
+    """Record (or clear, with an empty text) the number DJP assigned the invoice in Coretax, by the rules of
+    invoices/coretax.py (typed on the invoice's page, or sent through the API with its state)."""
+    text = "".join((text or "").split())
     with write_transaction():
         invoice = db.session.scalars(
             db.select(Invoice).where(Invoice.id == invoice_id).with_for_update().execution_options(populate_existing=True)
@@ -317,32 +451,77 @@ def record_coretax_number(invoice_id: int, text: str) -> Invoice:
         has_coretax_file = db.session.scalar(
             db.select(EfakturFile.id).where(EfakturFile.invoice_id == invoice_id, EfakturFile.kind == CORETAX).limit(1)
         )
-        if has_coretax_file:
+        if has_coretax_file and text != (invoice.coretax_number or ""):
             raise CoretaxRefused(
                 {"coretax_number": gettext("The Coretax PDF of this invoice is uploaded: its number stays as the PDF "
                                            "says.")}
             )
-        if number is not None:
-            errors = None
-            if number.transaction_code != invoice.transaction_code:
-                errors = (gettext("%(digits)s has transaction code %(code)s; this invoice has %(invoice_code)s.",
-                                  digits=number.digits,
-                                 code=number.transaction_code, invoice_code=invoice.transaction_code))
-            elif number.serial[:2] != f"{invoice.invoice_date.year % 100:02d}":
-                errors = (gettext("The year digits of %(digits)s are %(year_digits)s; the invoice is dated %(year)s.",
-                                 digits=number.digits, year_digits=number.serial[:2], year=str(invoice.invoice_date.year)))
-            else:
-                other = db.session.scalar(
-                    db.select(Invoice.number).where(Invoice.coretax_number == number.digits, Invoice.id != invoice_id)
-                )
-                if other:
-                    errors = gettext("Invoice %(other)s holds %(digits)s already.", other=other, digits=number.digits)
-            if errors:
-                raise CoretaxRefused({"coretax_number": errors})
+        if text and db.session.scalar(db.select(NumberAssignment.id).where(
+                NumberAssignment.invoice_id == invoice_id, NumberAssignment.released_at.is_(None)).limit(1)):
+            raise CoretaxRefused({"coretax_number": gettext(
+                "This invoice is numbered from an NSFP range, so it goes to e-Faktur desktop as CSV: Coretax gives it no "
+                "number of its own.")})
         before = invoice.coretax_number
-        invoice.coretax_number = number.digits if number else None
-        if before != invoice.coretax_number:
-            record("invoice.coretax_number", N_("Invoice %(number)s: Coretax number %(before)s to %(after)s."),
-                   subject=f"invoice:{invoice.id}", number=invoice.number, before=before or {"t": N_("(none)")},
-                   after=invoice.coretax_number or {"t": N_("(none)")})
+        if not text and source == "page":
+            if before is None and invoice.coretax_status is None:
+                return invoice
+            coretax.clear_number(invoice, source)
+        else:
+            applied = coretax.apply_report(invoice, text, status, source)
+            if applied.kind == coretax.NOT_APPLIED:
+                raise CoretaxRefused({"coretax_number": applied.message})
+            if applied.kind == coretax.UNCHANGED:
+                return invoice
+        record("invoice.coretax_number", N_("Invoice %(number)s: Coretax number %(before)s to %(after)s."),
+               subject=f"invoice:{invoice.id}", number=invoice.number, before=before or {"t": N_("(none)")},
+               after=invoice.coretax_number or {"t": N_("(none)")})
     return invoice
+
+
+class FileRefused(Refused):
+    pass
+
+
+def removal_refusal(stored: EfakturFile) -> str | None:
+    """Why a file cannot be removed (None: it can): once an e-mail has gone out with it, it stays."""
+    if stored.email_status in (EMAIL_SENT, EMAIL_SENDING):
+        return gettext("An e-mail with this file has gone out to the customer (or is going now), so it stays.")
+    if stored.kind == DESKTOP and stored.replacement:
+        return gettext("This replacement's file made the E-Faktur No a replacement; it cannot be taken back here.")
+    return None
+
+
+def remove_file(file_id: int, reason: str) -> EfakturFile:
+    """Remove a wrongly matched file while no e-mail went out with it. The invoice's earlier file (if any) is its
+    current one again; with none left the invoice is unreported again; a Coretax number the file gave goes too."""
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise FileRefused({"reason": gettext("Say why the file is wrong for this invoice: the activity log keeps it.")})
+    with write_transaction():
+        invoice_id = db.session.scalar(db.select(EfakturFile.invoice_id).where(EfakturFile.id == file_id))
+        if invoice_id is None:
+            raise FileRefused({"reason": gettext("This file was removed already.")})
+        invoice = _lock_invoices([invoice_id])[invoice_id]  # lock order as everywhere: invoices first
+        stored = db.session.scalars(db.select(EfakturFile).where(EfakturFile.id == file_id).with_for_update()
+                                    .execution_options(populate_existing=True)).first()
+        if stored is None:
+            raise FileRefused({"reason": gettext("This file was removed already.")})
+        refusal = removal_refusal(stored)
+        if refusal:
+            raise FileRefused({"reason": refusal})
+        was_current = stored.superseded_at is None
+        name, number, kind = stored.file_name, stored.number, stored.kind
+        db.session.execute(EfakturFileContent.__table__.delete().where(EfakturFileContent.file_id == file_id))
+        db.session.execute(EfakturFile.__table__.delete().where(EfakturFile.id == file_id))
+        if was_current:
+            earlier = db.session.scalars(db.select(EfakturFile).where(EfakturFile.invoice_id == invoice_id)
+                                         .order_by(EfakturFile.uploaded_at.desc(), EfakturFile.id.desc()).limit(1)).first()
+            if earlier is not None:
+                earlier.superseded_at = None
+            else:
+                invoice.efaktur_reported_at = None
+        if kind == CORETAX:
+            coretax.take_back_pdf_number(invoice, number)
+        record("files.removed", N_("Removed file %(file)s from invoice %(invoice)s: %(reason)s"),
+               subject=f"invoice:{invoice_id}", file=name, invoice=invoice.number, reason=reason[:300])
+    return stored

@@ -1,16 +1,23 @@
 """E-Faktur Files tab: upload the approved PDFs, open them, e-mail them to the customers."""
-from flask import Blueprint, Response, current_app, make_response, render_template, request
+import csv
+import io
+from types import SimpleNamespace
+
+from flask import Blueprint, Response, abort, current_app, make_response, render_template, request, url_for
 
 from ..extensions import db
 from ..ids import IdsError, parse_ids
 from ..lang import gettext
 from ..uploads import UploadRefused, megabytes
-from ..web import is_htmx, modal_error, page_number, with_trigger
-from .forms import EFAKTUR_FILTER, EMAIL_FILTER, FilesFilterForm, SendForm, UploadForm
+from ..errors import apply_field_errors
+from ..web import admin_required, is_htmx, modal_error, page_number, success_response, with_trigger
+from ..text import spreadsheet_safe
+from .forms import EFAKTUR_FILTER, EMAIL_FILTER, FilesFilterForm, ListImportForm, RemoveFileForm, SendForm, UploadForm
+from .output_list import ListImportRefused, import_output_list, load_import, recent_imports, summary
 from .mailing import SendRefused, plan_send, progress, ready_file_ids, send_slice
 from .models import EfakturFile, EfakturFileContent
 from .queries import files_page
-from .services import process_upload, upload_limits
+from .services import FileRefused, process_upload, remove_file, removal_refusal, upload_limits
 
 bp = Blueprint("files", __name__, url_prefix="/files")
 
@@ -34,6 +41,77 @@ def index():
     if is_htmx() and request.headers.get("HX-Target") == "files-list":
         return render_template("files/_partials/table.html", **context)
     return render_template("files/index.html", **context)
+
+
+LIST_PAGE_ROWS = 200
+INVOICES_CHANGED = "invoicesChanged"
+
+
+def _list_hint():
+    config = current_app.config
+    return gettext("Coretax's output-tax list (Pajak Keluaran) as it downloads it: the .xlsx of its table, or the CSV "
+                   "(or zip) of its bulk download; at most %(size)s and %(rows)s rows.",
+                   size=megabytes(int(config["EFAKTUR_MAX_LIST_BYTES"])), rows=f"{int(config['EFAKTUR_MAX_LIST_ROWS']):,}")
+
+
+@bp.route("/coretax-list", methods=["GET", "POST"])
+def coretax_list():
+    """Import Coretax List: each row's number and state go to its invoice; every row gets an outcome."""
+    form = ListImportForm()
+    context = {"form": form, "hint": _list_hint(), "fragment": is_htmx(), "recent": recent_imports()}
+    if request.method == "GET":
+        return render_template("files/list_import.html", **context)
+    upload = request.files.get(form.file.name)
+    if not form.validate_on_submit() or upload is None or not upload.filename:
+        if not form.errors:
+            form.file.errors = [gettext("Choose the list Coretax downloaded (.xlsx or .csv).")]
+        return render_template("files/list_import.html", **context), 422
+    try:
+        result = import_output_list(upload.filename, upload.stream)
+    except ListImportRefused as refused:
+        form.file.errors = [refused.errors["file"]]
+        return render_template("files/list_import.html", **context), 422
+    response = make_response(render_template("files/list_import_result.html", **_result_context(result, 1)))
+    return with_trigger(response, **{CHANGED_EVENT: True, INVOICES_CHANGED: True})
+
+
+def _result_context(result, page: int) -> dict:
+    pages = max(1, -(-result.rows // LIST_PAGE_ROWS))
+    page = min(max(page, 1), pages)
+    shown = result.shown((page - 1) * LIST_PAGE_ROWS, LIST_PAGE_ROWS)
+    pager = SimpleNamespace(page=page, pages=pages, total=result.rows, has_prev=page > 1, has_next=page < pages,
+                            prev_num=page - 1, next_num=page + 1)
+    return {"result": result, "shown": shown, "pager": pager, "summary": summary(result.counts), "fragment": is_htmx()}
+
+
+@bp.get("/coretax-list/<int:import_id>")
+def coretax_list_result(import_id: int):
+    """An import's outcomes again, a page of rows at a time (not applied first)."""
+    result = load_import(import_id)
+    if result is None:
+        abort(404)
+    context = _result_context(result, page_number())
+    context["fragment"] = False
+    return render_template("files/list_import_result.html", **context)
+
+
+@bp.get("/coretax-list/<int:import_id>/outcomes.csv")
+def coretax_list_csv(import_id: int):
+    """Every row's outcome, for a spreadsheet."""
+    result = load_import(import_id)
+    if result is None:
+        abort(404)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([gettext("Row"), gettext("Referensi"), gettext("Nomor Faktur Pajak"), gettext("Status Faktur"),
+                     gettext("Outcome"), gettext("Invoice No"), gettext("Why")])
+    for o in result.outcomes:
+        writer.writerow([o.row, spreadsheet_safe(o.reference), o.number, o.status, o.kind_label,
+                         spreadsheet_safe(o.invoice_number or ""), spreadsheet_safe(o.message)])
+    response = Response("\ufeff" + buffer.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="coretax-list-import-{import_id}.csv"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _limits_hint():
@@ -73,6 +151,38 @@ def pdf(file_id: int):
     response.headers["Content-Disposition"] = f'attachment; filename="{_safe_name(stored.file_name)}"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+@bp.route("/<int:file_id>/remove", methods=["GET", "POST"])
+@admin_required
+def remove(file_id: int):
+    """Remove a wrongly matched file (a reason is asked): the invoice is unreported again if it was its only one."""
+    stored = db.get_or_404(EfakturFile, file_id)
+    title = gettext("Remove file")
+    refusal = removal_refusal(stored)
+    if refusal:
+        return modal_error(refusal, title)
+    form = RemoveFileForm()
+    context = {"form": form, "file": stored, "invoice_number": stored_invoice_number(stored), "fragment": is_htmx()}
+    if request.method == "GET":
+        return render_template("files/remove_file.html", **context)
+    if form.validate_on_submit():
+        name, invoice_id = stored.file_name, stored.invoice_id
+        try:
+            remove_file(file_id, form.reason.data)
+        except FileRefused as refused:
+            apply_field_errors(form, refused.errors, "reason")
+        else:
+            return success_response(
+                gettext("Removed %(file)s from invoice %(invoice)s.", file=name, invoice=context["invoice_number"]),
+                url_for("invoices.detail", invoice_id=invoice_id), (CHANGED_EVENT, INVOICES_CHANGED))
+    return render_template("files/remove_file.html", **context), 422
+
+
+def stored_invoice_number(stored: EfakturFile) -> str:
+    from ..invoices.models import Invoice
+
+    return db.session.scalar(db.select(Invoice.number).where(Invoice.id == stored.invoice_id)) or ""
 
 
 def _safe_name(name: str) -> str:

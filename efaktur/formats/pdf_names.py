@@ -96,3 +96,31 @@ def number_in_name(name: str) -> PdfNumber:
     if len(only_digits) == 16 and only_digits.isascii() and only_digits.isdigit():
         return desktop_number(only_digits)
     raise NameProblem(gettext("the name holds no E-Faktur No"))
+
+
+@dataclass(frozen=True)
+class NameParties:
+    """The NPWPs a PDF's name carries: the seller's, and the buyer's where the name has one ("" if not)."""
+
+    seller: str
+    buyer: str | None  # None: the name has no buyer part; "": an empty one (Coretax names it so for some buyers)
+
+
+def parties_in_name(name: str) -> NameParties | None:
+    """Desktop `NPWPseller-EFakturNo-NPWPbuyer-Timestamp.pdf` and Coretax
+    `OutputTaxInvoice-<uuid>-<sellerNPWP16>-<number>-<buyer>.pdf`; None for a name that is only the number."""
+    base = re.split(r"[\\/]", name)[-1]
+    if base.lower().endswith(".pdf"):
+        base = base[:-4]
+    parts = base.split("-")
+    if len(parts) >= 3 and all(p.isascii() and p.isdigit() for p in parts[:3]) and len(parts[0]) in (15, 16) \
+            and len(parts[1]) == 16:
+        return NameParties(parts[0], parts[2])
+    match = _SEVENTEEN.search(base)
+    if match and base.lower().startswith("outputtaxinvoice-"):
+        before = base[: match.start()].rstrip("-").rsplit("-", 1)
+        after = base[match.end():].lstrip("-").split("-", 1)[0]
+        seller = before[-1] if before else ""
+        if seller.isascii() and seller.isdigit() and len(seller) in (15, 16):
+            return NameParties(seller, after if after.isascii() and after.isdigit() else "")
+    return None

@@ -41,6 +41,7 @@ from ..identity import (
 from ..lang import gettext, lazy, lazy_gettext
 from ..money import MoneyError, parse_quantity, parse_rupiah
 from ..nsfp import INVOICE_TRANSACTION_CODES
+from .coretax import BUCKET_LABELS
 from .models import STATUS_LABELS, STORED_STATUSES
 from .services import MAX_LINES, invoice_number_problem
 
@@ -232,11 +233,18 @@ class FilterForm(Form):
         default="",
     )
     month = StringField(lazy_gettext("Month"), default="")
+    year = StringField(lazy_gettext("Year"), default="")  # from the E-Faktur No page's Coretax counts
     q = StringField(lazy_gettext("Search"), default="")
     efaktur = SelectField(
         lazy_gettext("E-Faktur No"),
         choices=[SelectChoice("", lazy_gettext("All")), SelectChoice(NUMBER_NOT_SET, lazy_gettext("(Not Set)")),
                  SelectChoice(NUMBER_SET, lazy_gettext("Generated"))],
+        default="",
+    )
+    coretax = SelectField(
+        lazy_gettext("Coretax"),
+        choices=[SelectChoice("", lazy_gettext("All"))] + [SelectChoice(key, lazy_gettext(label))
+                                                           for key, label in BUCKET_LABELS.items()],
         default="",
     )
     per_page = SelectField(lazy_gettext("Rows per page"), choices=[SelectChoice(str(n), str(n)) for n in PAGE_SIZES], default=str(PAGE_SIZES[0]))

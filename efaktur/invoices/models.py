@@ -90,6 +90,9 @@ class Invoice(db.Model):
     efaktur_reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The 17-digit number DJP assigned in Coretax (stored as received, never allocated here).
     coretax_number: Mapped[str | None] = mapped_column(String(17), unique=True)
+    # What Coretax says of the invoice (invoices/coretax.py): created (a draft), approved, amended, cancelled,
+    # waiting_cancellation, waiting_amendment, rejected; None while Coretax has said nothing.
+    coretax_status: Mapped[str | None] = mapped_column(String(24), index=True)
     # Made through the API: by which token, under the caller's own reference (unique per token).
     api_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_token.id", ondelete="SET NULL"))
     external_ref: Mapped[str | None] = mapped_column(String(100))
@@ -164,6 +167,21 @@ class Invoice(db.Model):
     @property
     def buyer_document_label(self) -> str:
         return BUYER_DOCUMENTS[self.buyer_document]
+
+
+class CoretaxEvent(db.Model):
+    """One thing Coretax said of an invoice, as it was recorded: its number and state history."""
+
+    __tablename__ = "coretax_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    number: Mapped[str | None] = mapped_column(String(17))
+    status: Mapped[str | None] = mapped_column(String(24))
+    source: Mapped[str] = mapped_column(String(10))  # list, pdf, api, page
+    actor: Mapped[str] = mapped_column(String(254), default="")
+    detail: Mapped[str] = mapped_column(String(300), default="")
 
 
 # Invoice numbers are unique whatever their letter case: INV-7 and inv-7 are one number.

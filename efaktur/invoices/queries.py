@@ -7,6 +7,7 @@ from sqlalchemy import and_, or_
 from ..extensions import db
 from ..nsfp import CORETAX_ONLY_CODE
 from ..numbers.models import NumberAssignment
+from .coretax import BUCKET_LABELS, bucket_conditions
 from .models import STATUS_CANCELLED, STATUS_OVERDUE, STATUS_UNPAID, Invoice
 
 _DIGITS = re.compile(r"\d")
@@ -26,6 +27,13 @@ def month_bounds(month: str) -> tuple[date, date] | None:
     return start, end
 
 
+def year_bounds(year: str) -> tuple[date, date] | None:
+    """"2026" -> (2026-01-01, 2027-01-01); None when it is not a year."""
+    if not re.fullmatch(r"\d{4}", year or "") or not 1900 <= int(year) <= 9998:
+        return None
+    return date(int(year), 1, 1), date(int(year) + 1, 1, 1)
+
+
 def _live_number_join():
     return and_(NumberAssignment.invoice_id == Invoice.id, NumberAssignment.released_at.is_(None))
 
@@ -34,9 +42,13 @@ def holds_a_number():
     return db.select(NumberAssignment.id).where(_live_number_join()).exists()
 
 
-def invoice_query(status: str = "", month: str = "", search: str = "", today: date | None = None, efaktur: str = ""):
-    """The Invoices page's filters. efaktur: "not_set" (Invoice Tax on, no E-Faktur No), "set", or all."""
+def invoice_query(status: str = "", month: str = "", search: str = "", today: date | None = None, efaktur: str = "",
+                  coretax: str = "", year: str = ""):
+    """The Invoices page's filters. efaktur: "not_set" (Invoice Tax on, no E-Faktur No), "set", or all;
+    coretax: one of invoices/coretax.py's buckets (waiting to be exported, exported, approved, ...), or all."""
     query = db.select(Invoice)
+    if coretax in BUCKET_LABELS:
+        query = query.where(*bucket_conditions(coretax, holds_a_number()))
     if efaktur == "not_set":
         query = query.where(Invoice.tax_enabled.is_(True), ~holds_a_number())
     elif efaktur == "set":
@@ -47,7 +59,7 @@ def invoice_query(status: str = "", month: str = "", search: str = "", today: da
         query = query.where(Invoice.status == STATUS_UNPAID, Invoice.due_date >= today)
     elif status:
         query = query.where(Invoice.status == status)
-    bounds = month_bounds(month)
+    bounds = month_bounds(month) or year_bounds(year)
     if bounds:
         query = query.where(Invoice.invoice_date >= bounds[0], Invoice.invoice_date < bounds[1])
     # What is typed is searched for as it is: % and _ are letters here, control characters nothing.

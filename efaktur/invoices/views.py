@@ -15,7 +15,7 @@ from ..lang import gettext, lazy_gettext
 from .. import i18n
 from ..amounts import default_transaction_code
 from ..identity import domestic_identity_warning, lacks_domestic_identity
-from ..numbers.ledger import MAX_BATCH, LedgerRefused, cancel_number, generate_numbers
+from ..numbers.ledger import MAX_BATCH, LedgerRefused, cancel_number, generate_numbers, refuse_unless_ranges
 from ..numbers.services import year_count
 from ..numbers.views import CHANGED_EVENT as NUMBERS_CHANGED
 from ..settings.alerts import recheck_after_generate, threshold_warning
@@ -32,6 +32,7 @@ from .forms import (
     StatusForm,
     amounts_preview,
 )
+from . import coretax
 from .models import STATUS_LABELS, Invoice
 from .queries import invoice_query, live_numbers, number_history, numberable
 from .services import (
@@ -62,7 +63,8 @@ def _filtered_query(args):
     filters = FilterForm(args)
     status = filters.status.data if filters.status.data in STATUS_LABELS else ""
     efaktur = filters.efaktur.data if filters.efaktur.data in (NUMBER_NOT_SET, NUMBER_SET) else ""
-    return filters, invoice_query(status, filters.month.data or "", filters.q.data or "", local_today(), efaktur)
+    return filters, invoice_query(status, filters.month.data or "", filters.q.data or "", local_today(), efaktur,
+                                  filters.coretax.data or "", filters.year.data or "")
 
 
 def _list_context():
@@ -81,7 +83,7 @@ def _list_context():
     }
 
 
-FILTER_ARGS = ("status", "month", "q", "efaktur", "per_page")
+FILTER_ARGS = ("status", "month", "year", "q", "efaktur", "coretax", "per_page")
 
 
 def _unnumbered_count(query) -> int:
@@ -253,6 +255,7 @@ def _detail_context(invoice: Invoice, status_form=None, error=None, coretax_form
         "invoice": invoice,
         "live": live,
         "history": number_history(invoice.id),
+        "coretax_events": coretax.history(invoice.id),
         "status_form": form,
         "can_cancel_number": is_cancellable_number(invoice, live),
         "amounts": invoice.amounts,
@@ -317,6 +320,7 @@ def ticked_ids() -> list[int]:
 def generate_confirm():
     """The Yes/No question before numbers go out; carries the ticked ids on to /generate."""
     try:
+        refuse_unless_ranges()
         ids = _matching_ids() if request.form.get("scope") == "matching" else ticked_ids()
     except LedgerRefused as refused:
         return modal_error(str(refused), GENERATE_TITLE)

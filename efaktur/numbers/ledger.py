@@ -33,6 +33,7 @@ from ..extensions import db
 from ..invoices.models import STATUS_CANCELLED, Invoice
 from ..lang import N_, gettext
 from ..nsfp import STATUS_NORMAL, STATUS_REPLACEMENT, TRANSACTION_CODES, format_efaktur_no, takes_range_number
+from .. import reporting
 from ..web import local_today
 from ..wording import some_of
 from .allocation import RangePool, plan_take
@@ -204,11 +205,21 @@ def _pool(number_range, need: int) -> RangePool:
     )
 
 
+def refuse_unless_ranges() -> None:
+    """A Coretax-only company never numbers from a range (Billing Settings' Reporting route)."""
+    from ..settings.services import company_route
+
+    if not reporting.uses_ranges(company_route()):
+        raise LedgerRefused(gettext("This company reports through Coretax (Billing Settings): DJP numbers its invoices "
+                                    "when it approves them, so no E-Faktur No is generated here. Export them as XML."))
+
+
 def generate_numbers(invoice_ids: list[int]) -> GenerateResult:
     """Give each invoice its E-Faktur No, all or none. Raises LedgerRefused."""
     invoice_ids = sorted(set(invoice_ids))
     if not invoice_ids:
         raise LedgerRefused(gettext("Tick at least one invoice."))
+    refuse_unless_ranges()
     if len(invoice_ids) > MAX_BATCH:
         raise LedgerRefused(gettext("At most %(max_batch)s invoices at once.", max_batch=MAX_BATCH))
     actor = current_actor()  # before the transaction: its start expires the loaded user

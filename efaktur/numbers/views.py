@@ -1,6 +1,7 @@
 """E-Faktur No page: the range table, and the modal forms that change it."""
 from flask import Blueprint, render_template, url_for
 
+from .. import reporting
 from ..errors import Refused, apply_field_errors, apply_refusal, parse_revision
 from ..extensions import db
 from ..lang import gettext
@@ -25,10 +26,19 @@ CHANGED_EVENT = "numbersChanged"
 
 
 def overview_context() -> dict:
+    from ..invoices.coretax import BUCKET_HINTS, WAITING_EXPORT, bucket_counts
+    from ..invoices.queries import holds_a_number
     from ..settings.services import current_settings
 
     view = outlook(local_today())
-    return {"ranges": all_ranges(), "this_year": view.this_year, "outlook": view, "settings": current_settings()}
+    settings = current_settings()
+    counts = bucket_counts(view.this_year.year, holds_a_number()) if reporting.uses_coretax(settings.route) else None
+    if counts and settings.route == reporting.BOTH and not any(n for bucket, n in counts.items() if bucket != WAITING_EXPORT):
+        # On both routes an invoice without a number may yet be numbered from a range: the Coretax panel waits until
+        # Coretax has something of this year (an exported XML, a number, a state) to show.
+        counts = None
+    return {"ranges": all_ranges(), "this_year": view.this_year, "outlook": view, "settings": settings,
+            "coretax_counts": counts, "coretax_bucket_hints": BUCKET_HINTS}
 
 
 @bp.get("/")

@@ -16,6 +16,7 @@ from ..activity.services import current_actor, record
 from ..database import write_transaction
 from ..extensions import db, mail
 from ..i18n import in_language
+from .. import reporting
 from ..lang import N_, gettext, lazy_gettext, ngettext
 from ..numbers.models import NumberRange
 from ..numbers.outlook import last_30_days, used_since
@@ -80,8 +81,9 @@ class AlertReport:
 
 
 def _reached(settings) -> tuple[int, int] | None:
-    """(the current year, its available numbers) when an active threshold is reached; else None."""
-    if not settings.threshold_active:
+    """(the current year, its available numbers) when an active threshold is reached; else None. Never for a
+    Coretax-only company: it holds no range, so there is nothing to run out of."""
+    if not settings.threshold_active or not reporting.uses_ranges(settings.route or reporting.DEFAULT):
         return None
     year = current_year()
     available = year_count(year).available

@@ -1,7 +1,7 @@
 from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
-from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, EmailField, HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..emails import EmailError, parse_email
@@ -9,6 +9,7 @@ from ..i18n import LANGUAGES
 from ..identity import IdentityError, parse_location_code, parse_npwp
 from ..form_validators import plain_text
 from ..lang import gettext, lazy_gettext
+from .. import reporting
 from ..threshold import ThresholdLimitError, parse_threshold_limit
 
 
@@ -64,3 +65,14 @@ class CompanyForm(FlaskForm):
             field.parsed = parse_location_code(field.data)
         except IdentityError as error:
             raise ValidationError(str(error))
+
+
+class RouteForm(FlaskForm):
+    route = RadioField(lazy_gettext("Reporting route"),
+                       choices=[SelectChoice(key, lazy_gettext(label)) for key, label in reporting.ROUTES.items()],
+                       validate_choice=False)
+    submit = SubmitField(lazy_gettext("Save"))
+
+    def validate_route(self, field):
+        if field.data not in reporting.ROUTES:
+            raise ValidationError(gettext("Choose one of the routes."))

@@ -30,6 +30,9 @@ class CompanySettings(db.Model):
     # The threshold e-mail's language ('id' or 'en').
     notification_language: Mapped[str] = mapped_column(String(2), default="id", server_default="id")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now, onupdate=utc_now)
+    # How the company reports its invoices: desktop (NSFP ranges and e-Faktur desktop's CSV), coretax (the XML;
+    # DJP numbers them), or both.
+    route: Mapped[str] = mapped_column(String(10), default="both", server_default="both")
     # Counts the saves of the company and threshold forms: a form opened before another save is refused.
     revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     edited_by: Mapped[str | None] = mapped_column(String(254))

@@ -1,5 +1,5 @@
 """Company settings, the threshold and the notification addresses."""
-from flask import current_app
+from flask import current_app, g
 
 from ..activity.services import current_actor, record
 from ..clock import utc_now
@@ -10,6 +10,7 @@ from ..i18n import local_time
 from ..emails import EmailError, parse_email
 from ..extensions import db
 from ..lang import N_, gettext
+from .. import reporting
 from .models import SETTINGS_ID, CompanySettings, NotificationRecipient, ThresholdAlert
 
 
@@ -21,6 +22,7 @@ def _default_settings() -> CompanySettings:
     return CompanySettings(
         id=SETTINGS_ID, company_name="", company_npwp="", company_address="", business_location_code="000000",
         threshold_limit=0, threshold_active=False, notification_language="id", revision=0,
+        route=reporting.DEFAULT,
     )
 
 
@@ -77,6 +79,32 @@ def save_company(name: str, npwp: str, address: str = "", location_code: str = "
             N_("Company details set to %(name)s (NPWP %(npwp)s, business location %(location)s)."),
             subject="settings", name=name, npwp=npwp or {"t": N_("none")}, location=location_code,
         )
+    return settings
+
+
+def company_route() -> str:
+    """How the company reports (efaktur/reporting.py): desktop, coretax or both; read once per request."""
+    if "company_route" not in g:
+        route = db.session.scalar(db.select(CompanySettings.route).where(CompanySettings.id == SETTINGS_ID))
+        g.company_route = route if route in reporting.ROUTES else reporting.DEFAULT
+    return g.company_route
+
+
+def save_route(route: str) -> CompanySettings:
+    """Billing Settings' Reporting route. Invoices numbered from a range keep their number and still go to the
+    desktop CSV whichever route is chosen later. One choice, so no revision: it does not make the page's other
+    forms stale."""
+    if route not in reporting.ROUTES:
+        raise SettingsRefused({"route": gettext("Choose one of the routes.")})
+    with write_transaction():
+        settings = _settings_for_update()
+        before = settings.route
+        settings.route = route
+        g.pop("company_route", None)
+        if before != route:
+            record("company.route", N_("Reporting route changed from %(before)s to %(after)s."), subject="settings",
+                   before={"t": reporting.SHORT_LABELS.get(before, reporting.SHORT_LABELS[reporting.DEFAULT])},
+                   after={"t": reporting.SHORT_LABELS[route]})
     return settings
 
 

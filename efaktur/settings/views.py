@@ -5,7 +5,7 @@ from ..errors import Refused, apply_field_errors, apply_refusal, parse_revision
 from ..lang import gettext
 from ..web import admin_required, is_htmx, success_response
 from .alerts import send_test_email
-from .forms import CompanyForm, NotificationLanguageForm, RecipientForm, ThresholdForm
+from .forms import CompanyForm, NotificationLanguageForm, RecipientForm, RouteForm, ThresholdForm
 from .services import (
     SettingsRefused,
     add_recipient,
@@ -15,6 +15,7 @@ from .services import (
     remove_recipient,
     save_company,
     save_notification_language,
+    save_route,
     save_threshold,
 )
 
@@ -49,8 +50,10 @@ def threshold():
     return render_template(template, form=form), (422 if form.errors else 200)
 
 
-def _billing_context(recipient_form=None, company_form=None, language_form=None):
+def _billing_context(recipient_form=None, company_form=None, language_form=None, route_form=None):
     settings = current_settings()
+    if route_form is None:
+        route_form = RouteForm(formdata=None, route=settings.route)
     if company_form is None:
         company_form = CompanyForm(
             formdata=None,
@@ -67,6 +70,7 @@ def _billing_context(recipient_form=None, company_form=None, language_form=None)
         "language_form": language_form or NotificationLanguageForm(formdata=None,
                                                                    notification_language=settings.notification_language),
         "company_form": company_form,
+        "route_form": route_form,
         "alerts": recent_alerts(),
     }
 
@@ -149,4 +153,28 @@ def company():
     context = _billing_context(company_form=form)
     if is_htmx():
         return render_template("settings/_partials/company_form.html", saved=saved, **context), (200 if saved else 422)
+    return render_template("settings/billing.html", **context), 422
+
+
+@bp.post("/route")
+@admin_required
+def route():
+    """Reporting route: e-Faktur desktop (ranges), Coretax, or both."""
+    form = RouteForm()
+    saved = False
+    if form.validate_on_submit():
+        try:
+            save_route(form.route.data)
+        except Refused as refused:
+            apply_refusal(form, refused, "route")
+        else:
+            saved = True
+    if saved:
+        if not is_htmx():
+            flash(gettext("Reporting route saved."))
+            return redirect(url_for("settings.billing"), code=303)
+        form = None
+    context = _billing_context(route_form=form)
+    if is_htmx():
+        return render_template("settings/_partials/route_form.html", saved=saved, **context), (200 if saved else 422)
     return render_template("settings/billing.html", **context), 422

@@ -67,28 +67,37 @@ def test_export_csv_tab_download_and_rows_turn_exported(logged_in_page, live_ser
     screenshot(page, "export-tab-exported", full_page=True)
 
 
-def test_export_refused_for_an_invoice_without_number_names_it(logged_in_page, live_server):
+def test_each_file_refuses_the_invoices_of_the_other_route_by_name(logged_in_page, live_server):
     seed(live_server)
     page = logged_in_page
     page.goto(live_server.url("/export/?period=2026-05"))
+    row = page.locator("tr", has_text="INV-2026-000103")
+    expect(row.locator("[data-col=file]")).to_have_text("Coretax XML (or CSV after Generate)")
+    expect(page.locator("tr", has_text="INV-2026-000101").locator("[data-col=file]")).to_have_text("e-Faktur CSV")
     page.get_by_role("checkbox", name="Tick INV-2026-000103").check()
-    page.get_by_role("button", name="Export XML").click()
+    page.get_by_role("button", name="Export CSV").click()
     dialog = page.locator("dialog#message-modal")
     expect(dialog).to_contain_text("1 invoice has no E-Faktur No (INV-2026-000103)")
     dialog.get_by_role("button", name="OK").click()
 
-    # Generate from the tab, then the whole month exports as Coretax XML.
+    # Generate from the tab: it goes the desktop way now, and the XML refuses it by name.
     page.get_by_role("button", name="Generate E-Faktur No").click()
     page.locator("dialog#generate-modal").get_by_role("button", name="Yes").click()
     success = page.locator("dialog#success-modal")
     expect(success).to_contain_text("040.000-26.00000003")
     success.get_by_role("button", name="OK").click()
-    expect(page.locator("tr", has_text="INV-2026-000103").locator("[data-col=efaktur-no]")).to_have_text("040.000-26.00000003")
+    expect(row.locator("[data-col=efaktur-no]")).to_have_text("040.000-26.00000003")
+    expect(row.locator("[data-col=file]")).to_have_text("e-Faktur CSV")
+    page.get_by_role("checkbox", name="Tick INV-2026-000103").check()
+    page.get_by_role("button", name="Export XML").click()
+    expect(dialog).to_contain_text("INV-2026-000103")
+    expect(dialog).to_contain_text("holds an E-Faktur No from an NSFP range, so it goes to desktop e-Faktur as CSV")
+    dialog.get_by_role("button", name="OK").click()
     page.get_by_label("Tick all invoices on this page").check()
     with page.expect_download() as info:
-        page.get_by_role("button", name="Export XML").click()
+        page.get_by_role("button", name="Export CSV").click()
     text = open(info.value.path(), encoding="utf-8").read()
-    assert text.count("<TaxInvoice>") == 3 and "<TIN>0012345678901000</TIN>" in text
+    assert text.count('"FK","04"') == 3
     expect(page.locator("[data-col=export-status]", has_text="Not Exported")).to_have_count(0)
 
 

@@ -1,7 +1,7 @@
 """End to end in headless Chromium: upload a zip of approved PDFs, see the rows, Send Email, see Sent."""
 from playwright.sync_api import expect
 
-from tests.conftest import SmtpSink, add_range, generate, mail_config, make_invoice
+from tests.conftest import SmtpSink, add_range, generate, mail_config, make_invoice, set_company
 from tests.e2e.conftest import log_in, screenshot
 from tests.test_files import desktop_name, make_zip, pdf
 
@@ -10,6 +10,7 @@ def test_upload_a_zip_then_send_the_emails(browser, live_server_factory, tmp_pat
     with SmtpSink() as sink:
         server = live_server_factory(**mail_config(sink.port))
         app = server.app
+        set_company(app)  # the seller NPWP the files' names carry
         add_range(app, 2026, "000-26.00000001", "000-26.00000100")
         customers = [("PT Sinar Abadi", "tax@sinarabadi.co.id"), ("CV Karya Mandiri", "finance@karyamandiri.co.id"),
                      ("Toko Sejahtera", "owner@tokosejahtera.co.id")]
