@@ -32,8 +32,8 @@
 Options: --quick (smaller sizes, for a smoke run), --postgres URL (also run 3 to 8 on
 PostgreSQL), --only NAME[,NAME] (page, batch, http, export, files, api, ops, coretax).
 """
-import gc
 import argparse
+import gc
 import multiprocessing
 import os
 import signal
@@ -368,7 +368,7 @@ def seed_export(app, count):
     from decimal import Decimal
 
     from efaktur.invoices.models import Invoice, InvoiceLine
-    from efaktur.amounts import Line, compute_amounts
+    from efaktur.rules.amounts import Line, compute_amounts
 
     set_company(app)
     with app.app_context():
@@ -429,7 +429,7 @@ def bench_export(label, app, count):
     for fmt in ("xml", "csv"):
         if fmt == "csv":  # the desktop route: numbered from a range first
             bulk_give_out(app, [add_range(app, 2600000001, 2600000000 + count + 1_000)], ids)
-        seconds, megabytes, how, (size, media_type, parts) = measure_peak(lambda: _download(client, fmt))
+        seconds, megabytes, how, (size, media_type, parts) = measure_peak(lambda fmt=fmt: _download(client, fmt))
         shape = f"a zip of {parts} files" if parts > 1 else "one file"
         print(f"      {fmt.upper()}: {seconds:6.2f} s, {size / 2**20:7.1f} MB ({shape}), peak memory growth {megabytes:5.1f} MB"
               f" ({how})  (targets <= 10 s, <= 64 MB)")
@@ -805,9 +805,9 @@ def _migrated_postgres(url):
 
 
 def bench_ops(tmpdir, label, app, fresh, clean_up, count):
-    from efaktur.numbers.check import check_ledger
     from efaktur.numbers.models import NumberAssignment, NumberRange, ReleasedNumber
     from efaktur.operations.backups import make_backup, restore_backup
+    from efaktur.operations.ledger_check import check_ledger
 
     half = count // 2 + 50_000
     ranges = [add_range(app, 2600000001, 2600000000 + half), add_range(app, 2600000001 + half, 2600000000 + 2 * half)]

@@ -5,6 +5,8 @@ Order of precedence (last wins): these defaults, `instance/config.py`,
 """
 import os
 
+import click
+
 # Values that are not secrets: an app started with one of them in production refuses.
 PLACEHOLDER_SECRET_KEYS = {"", "dev", "change-me", "changeme", "secret", "development"}
 MIN_SECRET_KEY_LENGTH = 24
@@ -83,6 +85,14 @@ def default_database_uri(instance_path: str) -> str:
 
 class InsecureConfigError(RuntimeError):
     pass
+
+
+def serves_requests() -> bool:
+    """Whether this app is being made to serve people: by gunicorn or any WSGI server (no command line
+    around it), or by `flask run`. Other commands (`flask --help`, `flask users ...`, `flask backup`)
+    serve nobody, so they work before a secret key is set."""
+    context = click.get_current_context(silent=True)
+    return context is None or context.info_name == "run"
 
 
 def check_production_config(config) -> None:

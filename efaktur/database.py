@@ -13,11 +13,12 @@ import os
 import time
 from contextlib import contextmanager, nullcontext
 
+from flask import current_app
 from sqlalchemy import Integer, any_, bindparam, event
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Engine
 
-from .extensions import db
+from efaktur.extensions import db
 
 _SQLITE_BEGIN_OPTION = "efaktur_sqlite_begin"
 
@@ -94,8 +95,6 @@ def _writer_turn(session):
     path = engine.url.database if engine.dialect.name == "sqlite" else None
     if not path or path == ":memory:" or path.startswith("file:"):
         return nullcontext()
-    from flask import current_app
-
     return sqlite_writer_queue(path, current_app.config["EFAKTUR_SQLITE_BUSY_TIMEOUT_MS"] / 1000)
 
 

@@ -5,6 +5,7 @@ when EFAKTUR_TEST_POSTGRES_URL is set. Without it the PostgreSQL runs are skippe
 reason; with EFAKTUR_TEST_REQUIRE_ALL=1 (CI) such skips fail instead.
 """
 import os
+import shutil
 import tempfile
 import uuid
 
@@ -81,13 +82,14 @@ def postgres_schema_url():
 
 def _truncate_all(engine):
     """Empty every table of the models that the database holds (a migration test may have taken it back to a
-    revision before some of them)."""
-    from sqlalchemy import inspect
-
-    existing = set(inspect(engine).get_table_names())
-    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables if t.name in existing)
+    revision before some of them), and start their ids at 1 again. DELETE, not TRUNCATE: on tables this small
+    it is several times faster (TRUNCATE makes new files for every table), and it is all one round trip."""
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        existing = set(conn.scalars(text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")))
+        tables = [t.name for t in reversed(db.metadata.sorted_tables) if t.name in existing]
+        restart = ", ".join(f"setval(pg_get_serial_sequence('\"{name}\"', 'id'), 1, false)" for name in tables
+                            if "id" in db.metadata.tables[name].c)
+        conn.exec_driver_sql("; ".join([*(f'DELETE FROM "{name}"' for name in tables), f"SELECT {restart}"]))
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -95,22 +97,39 @@ def backend(request):
     return request.param
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """A SQLite database with the schema and the two accounts, made once; each test gets a copy."""
+    path = tmp_path_factory.mktemp("template") / "efaktur.sqlite"
+    app = create_app(base_config(f"sqlite:///{path}", str(path.parent)))
+    with app.app_context():
+        db.create_all()
+        seed_users()
+        db.session.remove()
+        db.engine.dispose()  # the last connection closes: the WAL is checkpointed into the file
+    return path
+
+
+def _sqlite_copy(template, tmp_path) -> str:
+    path = tmp_path / "efaktur.sqlite"
+    shutil.copyfile(template, path)
+    return f"sqlite:///{path}"
+
+
 @pytest.fixture
 def database_uri(backend, tmp_path, request):
     if backend == "postgres":
         return request.getfixturevalue("postgres_schema_url")
-    return "sqlite:///" + str(tmp_path / "efaktur.sqlite")
+    return _sqlite_copy(request.getfixturevalue("sqlite_template"), tmp_path)
 
 
 @pytest.fixture
 def app(database_uri, backend, tmp_path):
     app = create_app(base_config(database_uri, str(tmp_path)))
-    with app.app_context():
-        if backend == "sqlite":
-            db.create_all()
-        else:
+    if backend == "postgres":
+        with app.app_context():
             _truncate_all(db.engine)
-        seed_users()
+            seed_users()
     yield app
     with app.app_context():
         db.session.remove()
@@ -118,12 +137,9 @@ def app(database_uri, backend, tmp_path):
 
 
 @pytest.fixture
-def sqlite_app(tmp_path):
+def sqlite_app(tmp_path, sqlite_template):
     """For tests whose subject is not the database: SQLite only."""
-    app = create_app(base_config("sqlite:///" + str(tmp_path / "efaktur.sqlite"), str(tmp_path)))
-    with app.app_context():
-        db.create_all()
-        seed_users()
+    app = create_app(base_config(_sqlite_copy(sqlite_template, tmp_path), str(tmp_path)))
     yield app
     with app.app_context():
         db.session.remove()
@@ -192,8 +208,8 @@ def htmx_headers():
 
 def add_range(app, year, start, end):
     """Seed a range through the service, as the form would."""
-    from efaktur.nsfp import parse_nsfp
     from efaktur.numbers.services import create_range
+    from efaktur.rules.nsfp import parse_nsfp
 
     with app.test_request_context():
         return create_range(year, parse_nsfp(start), parse_nsfp(end)).id
@@ -231,8 +247,8 @@ def make_invoice(app, invoice_date="2026-06-01", tax=True, code="01", status=Non
     from datetime import date
     from decimal import Decimal
 
-    from efaktur.facilities import NO_FACILITY, Facility
     from efaktur.invoices.services import DraftLine, InvoiceDraft, change_status, create_invoice
+    from efaktur.rules.facilities import NO_FACILITY, Facility
 
     day = date.fromisoformat(invoice_date)
     # Codes 07 and 08 need their facility (as the form asks): DJP's sample pair unless one is given.
@@ -281,8 +297,8 @@ def free_port() -> int:
 class SmtpSink:
     """A real SMTP server (aiosmtpd) on a loopback port that keeps what it receives."""
 
-    def __init__(self, reject_with=None, deny_login=False, refuse_recipient=lambda address: False):
-        import asyncio  # noqa: F401  (aiosmtpd runs its own loop in a thread)
+    def __init__(self, reject_with=None, deny_login=False, refuse_recipient=lambda address: False, answer_after=0.0):
+        import asyncio  # aiosmtpd runs its own loop in a thread
 
         from aiosmtpd.controller import Controller
         from aiosmtpd.smtp import AuthResult
@@ -298,6 +314,10 @@ class SmtpSink:
                 return "250 OK"
 
             async def handle_DATA(self, server, session, envelope):
+                if answer_after:  # a slow server: it has the message (it will deliver it), and answers late
+                    sink.messages.append(envelope)
+                    await asyncio.sleep(answer_after)
+                    return "250 Message accepted for delivery"
                 if reject_with:
                     return reject_with
                 sink.messages.append(envelope)

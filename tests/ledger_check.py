@@ -3,16 +3,16 @@ import re
 
 from efaktur.activity.models import ActivityEntry
 from efaktur.extensions import db
-from efaktur.nsfp import parse_nsfp
-from efaktur.numbers.check import check_ledger
 from efaktur.numbers.models import NumberRange
+from efaktur.operations.ledger_check import check_ledger
+from efaktur.rules.nsfp import parse_nsfp
 
 _NSFP_IN_SUMMARY = re.compile(r"\d{3}\.(\d{3}-\d{2}\.\d{8})")
 
 
 def assert_ledger_consistent():
     """Every number held at most once, nothing skipped or lost, counters right: the operator's
-    `flask check` (efaktur/numbers/check.py), which the tests use too. Returns the live count."""
+    `flask check` (efaktur/operations/ledger_check.py), which the tests use too. Returns the live count."""
     result = check_ledger()
     assert result.ok, result.problems
     return result.held

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from efaktur.amounts import (
+from efaktur.rules.amounts import (
     Line,
     compute_amounts,
     default_transaction_code,
@@ -22,7 +22,7 @@ NOV_2026 = date(2026, 11, 3)
 
 def test_two_lines_of_100000_at_code_04_give_22000_not_21999():
     amounts = compute_amounts(NOV_2026, "04", [Line("a", Decimal(1), 100_000), Line("b", Decimal(1), 100_000)])
-    assert [(l.tax_base, l.other_tax_base, l.vat) for l in amounts.lines] == [(10_000_000, 9_166_667, 1_100_000)] * 2
+    assert [(line.tax_base, line.other_tax_base, line.vat) for line in amounts.lines] == [(10_000_000, 9_166_667, 1_100_000)] * 2
     assert (amounts.dpp, amounts.dpp_other, amounts.vat, amounts.ppn) == (20_000_000, 18_333_334, 2_200_000, 22_000)
     assert amounts.ppn * 100 == 11 * amounts.dpp // 100  # exactly 11% of 200,000
 

@@ -2,7 +2,6 @@
 computed again exactly as the amount model computes it; what went keeps the figures the tax office got, and
 those the new rules would change are listed and offered a Recompute."""
 import re
-import shutil
 from datetime import date, datetime, timezone
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
@@ -13,9 +12,9 @@ from hypothesis import strategies as st
 from sqlalchemy import Numeric, bindparam, text
 
 from efaktur import create_app
-from efaktur.amounts import Line, compute_amounts, uses_other_value, vat_rate
 from efaktur.extensions import db
 from efaktur.invoices.models import Invoice
+from efaktur.rules.amounts import Line, compute_amounts, uses_other_value, vat_rate
 from tests.conftest import HTMX, _truncate_all, base_config, seed_users
 
 BEFORE = "e5a1c0d2b7f4"  # the languages release: amounts in whole rupiah per invoice
@@ -134,7 +133,7 @@ def test_an_exported_invoice_with_old_figures_is_offered_a_recompute(old_databas
     with app.app_context():
         invoice = db.session.get(Invoice, 7)
         assert (invoice.vat_cents, invoice.exported_at, invoice.revision) == (2_200_000, None, 1)
-        assert [l.vat_cents for l in invoice.lines] == [1_100_000, 1_100_000]
+        assert [line.vat_cents for line in invoice.lines] == [1_100_000, 1_100_000]
     assert 'id="recompute-notice"' not in client.get("/invoices/7").get_data(as_text=True)
     assert client.post("/invoices/7/recompute", headers=HTMX).status_code == 422  # nothing left to recompute
     assert client.post("/invoices/8/recompute", headers=HTMX).status_code == 422
@@ -171,7 +170,7 @@ def test_the_migrations_figures_are_the_amount_models_on_random_invoices(old_dat
                 amounts = compute_amounts(day, code, [Line("x", q, p) for q, p in lines], tax)
                 assert figures(conn, n) == (
                     (amounts.dpp, amounts.dpp_other, amounts.vat),
-                    [(l.tax_base, l.other_tax_base, l.vat) for l in amounts.lines],
+                    [(line.tax_base, line.other_tax_base, line.vat) for line in amounts.lines],
                 ), (lines, code, day, tax)
 
 

@@ -12,7 +12,7 @@ from efaktur.api.models import ApiToken
 from efaktur.extensions import db
 from efaktur.invoices.models import Invoice
 from efaktur.numbers.models import NumberAssignment
-from tests.conftest import FIXED_NOW, HTMX, SmtpSink, add_range, generate, make_invoice, mail_config
+from tests.conftest import HTMX, SmtpSink, add_range, generate, mail_config, make_invoice
 from tests.test_formats import SCHEMA
 
 TODAY = date(2026, 6, 15)  # the tests' today
@@ -164,7 +164,7 @@ def test_create_an_invoice_with_amounts_in_either_style(api, app):
     assert invoice["amounts"] == {"selling_price": "2000000.00", "discount": 0, "dpp": "2000000.00",
                                   "dpp_other": "1833333.33", "vat_rate": 12, "vat": "220000.00", "ppn": 220_000,
                                   "vat_charged": True, "total": "2220000.00"}
-    assert [(l["quantity"], l["unit_price"], l["tax_base"], l["other_tax_base"], l["vat"]) for l in invoice["lines"]] == [
+    assert [(line["quantity"], line["unit_price"], line["tax_base"], line["other_tax_base"], line["vat"]) for line in invoice["lines"]] == [
         ("1.5", 1_000_000, "1500000.00", "1375000.00", "165000.00"), ("2", 250_000, "500000.00", "458333.33", "55000.00")]
     assert invoice["customer"]["npwp"] == "012345678901000" and invoice["efaktur_no"] is None
     assert api.get(f"/invoices/{invoice['id']}").get_json() == invoice

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from efaktur import create_app
-from tests.conftest import base_config, add_range, make_invoice
+from tests.conftest import add_range, base_config, make_invoice
 from tests.test_api import make_token
 
 # A new invoice passes rules that live in their one parser or service, not in the document:

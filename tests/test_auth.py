@@ -1,5 +1,6 @@
 """Log in, log out, roles, and the account commands."""
 import os
+
 import pytest
 
 from efaktur.auth.models import User

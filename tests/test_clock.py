@@ -1,6 +1,6 @@
 from datetime import datetime, timezone
 
-from efaktur.clock import current_year, local_today
+from efaktur.rules.clock import current_year, local_today
 
 
 def test_new_year_starts_in_jakarta_before_utc():

@@ -12,10 +12,8 @@ from efaktur.extensions import db
 from efaktur.files.models import CoretaxImport
 from efaktur.formats.coretax_list import ListLimits, ListRefused, read_list
 from efaktur.invoices.models import CoretaxEvent, Invoice
-from tests.conftest import HTMX, add_range, generate, make_invoice, set_company, set_route
+from tests.conftest import HTMX, add_range, generate, make_invoice, set_company
 from tests.coretax_files import (
-    EN_HEADERS,
-    ID_HEADERS,
     list_row,
     output_list_csv,
     output_list_xlsx,
@@ -25,8 +23,8 @@ from tests.coretax_files import (
 N1, N2, N3 = "04002600000000001", "04002600000000002", "04002600000000003"
 
 
-def rows_of(data: bytes, name="list.xlsx", limits=ListLimits()):
-    return list(read_list(name, io.BytesIO(data), limits))
+def rows_of(data: bytes, name="list.xlsx", limits=None):
+    return list(read_list(name, io.BytesIO(data), limits or ListLimits()))
 
 
 def import_list(client, data: bytes, name="Pajak Keluaran Juni 2026.xlsx", headers=HTMX):
@@ -213,7 +211,7 @@ def test_a_replacement_takes_the_place_of_its_original_in_either_order(admin_cli
     assert [kind for kind, _ in outcomes(app).values()] == ["replaced", "unchanged"]
     page = admin_client.get(f"/invoices/{invoices[1]}").get_data(as_text=True)
     assert "Replacement" in page and 'id="coretax-history"' in page and N2 in page
-    assert admin_client.get(f"/invoices?coretax=replaced").status_code in (200, 308)
+    assert admin_client.get("/invoices?coretax=replaced").status_code in (200, 308)
 
 
 def test_rows_that_do_not_fit_are_not_applied_and_say_why_while_the_others_are(admin_client, app, invoices):
@@ -329,7 +327,7 @@ def test_the_import_is_in_the_api_too(app, invoices):
 def test_two_imports_at_once_end_as_one_after_the_other(app, invoices):
     """Two people import overlapping lists at the same moment (SQLite and PostgreSQL): every invoice ends as if
     the files had been imported one after the other, and no number goes to two invoices."""
-    from tests.conftest import PASSWORD, ADMIN_EMAIL
+    from tests.conftest import ADMIN_EMAIL, PASSWORD
 
     more = [make_invoice(app, code="04", number=f"INV-C{n}") for n in range(1, 41)]
     first = [list_row(f"INV-C{n}", f"040026{n:011d}") for n in range(1, 41)]

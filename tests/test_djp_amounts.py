@@ -55,7 +55,7 @@ def the_invoice(app, number=None) -> Invoice:
         if number:
             query = query.where(Invoice.number == number)
         invoice = db.session.scalars(query).first()
-        invoice.lines
+        assert invoice.lines is not None  # loaded before the session closes
         return invoice
 
 
@@ -337,8 +337,8 @@ def test_the_exports_sql_checks_agree_with_the_pure_rules(app):
     import itertools
 
     from efaktur.exports.queries import Selection, buyer_unidentified_sql, lacks_facility_sql
-    from efaktur.facilities import needs_facility
-    from efaktur.identity import lacks_domestic_identity
+    from efaktur.rules.facilities import needs_facility
+    from efaktur.rules.identity import lacks_domestic_identity
 
     combos = list(itertools.product(["tin", "nik", "passport", "other"], ["", "012345678901000"], ["IDN", "SGP"],
                                     ["04", "07", "08"], ["", "TD.00502"], ["", "TD.01102"]))

@@ -320,7 +320,9 @@ def test_generate_from_the_export_tab_numbers_the_not_set_ones(admin_client, app
     assert confirm.status_code == 200
     assert "Generate E-Faktur No for 2 invoices?" in body and 'action="/invoices/generate"' in body
     assert f'value="{waiting[0]},{waiting[1]}"' in body
-    assert "1 of the ticked invoices already hold a number" in body
+    assert "1 of the selected invoices already holds a number" in body
+    # The same plan as the Invoices page's dialog: the years, what is available and what is left.
+    assert 'id="generate-years"' in body and "2 numbers from 2026:" in body
     done = admin_client.post("/invoices/generate", data={"invoice_ids": f"{waiting[0]},{waiting[1]}"}, headers=HTMX)
     assert "2 E-Faktur numbers generated" in done.get_data(as_text=True)
     page = listed(admin_client)
@@ -361,7 +363,7 @@ def test_nik_buyer_and_lines_reach_the_files(admin_client, app, range_2026, comp
 
 
 def test_an_invoice_with_a_coretax_number_is_in_coretax_already(admin_client, app, company):
-    from efaktur.files.services import record_coretax_number
+    from efaktur.invoices.coretax import record_coretax_number
 
     invoice_id = make_invoice(app, code="04", number="INV-IN-CORETAX")
     with app.test_request_context():

@@ -1,7 +1,7 @@
 """DJP's facility lists for codes 07 and 08: versioned, paired by number, parsed strictly. Pure."""
 import pytest
 
-from efaktur.facilities import (
+from efaktur.rules.facilities import (
     ADD_INFO,
     CURRENT_LIST,
     LIST_2025,

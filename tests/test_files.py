@@ -13,8 +13,8 @@ from efaktur.extensions import db
 from efaktur.files.models import EfakturFile
 from efaktur.invoices.models import Invoice
 from efaktur.numbers.models import NumberAssignment
+from tests.conftest import HTMX, SmtpSink, add_range, generate, mail_config, make_invoice, set_company
 from tests.coretax_files import coretax_pdf, coretax_pdf_name
-from tests.conftest import HTMX, SmtpSink, add_range, generate, make_invoice, mail_config, set_company
 
 SELLER_15 = "012345678901000"
 SELLER_16 = "0012345678901000"
@@ -421,8 +421,8 @@ def test_two_send_requests_at_once_send_each_file_once(app, numbered):
 def test_a_send_left_half_done_stays_ready_and_an_interrupted_one_is_shown(admin_client, app, numbered):
     from datetime import timedelta
 
-    from efaktur.clock import utc_now
     from efaktur.files.mailing import plan_send
+    from efaktur.rules.clock import utc_now
 
     with SmtpSink() as sink:
         _sending_app(app, sink.port)
@@ -436,8 +436,51 @@ def test_a_send_left_half_done_stays_ready_and_an_interrupted_one_is_shown(admin
             db.session.commit()
         with app.test_request_context():
             plan_send(file_ids[1:])
-        assert stored_files(app)[0].email_status == "failed"
+        assert stored_files(app)[0].email_status == "unknown"  # it may have gone out before the worker died
         assert "interrupted" in stored_files(app)[0].email_error
+
+
+def test_an_email_past_the_mail_timeout_is_unknown_and_resend_asks_first(admin_client, app, numbered):
+    """The server answers after MAIL_TIMEOUT: the sending thread still delivers, so the file is not
+    Failed (a Resend would send it twice) but Unknown, and Resend says so before sending again."""
+    with SmtpSink(answer_after=2.5) as sink:
+        _sending_app(app, sink.port)
+        app.config["MAIL_TIMEOUT"] = 1
+        (file_id, *_) = _upload_all(admin_client, numbered)
+        done = _send(admin_client, [file_id]).get_data(as_text=True)
+        assert "Done: 0 sent, 0 failed, 1 unknown of 1." in done
+        assert "INV-F1: Unknown: check with the recipient before resending." in done
+        assert stored_files(app)[0].email_status == "unknown"
+        assert len(sink.messages) == 1  # the server has it and will deliver it: exactly why it is not "Failed"
+        table = admin_client.get("/files/").get_data(as_text=True)
+        assert "Unknown: check with the recipient before resending." in table
+
+        asked = admin_client.post("/files/send", data={"file_ids": str(file_id), "resend": "1"}, headers=HTMX)
+        body = asked.get_data(as_text=True)
+        assert asked.status_code == 200 and 'id="resend-unknown"' in body
+        assert "Unknown: check with the recipient before resending. The e-mail of invoice INV-F1 may have been " \
+               "delivered already" in body
+        assert 'name="unknown_checked" value="1"' in body
+        assert stored_files(app)[0].email_status == "unknown" and len(sink.messages) == 1  # nothing sent yet
+
+        app.config["MAIL_TIMEOUT"] = 10
+        data = {"file_ids": str(file_id), "resend": "1", "unknown_checked": "1"}
+        response = admin_client.post("/files/send", data=data, headers=HTMX)
+        while 'hx-post="/files/send/next"' in response.get_data(as_text=True):
+            response = admin_client.post("/files/send/next", data={"file_ids": str(file_id)}, headers=HTMX)
+        assert "Done: 1 sent of 1." in response.get_data(as_text=True)
+        assert len(sink.messages) == 2 and stored_files(app)[0].email_status == "sent"
+
+
+def test_a_refused_or_unreachable_server_is_failed_not_unknown(admin_client, app, numbered):
+    """Known not delivered: Failed, and Resend sends again without asking."""
+    with SmtpSink(reject_with="554 5.7.1 Message rejected") as sink:
+        _sending_app(app, sink.port)
+        (file_id, *_) = _upload_all(admin_client, numbered)
+        assert "Done: 0 sent, 1 failed of 1." in _send(admin_client, [file_id]).get_data(as_text=True)
+        assert stored_files(app)[0].email_status == "failed"
+        again = admin_client.post("/files/send", data={"file_ids": str(file_id), "resend": "1"}, headers=HTMX)
+        assert 'id="resend-unknown"' not in again.get_data(as_text=True)
 
 
 def test_the_pdf_is_for_logged_in_users_only_and_served_as_an_attachment(client, auth, app, numbered):

@@ -12,9 +12,9 @@ from lxml import etree
 
 from efaktur.formats import coretax_xml, efaktur_csv
 from efaktur.formats.records import ExportInvoice, ExportLine, Seller
-from efaktur.amounts import Line, compute_amounts
-from efaktur.facilities import NO_FACILITY, Facility
-from efaktur.identity import BuyerIdentity
+from efaktur.rules.amounts import Line, compute_amounts
+from efaktur.rules.facilities import NO_FACILITY, Facility
+from efaktur.rules.identity import BuyerIdentity
 
 SCHEMA = etree.XMLSchema(etree.parse(str(Path(coretax_xml.__file__).with_name(coretax_xml.SCHEMA_FILE))))
 SELLER = Seller("012345678901000", "000000", "PT Penjual")

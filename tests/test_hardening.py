@@ -17,8 +17,8 @@ from tests.conftest import (
     SmtpSink,
     add_range,
     base_config,
-    make_invoice,
     mail_config,
+    make_invoice,
     set_threshold,
 )
 

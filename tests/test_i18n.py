@@ -18,8 +18,18 @@ from babel.messages.pofile import read_po
 from efaktur import PROJECT_ROOT
 from efaktur.auth.models import User
 from efaktur.extensions import db
-from efaktur.i18n import in_language
-from tests.conftest import ADMIN_EMAIL, HTMX, PASSWORD, SmtpSink, add_range, generate, make_invoice, set_company, set_threshold
+from efaktur.language.i18n import in_language
+from tests.conftest import (
+    ADMIN_EMAIL,
+    HTMX,
+    PASSWORD,
+    SmtpSink,
+    add_range,
+    generate,
+    make_invoice,
+    set_company,
+    set_threshold,
+)
 
 CATALOGUE = os.path.join(PROJECT_ROOT, "efaktur", "translations", "id", "LC_MESSAGES", "messages.po")
 TEMPLATES = os.path.join(PROJECT_ROOT, "templates")
@@ -50,6 +60,24 @@ def _extracted() -> set:
                                                     ".venv", ".git", "node_modules", "__pycache__", "instance")):
         found.add(message[0] if isinstance(message, tuple) else message)
     return found
+
+
+def test_the_committed_compiled_catalogue_is_the_po_compiled():
+    """`pip install -e .` alone serves Indonesian: the .mo is in the repository, and it must be what the
+    .po compiles to (run `make translations`, or `pybabel compile -d efaktur/translations`, after an edit)."""
+    from babel.messages.mofile import read_mo, write_mo
+    from babel.messages.pofile import read_po
+
+    directory = os.path.dirname(CATALOGUE)
+    with open(os.path.join(directory, "messages.po"), "rb") as po:
+        catalog = read_po(po)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)
+    with open(os.path.join(directory, "messages.mo"), "rb") as mo:
+        committed = mo.read()
+    assert committed == compiled.getvalue(), "messages.mo is not the compiled messages.po: run `make translations`"
+    with open(os.path.join(directory, "messages.mo"), "rb") as mo:
+        assert read_mo(mo).get("Log in").string == "Masuk"
 
 
 def test_every_marked_text_has_an_indonesian_translation():
@@ -360,8 +388,8 @@ def test_amounts_dates_and_times_follow_the_language(sqlite_app):
 
 
 def test_times_carry_the_configured_zones_abbreviation(tmp_path):
-    from tests.conftest import base_config
     from efaktur import create_app
+    from tests.conftest import base_config
 
     app = create_app({**base_config("sqlite:///" + str(tmp_path / "m.sqlite"), str(tmp_path)),
                       "EFAKTUR_TIMEZONE": "Asia/Makassar"})
@@ -405,8 +433,8 @@ def test_amounts_are_read_in_either_style_in_either_language(full_app, typed):
 # ---- the choice of language ------------------------------------------------------------------------
 
 def test_the_browser_decides_until_the_user_chooses_and_indonesian_is_the_default(sqlite_app):
-    from tests.conftest import base_config
     from efaktur import create_app
+    from tests.conftest import base_config
 
     client = sqlite_app.test_client()
     assert 'lang="en"' in client.get("/login", headers=EN).get_data(as_text=True)

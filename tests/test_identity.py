@@ -1,7 +1,7 @@
 """Parsers of identifiers: NPWP, NIK, passport, other ID, location code, country; record ids."""
 import pytest
 
-from efaktur.identity import (
+from efaktur.rules.identity import (
     IdentityError,
     npwp16,
     parse_buyer_identity,
@@ -11,7 +11,7 @@ from efaktur.identity import (
     parse_npwp,
     parse_passport,
 )
-from efaktur.ids import MAX_ID, IdsError, parse_id, parse_ids
+from efaktur.rules.ids import MAX_ID, IdsError, parse_id, parse_ids
 
 
 @pytest.mark.parametrize(

@@ -21,8 +21,8 @@ def draft_of(app, invoice_id, **changes) -> InvoiceDraft:
             number=invoice.number, customer_name=invoice.customer_name, npwp_name=invoice.npwp_name,
             npwp=invoice.npwp, address=invoice.address, invoice_date=invoice.invoice_date, due_date=invoice.due_date,
             tax_enabled=invoice.tax_enabled, transaction_code=invoice.transaction_code,
-            lines=[DraftLine(l.item, l.quantity, l.unit_price, l.discount, kind=l.kind, goods_code=l.goods_code,
-                             unit=l.unit) for l in invoice.lines],
+            lines=[DraftLine(line.item, line.quantity, line.unit_price, line.discount, kind=line.kind, goods_code=line.goods_code,
+                             unit=line.unit) for line in invoice.lines],
             customer_email=invoice.customer_email, buyer_document=invoice.buyer_document,
             buyer_document_number=invoice.buyer_document_number, buyer_country=invoice.buyer_country,
             customer_language=invoice.customer_language, buyer_branch_code=invoice.buyer_branch_code,
@@ -39,7 +39,7 @@ def edit(app, invoice_id, confirmed=False, **changes):
 def stored(app, invoice_id) -> Invoice:
     with app.app_context():
         invoice = db.session.get(Invoice, invoice_id)
-        invoice.lines  # load before the session closes
+        assert invoice.lines is not None  # loaded before the session closes
         return invoice
 
 
@@ -86,7 +86,7 @@ def test_everything_may_change_while_it_has_no_number(admin_client, app):
     # 2,000,000 at 04: DPP Nilai Lain 1,833,333.33, PPN 12% of it 219,999.9996 -> 220,000.00 (11% of 2,000,000)
     assert (invoice.transaction_code, invoice.dpp_cents, invoice.dpp_other_cents, invoice.ppn) == (
         "04", 200_000_000, 183_333_333, 220_000)
-    assert [(l.item, l.kind, l.unit) for l in invoice.lines] == [("Audit", "B", "UM.0030")]
+    assert [(line.item, line.kind, line.unit) for line in invoice.lines] == [("Audit", "B", "UM.0030")]
     edit(app, invoice_id, invoice_date=date(2025, 3, 1), due_date=date(2025, 3, 2), tax_enabled=False)
     assert stored(app, invoice_id).invoice_date.year == 2025
 

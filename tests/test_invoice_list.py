@@ -4,9 +4,9 @@ Generate for all of them, the confirmation's years and what remains, and the row
 import json
 import re
 
-from efaktur.identity import format_npwp
-from efaktur.numbers.models import NumberAssignment
 from efaktur.extensions import db
+from efaktur.numbers.models import NumberAssignment
+from efaktur.rules.identity import format_npwp
 from tests.conftest import HTMX, add_range, generate, make_invoice, set_threshold
 
 

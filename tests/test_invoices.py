@@ -55,7 +55,7 @@ def test_saving_computes_dpp_and_ppn_and_generates_the_invoice_number(admin_clie
     assert invoice.npwp == "012345678901000"
     # Line by line, to the cent: 2 x 1,500,000 = 3,000,000.00 and 1.5 x 100,001 = 150,001.50; 11/12 of them
     # 2,750,000.00 and 137,501.38 (137,501.375 half up); 12% of those 330,000.00 and 16,500.17.
-    assert [(l.tax_base_cents, l.other_tax_base_cents, l.vat_cents) for l in invoice.lines] == [
+    assert [(line.tax_base_cents, line.other_tax_base_cents, line.vat_cents) for line in invoice.lines] == [
         (300_000_000, 275_000_000, 33_000_000), (15_000_150, 13_750_138, 1_650_017)]
     assert (invoice.dpp_cents, invoice.dpp_other_cents, invoice.vat_cents) == (315_000_150, 288_750_138, 34_650_017)
     assert (invoice.vat_rate, invoice.ppn) == (12, 346_500)  # billed: 346,500.17 rounded down
@@ -192,7 +192,7 @@ def test_the_new_fields_are_saved(admin_client, app):
     assert (invoice.customer_email, invoice.buyer_document, invoice.buyer_document_number, invoice.npwp) == (
         "Tax@pembeli.co.id", "nik", "3171012345678901", ""
     )
-    assert [(l.kind, l.goods_code, l.unit) for l in invoice.lines] == [("B", "123456", "UM.0027"), ("A", "000000", "UM.0018")]
+    assert [(line.kind, line.goods_code, line.unit) for line in invoice.lines] == [("B", "123456", "UM.0027"), ("A", "000000", "UM.0018")]
     page = admin_client.get(f"/invoices/{invoice.id}").get_data(as_text=True)
     for shown in ("Tax@pembeli.co.id", "NIK", "3171012345678901", "Indonesia", "Services", "Hour"):
         assert shown in page, shown

@@ -18,8 +18,8 @@ from sqlalchemy import func, insert, select, text, update
 from efaktur.extensions import db
 from efaktur.files.models import EfakturFile
 from efaktur.invoices.models import Invoice
-from efaktur.numbers.check import check_ledger
 from efaktur.numbers.models import NumberAssignment, NumberRange
+from efaktur.operations.ledger_check import check_ledger
 from tests.conftest import add_range, set_company
 from tests.test_servers import Gunicorn
 

@@ -3,16 +3,14 @@ lifts, 429s that say when, attempts counted before the password is checked (no r
 checked before any throttle (a flood of wrong ones never stops a good one)."""
 import re
 import threading
-from datetime import date, timedelta
+from datetime import date
 from urllib.parse import urlencode
-
-import pytest
 
 from efaktur.activity.models import ActivityEntry
 from efaktur.auth.models import LoginThrottle
 from efaktur.auth.throttle import DEVICE_COOKIE, devices_in
 from efaktur.extensions import db
-from tests.conftest import ADMIN_EMAIL, PASSWORD, STAFF_EMAIL, HTMX
+from tests.conftest import HTMX, PASSWORD, STAFF_EMAIL
 from tests.test_servers import Gunicorn
 
 WRONG = {"email": STAFF_EMAIL, "password": "wrong"}

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from efaktur.money import MAX_RUPIAH, MoneyError, format_quantity, parse_quantity, parse_rupiah
+from efaktur.rules.money import MAX_RUPIAH, MoneyError, format_quantity, parse_quantity, parse_rupiah
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 """Number parsing, formatting and the rules of a range on its own: pure functions."""
 import pytest
 
-from efaktur.nsfp import (
+from efaktur.rules.nsfp import (
     MAX_RANGE_SIZE,
     NsfpError,
     check_range,

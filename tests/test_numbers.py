@@ -3,8 +3,8 @@ import pytest
 
 from efaktur.activity.models import ActivityEntry
 from efaktur.extensions import db
-from efaktur.nsfp import parse_nsfp
 from efaktur.numbers.models import NumberRange, ReleasedNumber
+from efaktur.rules.nsfp import parse_nsfp
 from tests.conftest import HTMX, add_range
 
 

@@ -16,11 +16,20 @@ from sqlalchemy import create_engine, make_url, text
 
 from efaktur import create_app
 from efaktur.extensions import db
-from efaktur.numbers.check import check_ledger
+from efaktur.operations.ledger_check import check_ledger
 from efaktur.operations.models import BackupRecord
 from tests.conftest import (
+    ADMIN_EMAIL,
+    HTMX,
+    PASSWORD,
+    POSTGRES_URL,
+    STAFF_EMAIL,
+    add_range,
+    base_config,
+    generate,
+    make_invoice,
+    seed_users,
     set_company,
-    ADMIN_EMAIL, HTMX, PASSWORD, POSTGRES_URL, STAFF_EMAIL, add_range, base_config, generate, make_invoice, seed_users,
     set_threshold,
 )
 from tests.test_api import make_token

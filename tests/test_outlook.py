@@ -12,7 +12,7 @@ from efaktur import create_app
 from efaktur.extensions import db
 from efaktur.numbers.models import NumberUsageDay
 from efaktur.numbers.outlook import month_start, outlook
-from efaktur.threshold import enofa_advice
+from efaktur.settings.threshold import enofa_advice
 from tests.conftest import add_range, base_config, generate, make_invoice
 
 TODAY = date(2026, 6, 15)

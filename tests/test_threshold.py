@@ -5,7 +5,7 @@ import pytest
 
 from efaktur.extensions import db
 from efaktur.settings.models import CompanySettings
-from efaktur.threshold import ThresholdLimitError, estimate_run_out, parse_threshold_limit, threshold_reached
+from efaktur.settings.threshold import ThresholdLimitError, estimate_run_out, parse_threshold_limit, threshold_reached
 from tests.conftest import HTMX
 
 

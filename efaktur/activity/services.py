@@ -4,10 +4,10 @@ import json
 from flask import g, has_request_context
 from flask_login import current_user
 
-from ..clock import utc_now
-from ..extensions import db
-from .models import ActivityEntry
-from .wording import english
+from efaktur.activity.models import ActivityEntry
+from efaktur.activity.wording import english
+from efaktur.extensions import db
+from efaktur.rules.clock import utc_now
 
 SYSTEM_ACTOR = "system"
 

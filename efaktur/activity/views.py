@@ -6,13 +6,14 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, render_template, request, stream_with_context
 
-from ..extensions import db
-from ..web import admin_required, app_timezone, page_number
-from .services import actors, filtered_query, recent_page
-from ..i18n import language
-from ..lang import gettext
-from ..text import spreadsheet_safe
-from .wording import KINDS, entry_sentence, kind_of, who
+from efaktur.activity.services import actors, filtered_query, recent_page
+from efaktur.activity.wording import KINDS, entry_sentence, kind_of, who
+from efaktur.app_clock import app_timezone
+from efaktur.extensions import db
+from efaktur.language.i18n import language
+from efaktur.language.lang import gettext
+from efaktur.rules.text import spreadsheet_safe
+from efaktur.web.helpers import admin_required, page_number
 
 bp = Blueprint("activity", __name__, url_prefix="/activity")
 CSV_BATCH = 1000

@@ -7,7 +7,7 @@ sentences: "sari@company.co.id generated 010.000-26.00000006 for INV-2026-000020
 import json
 import re
 
-from ..lang import N_, gettext, in_english
+from efaktur.language.lang import N_, gettext, in_english
 
 # Kinds for the filter: the first part of the action, in the clerks' words.
 KINDS = {

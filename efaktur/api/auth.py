@@ -1,11 +1,11 @@
 """Who calls the API: a bearer token, never a session cookie; read-only tokens only read."""
 from flask import current_app, g, request
 
-from ..auth.throttle import ThrottleKey, record_failure
-from ..clock import utc_now
-from ..web import local_today, now
-from .errors import error_response
-from .tokens import AuthProblem, Caller, authenticate
+from efaktur.api.errors import error_response
+from efaktur.api.tokens import AuthProblem, Caller, authenticate
+from efaktur.app_clock import local_today, now
+from efaktur.auth.throttle import ThrottleKey, record_failure
+from efaktur.rules.clock import utc_now
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 

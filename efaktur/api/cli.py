@@ -2,8 +2,8 @@
 import click
 from flask.cli import AppGroup
 
-from ..web import local_today
-from .tokens import TokenRefused, all_tokens, create_token, revoke_token
+from efaktur.api.tokens import TokenRefused, all_tokens, create_token, revoke_token
+from efaktur.app_clock import local_today
 
 tokens_cli = AppGroup("tokens", help="Manage API tokens.")
 

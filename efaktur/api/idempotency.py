@@ -15,11 +15,11 @@ from datetime import timedelta
 from flask import Response, g, request
 from sqlalchemy.exc import IntegrityError
 
-from ..clock import utc_now
-from ..database import write_transaction
-from ..extensions import db
-from .errors import error_response
-from .models import IdempotencyRecord
+from efaktur.api.errors import error_response
+from efaktur.api.models import IdempotencyRecord
+from efaktur.database import write_transaction
+from efaktur.extensions import db
+from efaktur.rules.clock import utc_now
 
 HEADER = "Idempotency-Key"
 KEEP = timedelta(days=1)

@@ -15,7 +15,7 @@ from flask import g, request
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 
-from .errors import error_response
+from efaktur.api.errors import error_response
 
 MAX_DEPTH = 32  # our schemas are at most four deep
 MAX_NUMBER_DIGITS = 40

@@ -4,10 +4,10 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..clock import utc_now
-from ..extensions import db
-from ..lang import N_
-from ..types import UTCDateTime
+from efaktur.extensions import db
+from efaktur.language.lang import N_
+from efaktur.rules.clock import utc_now
+from efaktur.types import UTCDateTime
 
 
 class ApiToken(db.Model):

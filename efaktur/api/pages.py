@@ -1,22 +1,24 @@
 """API Tokens page (admins): create a token (shown once), see when each was last used, revoke."""
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, StringField, SubmitField
 from wtforms.validators import Optional
 
-from ..extensions import db
-from ..errors import apply_field_errors
-from ..lang import gettext, lazy_gettext
-from ..web import admin_required, is_htmx, local_today, modal_error, with_trigger
-from .models import ApiToken
-from .tokens import TokenRefused, all_tokens, create_token, revoke_token
+from efaktur.api.models import ApiToken
+from efaktur.api.tokens import TokenRefused, all_tokens, create_token, revoke_token
+from efaktur.app_clock import local_today
+from efaktur.extensions import db
+from efaktur.language.lang import gettext, lazy_gettext
+from efaktur.web.errors import apply_field_errors
+from efaktur.web.events import TOKENS_CHANGED
+from efaktur.web.forms import AppForm
+from efaktur.web.helpers import admin_required, is_htmx, modal_error, with_trigger
 
 bp = Blueprint("api_tokens", __name__, url_prefix="/api-tokens")
-CHANGED_EVENT = "tokensChanged"
+CHANGED_EVENT = TOKENS_CHANGED
 
 
-class TokenForm(FlaskForm):
+class TokenForm(AppForm):
     name = StringField(lazy_gettext("Name"), render_kw={"placeholder": lazy_gettext("The system that uses it, e.g. Online shop")})
     read_only = BooleanField(lazy_gettext("Read-only"))
     expires_on = DateField(lazy_gettext("Last day"), validators=[Optional()],
@@ -25,7 +27,7 @@ class TokenForm(FlaskForm):
     submit = SubmitField(lazy_gettext("Create Token"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(AppForm):
     submit = SubmitField(lazy_gettext("Yes"))
 
 
@@ -59,7 +61,7 @@ def new():
                                  "kept)."))
             response = make_response(render_template("api/_partials/token_shown.html", message=message, secret=secret))
             return with_trigger(response, **{CHANGED_EVENT: True})
-    template = "api/_partials/token_form.html" if is_htmx() else "api/token_form_page.html"
+    template = "api/token_form.html"
     return render_template(template, form=form), (422 if form.errors else 200)
 
 

@@ -8,7 +8,7 @@ import re
 from flask import Blueprint, render_template
 from markupsafe import Markup, escape
 
-from ..extensions import api
+from efaktur.extensions import api
 
 bp = Blueprint("api_reference", __name__)
 

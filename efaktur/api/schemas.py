@@ -4,19 +4,24 @@ Every value goes through the project's one parser of its kind, exactly as in the
 money.py for amounts, identity.py for NPWP/NIK/IDs, goods.py for line codes, emails.py,
 text.py. Nothing here decides a rule the services decide.
 """
-from ..i18n import DEFAULT_LANGUAGE, LANGUAGES
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask_smorest.fields import Upload
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from ..emails import EmailError, parse_email
-from ..exports.queries import EXPORTED, NOT_EXPORTED
-from ..goods import DEFAULT_UNIT, GOODS, LINE_KINDS, NO_GOODS_CODE, UNIT_CODES, GoodsError, parse_goods_code
-from ..amounts import Line, default_transaction_code
-from ..facilities import FacilityError, parse_facility
-from ..identity import (
+from efaktur.exports.queries import EXPORTED, NOT_EXPORTED
+from efaktur.formats.coretax_list import CREATED, STATUSES
+from efaktur.invoices.coretax import OUTCOME_LABELS, STATE_LABELS
+from efaktur.invoices.models import STATUS_LABELS, STORED_STATUSES
+from efaktur.invoices.services import MAX_LINES, invoice_number_problem
+from efaktur.language.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from efaktur.numbers.ledger import MAX_BATCH
+from efaktur.rules.amounts import Line, default_transaction_code
+from efaktur.rules.emails import EmailError, parse_email
+from efaktur.rules.facilities import FacilityError, parse_facility
+from efaktur.rules.goods import DEFAULT_UNIT, GOODS, LINE_KINDS, NO_GOODS_CODE, UNIT_CODES, GoodsError, parse_goods_code
+from efaktur.rules.identity import (
     BUYER_DOCUMENTS,
     BUYER_TIN,
     DEFAULT_COUNTRY,
@@ -26,15 +31,10 @@ from ..identity import (
     parse_buyer_identity,
     parse_location_code,
 )
-from ..formats.coretax_list import CREATED, STATUSES
-from ..ids import MAX_ID
-from ..invoices.coretax import OUTCOME_LABELS, STATE_LABELS
-from ..invoices.models import STATUS_LABELS, STORED_STATUSES
-from ..invoices.services import MAX_LINES, invoice_number_problem
-from ..money import MAX_QUANTITY, MAX_RUPIAH, MoneyError, parse_quantity, parse_rupiah
-from ..nsfp import INVOICE_TRANSACTION_CODES
-from ..numbers.ledger import MAX_BATCH
-from ..text import formula_problem, text_pattern, text_problem
+from efaktur.rules.ids import MAX_ID
+from efaktur.rules.money import MAX_QUANTITY, MAX_RUPIAH, MoneyError, parse_quantity, parse_rupiah
+from efaktur.rules.nsfp import INVOICE_TRANSACTION_CODES
+from efaktur.rules.text import formula_problem, text_pattern, text_problem
 
 
 class Strict(Schema):

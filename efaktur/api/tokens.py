@@ -9,14 +9,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from ..activity.services import record
-from ..clock import utc_now
-from ..database import write_transaction
-from ..errors import Refused
-from ..extensions import db
-from ..lang import N_, gettext
-from ..text import text_problem
-from .models import ApiToken
+from efaktur.activity.services import record
+from efaktur.api.models import ApiToken
+from efaktur.database import write_transaction
+from efaktur.extensions import db
+from efaktur.language.lang import N_, gettext
+from efaktur.rules.clock import utc_now
+from efaktur.rules.text import text_problem
+from efaktur.web.errors import Refused
 
 PREFIX = "efk_"
 TOUCH_EVERY = timedelta(minutes=1)  # last_used_at is written at most this often

@@ -6,37 +6,15 @@ exports.services), and says what happened. No rule is decided here.
 """
 from datetime import date
 
-from flask import Response, current_app, g, stream_with_context
+from flask import Response, g, stream_with_context
 from flask_smorest import Blueprint
 
-from ..database import id_in
-from ..exports.queries import EXPORTED, NOT_EXPORTED, Period, Selection
-from ..exports.services import ExportRefused, plan_export, stream_export
-from ..extensions import db
-from ..files.output_list import ListImportRefused, import_output_list
-from ..files.services import CoretaxRefused, record_coretax_number
-from ..invoices.models import Invoice
-from ..invoices.queries import invoice_query, live_numbers
-from ..invoices.services import DraftLine, InvoiceDraft, InvoiceRefused, change_status, create_invoice
-from ..numbers.ledger import LedgerRefused, cancel_number, generate_numbers
-from ..numbers.models import NumberAssignment
-from ..numbers.services import year_count
-from ..settings.alerts import pace, recheck_after_generate
-from ..settings.services import current_settings
-from ..threshold import estimate_run_out
-from ..amounts import CENTS, default_transaction_code, format_cents
-from ..operations.schemas import OperationsOut
-from ..operations.status import snapshot, without_infrastructure
-from ..web import current_year, local_today, now
-from ..wording import some_of
-from . import auth, idempotency, jsonbody
-from .errors import ApiError, ErrorSchema
-from .schemas import (
+from efaktur.api import auth, idempotency, jsonbody
+from efaktur.api.errors import ApiError, ErrorSchema
+from efaktur.api.schemas import (
     CORETAX_NONE,
     CancelOut,
     CoretaxNumberIn,
-    ListFileIn,
-    ListImportOut,
     ExportIn,
     GenerateOut,
     InvoiceIdsIn,
@@ -44,9 +22,33 @@ from .schemas import (
     InvoiceOut,
     InvoicePage,
     InvoiceQuery,
+    ListFileIn,
+    ListImportOut,
     StatusIn,
     StockOut,
 )
+from efaktur.app_clock import current_year, local_today, now
+from efaktur.database import id_in
+from efaktur.exports.queries import EXPORTED, NOT_EXPORTED, Period, Selection
+from efaktur.exports.services import ExportRefused, plan_export, stream_export
+from efaktur.extensions import db
+from efaktur.files.output_list import ListImportRefused, import_output_list
+from efaktur.invoices.coretax import CoretaxRefused, record_coretax_number
+from efaktur.invoices.models import Invoice
+from efaktur.invoices.queries import invoice_query, live_numbers
+from efaktur.invoices.services import DraftLine, InvoiceDraft, InvoiceRefused, change_status, create_invoice
+from efaktur.language.lang import some_of
+from efaktur.numbers.generating import generate
+from efaktur.numbers.ledger import LedgerRefused, cancel_number
+from efaktur.numbers.models import NumberAssignment
+from efaktur.numbers.services import year_count
+from efaktur.operations.schemas import OperationsOut
+from efaktur.operations.status import snapshot, without_infrastructure
+from efaktur.rules.amounts import CENTS, default_transaction_code, format_cents
+from efaktur.settings.alerts import pace
+from efaktur.settings.services import current_settings
+from efaktur.settings.threshold import estimate_run_out
+
 
 class ApiBlueprint(Blueprint):
     ARGUMENTS_PARSER = jsonbody.BodyParser()  # JSON bodies read once, safely, numbers exact (jsonbody.py)
@@ -127,11 +129,11 @@ def invoice_json(invoice: Invoice, live: NumberAssignment | None, today: date) -
             "vat_charged": invoice.vat_charged, "total": format_cents(invoice.grand_total_cents),
         },
         "lines": [
-            {"item": l.item, "kind": l.kind, "goods_code": l.goods_code, "unit": l.unit,
-             "quantity": f"{l.quantity.normalize():f}", "unit_price": l.unit_price, "discount": l.discount,
-             "selling_price": format_cents(l.selling_price_cents), "tax_base": format_cents(l.tax_base_cents),
-             "other_tax_base": format_cents(l.other_tax_base_cents), "vat": format_cents(l.vat_cents)}
-            for l in invoice.lines
+            {"item": line.item, "kind": line.kind, "goods_code": line.goods_code, "unit": line.unit,
+             "quantity": f"{line.quantity.normalize():f}", "unit_price": line.unit_price, "discount": line.discount,
+             "selling_price": format_cents(line.selling_price_cents), "tax_base": format_cents(line.tax_base_cents),
+             "other_tax_base": format_cents(line.other_tax_base_cents), "vat": format_cents(line.vat_cents)}
+            for line in invoice.lines
         ],
         "export_status": EXPORTED if invoice.exported_at else NOT_EXPORTED,
         "exported_at": invoice.exported_at,
@@ -206,9 +208,9 @@ def _draft(data: dict) -> InvoiceDraft:
         transaction_code=code,
         facility=data["parsed_facility"],
         lines=[
-            DraftLine(l["item"].strip(), l["quantity"], l["unit_price"], l["discount"], kind=l["kind"],
-                      goods_code=l["goods_code"], unit=l["unit"])
-            for l in data["lines"]
+            DraftLine(line["item"].strip(), line["quantity"], line["unit_price"], line["discount"], kind=line["kind"],
+                      goods_code=line["goods_code"], unit=line["unit"])
+            for line in data["lines"]
         ],
     )
 
@@ -273,19 +275,14 @@ def _require_invoices(invoice_ids: list[int], outcome: str) -> None:
 
 
 def _generate(invoice_ids: list[int]) -> dict:
-    """Generate E-Faktur No exactly as the page does: all or nothing, then the threshold recheck."""
-    threshold = current_settings()
+    """Generate E-Faktur No exactly as the page does (numbers/generating.py): all or nothing, then the recheck."""
     try:
-        result = generate_numbers(invoice_ids)
+        generated = generate(invoice_ids)
     except LedgerRefused as refused:
         raise _refused(refused, "invoice_ids", status=409)
-    try:
-        alert = recheck_after_generate(threshold)
-    except Exception:  # the numbers are committed; the recheck's failure is logged, never undone
-        current_app.logger.exception("threshold recheck failed after generating numbers (API)")
-        alert = None
+    alert = generated.alert
     return {
-        "issued": [vars(i) for i in result.issued],
+        "issued": [vars(i) for i in generated.issued],
         # The sentence staff see, not the mail server's own words (they name the recipients): the pages show
         # those to admins only, and a token is no admin. The outcome says whether the e-mail went.
         "threshold_alert": None if alert is None else {

@@ -1,6 +1,6 @@
 """`flask --app efaktur users ...`: account management from the shell.
 
-The same rules as the Users page and the login form (efaktur/accounts.py): what the shell
+The same rules as the Users page and the login form (efaktur/auth/accounts.py): what the shell
 creates can log in, and what the login form would refuse is refused here too. Passwords
 are read from a prompt (hidden, asked twice); --generate-password makes one and prints it once.
 """
@@ -11,9 +11,9 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from ..accounts import generate_password
-from .models import ROLE_ADMIN, ROLES
-from .services import AccountRefused, any_admin, create_user, set_password, unlock_account
+from efaktur.auth.accounts import generate_password
+from efaktur.auth.models import ROLE_ADMIN, ROLES
+from efaktur.auth.services import AccountRefused, any_admin, create_user, set_password, unlock_account
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 

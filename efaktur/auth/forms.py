@@ -1,11 +1,11 @@
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, ValidationError
 
-from ..accounts import MAX_PASSWORD_LENGTH, AccountError, check_new_password, parse_account_email
-from ..lang import lazy_gettext
-from .models import ROLE_LABELS, ROLE_STAFF
+from efaktur.auth.accounts import MAX_PASSWORD_LENGTH, AccountError, check_new_password, parse_account_email
+from efaktur.auth.models import ROLE_LABELS, ROLE_STAFF
+from efaktur.language.lang import lazy_gettext
+from efaktur.web.forms import AppForm
 
 
 def _account_email(form, field):
@@ -15,7 +15,7 @@ def _account_email(form, field):
         raise ValidationError(str(error))
 
 
-class LoginForm(FlaskForm):
+class LoginForm(AppForm):
     # The same rule as every account: what the Users page and the shell accept, logs in here.
     email = StringField(lazy_gettext("Email"), validators=[InputRequired(lazy_gettext("Enter your e-mail address.")), Length(max=254), _account_email],
                         render_kw={"autocomplete": "username", "type": "email"})
@@ -24,7 +24,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField(lazy_gettext("Log in"))
 
 
-class UserForm(FlaskForm):
+class UserForm(AppForm):
     email = StringField(lazy_gettext("Email"), validators=[Length(max=254), _account_email], render_kw={"type": "email", "autocomplete": "off"})
     role = SelectField(lazy_gettext("Role"), choices=[SelectChoice(k, lazy_gettext(v)) for k, v in ROLE_LABELS.items()], default=ROLE_STAFF)
     password = PasswordField(lazy_gettext("Password"), validators=[Length(max=MAX_PASSWORD_LENGTH)],
@@ -39,16 +39,16 @@ class UserForm(FlaskForm):
                 raise ValidationError(str(error))
 
 
-class RoleForm(FlaskForm):
+class RoleForm(AppForm):
     role = SelectField(lazy_gettext("Role"), choices=[SelectChoice(k, lazy_gettext(v)) for k, v in ROLE_LABELS.items()])
     submit = SubmitField(lazy_gettext("Change role"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(AppForm):
     submit = SubmitField(lazy_gettext("Yes"))
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(AppForm):
     current_password = PasswordField(lazy_gettext("Current Password"), validators=[Length(max=MAX_PASSWORD_LENGTH)],
                                      render_kw={"autocomplete": "current-password"})
     new_password = PasswordField(lazy_gettext("New Password"), validators=[Length(max=MAX_PASSWORD_LENGTH)],

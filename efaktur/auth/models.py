@@ -6,10 +6,10 @@ from sqlalchemy import Boolean, CheckConstraint, Integer, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..clock import utc_now
-from ..extensions import db
-from ..lang import N_
-from ..types import UTCDateTime
+from efaktur.extensions import db
+from efaktur.language.lang import N_
+from efaktur.rules.clock import utc_now
+from efaktur.types import UTCDateTime
 
 ROLE_ADMIN = "admin"
 ROLE_STAFF = "staff"

@@ -9,15 +9,15 @@ from functools import cache
 from sqlalchemy import func, text
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..accounts import AccountError, check_new_password, generate_password, parse_account_email
-from ..activity.services import record
-from ..clock import utc_now
-from ..database import is_postgresql, write_transaction
-from ..errors import Refused
-from ..extensions import db
-from ..lang import N_, gettext
-from . import throttle
-from .models import ROLE_ADMIN, ROLE_LABELS, ROLES, User, normalise_email, password_hash_method
+from efaktur.activity.services import record
+from efaktur.auth import throttle
+from efaktur.auth.accounts import AccountError, check_new_password, generate_password, parse_account_email
+from efaktur.auth.models import ROLE_ADMIN, ROLE_LABELS, ROLES, User, normalise_email, password_hash_method
+from efaktur.database import is_postgresql, write_transaction
+from efaktur.extensions import db
+from efaktur.language.lang import N_, gettext
+from efaktur.rules.clock import utc_now
+from efaktur.web.errors import Refused
 
 
 class AccountRefused(Refused):
@@ -34,7 +34,7 @@ def _lock_accounts() -> None:
     SQLite: the write transaction holds the database lock already.
     """
     if is_postgresql():
-        db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext('efaktur.accounts'))"))
+        db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext('efaktur.auth.accounts'))"))
 
 
 def _locked_user(user_id: int) -> User:

@@ -30,12 +30,12 @@ from sqlalchemy import case, literal, or_
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from ..clock import utc_now
-from ..database import is_postgresql, write_transaction
-from ..extensions import db
-from ..lang import N_, gettext, ngettext
-from ..types import UTCDateTime
-from .models import LoginThrottle
+from efaktur.auth.models import LoginThrottle
+from efaktur.database import is_postgresql, write_transaction
+from efaktur.extensions import db
+from efaktur.language.lang import N_, gettext, ngettext
+from efaktur.rules.clock import utc_now
+from efaktur.types import UTCDateTime
 
 log = logging.getLogger(__name__)
 

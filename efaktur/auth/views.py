@@ -5,16 +5,10 @@ import time
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..clock import utc_now
-from ..errors import apply_field_errors
-from ..extensions import db
-from ..i18n import local_time, parse_language
-from ..lang import gettext, lazy_gettext
-from ..web import admin_required, is_htmx, modal_error, safe_local_url, with_trigger
-from . import throttle
-from .forms import ConfirmForm, LoginForm, PasswordForm, RoleForm, UserForm
-from .models import ROLE_LABELS, User
-from .services import (
+from efaktur.auth import throttle
+from efaktur.auth.forms import ConfirmForm, LoginForm, PasswordForm, RoleForm, UserForm
+from efaktur.auth.models import ROLE_LABELS, User
+from efaktur.auth.services import (
     AccountRefused,
     all_users,
     authenticate,
@@ -28,11 +22,17 @@ from .services import (
     set_active,
     unlock_account,
 )
+from efaktur.extensions import db
+from efaktur.language.i18n import local_time, parse_language
+from efaktur.language.lang import gettext, lazy_gettext
+from efaktur.rules.clock import utc_now
+from efaktur.web.errors import apply_field_errors
+from efaktur.web.events import USERS_CHANGED
+from efaktur.web.helpers import admin_required, is_htmx, modal_error, safe_local_url, with_trigger
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
 
-USERS_CHANGED = "usersChanged"
 
 
 def client_address() -> str:
@@ -154,7 +154,7 @@ def new_user():
         else:
             return _users_success(gettext("Added %(email)s (%(role)s).", email=user.email,
                                           role=gettext(ROLE_LABELS[user.role])), generated)
-    template = "auth/_partials/user_form.html" if is_htmx() else "auth/user_form_page.html"
+    template = "auth/user_form.html"
     return render_template(template, form=form), (422 if form.errors else 200)
 
 
@@ -194,7 +194,7 @@ def account_action(user_id: int, action: str):
     title, question = _ACCOUNT_ACTIONS[action]
     form = ConfirmForm()
     if request.method == "GET":
-        template = "auth/_partials/confirm_action.html" if is_htmx() else "auth/confirm_action_page.html"
+        template = "auth/confirm_action.html"
         return render_template(template, form=form, title=title, question=question.format(email=user.email),
                                action=url_for("auth.account_action", user_id=user_id, action=action))
     if not form.validate_on_submit():
@@ -230,5 +230,5 @@ def account_password():
             if is_htmx():
                 return "", 204, {"HX-Redirect": url_for("auth.login")}
             return redirect(url_for("auth.login"), code=303)
-    template = "auth/_partials/password_form.html" if is_htmx() else "auth/password_page.html"
+    template = "auth/password_form.html"
     return render_template(template, form=form), (422 if form.errors else 200)

@@ -1,12 +1,12 @@
-from flask_wtf import FlaskForm
-from wtforms import Form, HiddenField, SelectField, StringField
+from wtforms import HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
-from ..lang import lazy_gettext
-from .queries import EXPORT_STATUS_LABELS
+from efaktur.exports.queries import EXPORT_STATUS_LABELS
+from efaktur.language.lang import lazy_gettext
+from efaktur.web.forms import AppForm, PlainForm
 
 
-class PeriodFilterForm(Form):
+class PeriodFilterForm(PlainForm):
     """Period and Export Status of the Export CSV tab (GET, so no CSRF token)."""
 
     period = StringField(lazy_gettext("Period"), default="")
@@ -15,7 +15,7 @@ class PeriodFilterForm(Form):
     )
 
 
-class ExportForm(FlaskForm):
+class ExportForm(AppForm):
     """The ticked rows (or every invoice of the period) and the button pressed."""
 
     scope = HiddenField(default="")

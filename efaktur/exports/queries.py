@@ -1,17 +1,20 @@
 """Reading the invoices of a tax period for the Export CSV tab and for the files."""
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from sqlalchemy import and_, func, not_, or_
 
-from ..database import id_in
-from ..facilities import FACILITY_CODES
-from ..identity import BUYER_NIK, BUYER_TIN, DEFAULT_COUNTRY
-from ..extensions import db
-from ..invoices.models import STATUS_CANCELLED, Invoice, InvoiceLine
-from ..invoices.queries import month_bounds
-from ..lang import N_, month_year
-from ..numbers.models import NumberAssignment
+from efaktur.database import id_in
+from efaktur.extensions import db
+from efaktur.invoices.models import STATUS_CANCELLED, Invoice, InvoiceLine
+from efaktur.invoices.numbering import live_number_join
+from efaktur.invoices.queries import month_bounds
+from efaktur.language.lang import N_, month_year
+from efaktur.numbers.models import NumberAssignment
+from efaktur.rules.facilities import FACILITY_CODES
+from efaktur.rules.identity import BUYER_NIK, BUYER_TIN, DEFAULT_COUNTRY
 
 EXPORTED = "exported"
 NOT_EXPORTED = "not_exported"
@@ -54,10 +57,6 @@ class Period:
     def label(self) -> str:
         """June 2026 (Juni 2026), in the reader's language."""
         return month_year(self.start)
-
-
-def _live_number_join():
-    return and_(NumberAssignment.invoice_id == Invoice.id, NumberAssignment.released_at.is_(None))
 
 
 def period_conditions(period: Period, export_status: str = "") -> list:
@@ -127,10 +126,6 @@ class Selection:
         return sorted(Period(int(y), int(m)) for y, m in rows)
 
 
-def holds_live_number():
-    return db.select(NumberAssignment.id).where(_live_number_join()).exists()
-
-
 # Two rules of the pure modules as SQL, so that a period of 100,000 invoices is checked without
 # reading their buyers and facilities (tests/test_djp_amounts.py checks each against its predicate).
 def buyer_unidentified_sql():
@@ -147,63 +142,77 @@ def lacks_facility_sql():
 
 # Everything the files say of an invoice, and of its lines: two statements per chunk, run
 # inside one snapshot (see services.stream_export), so totals and lines always agree.
-# services._records unpacks these rows by position: keep the two in the same order.
-_FILE_INVOICE_COLUMNS = (
-    Invoice.id,
-    Invoice.revision,
-    Invoice.number,
-    Invoice.invoice_date,
-    Invoice.status,
-    Invoice.tax_enabled,
-    Invoice.transaction_code,
-    Invoice.customer_name,
-    Invoice.npwp_name,
-    Invoice.npwp,
-    Invoice.address,
-    Invoice.customer_email,
-    Invoice.buyer_document,
-    Invoice.buyer_document_number,
-    Invoice.buyer_country,
-    Invoice.buyer_branch_code,
-    Invoice.dpp_cents,
-    Invoice.dpp_other_cents,
-    Invoice.vat_rate,
-    Invoice.vat_cents,
-    Invoice.facility_add_info,
-    Invoice.facility_stamp,
-    Invoice.custom_doc,
-    Invoice.custom_doc_period,
-    NumberAssignment.number.label("nsfp"),
-    NumberAssignment.status_digit,
-)
-_FILE_LINE_COLUMNS = (
-    InvoiceLine.invoice_id,
-    InvoiceLine.kind,
-    InvoiceLine.goods_code,
-    InvoiceLine.item,
-    InvoiceLine.unit,
-    InvoiceLine.unit_price,
-    InvoiceLine.quantity,
-    InvoiceLine.discount,
-    InvoiceLine.tax_base_cents,
-    InvoiceLine.other_tax_base_cents,
-    InvoiceLine.vat_cents,
-)
+class FileInvoice(NamedTuple):
+    """One invoice as an export file needs it: the columns of file_invoices(), by name.
+
+    A named tuple made from each row (no attribute lookups through SQLAlchemy's Row on 100,000
+    invoices); the query's columns are taken from these names, so the two cannot drift apart.
+    """
+
+    id: int
+    revision: int
+    number: str
+    invoice_date: date
+    status: str
+    tax_enabled: bool
+    transaction_code: str
+    customer_name: str
+    npwp_name: str | None
+    npwp: str
+    address: str
+    customer_email: str | None
+    buyer_document: str
+    buyer_document_number: str | None
+    buyer_country: str
+    buyer_branch_code: str
+    dpp_cents: int
+    dpp_other_cents: int
+    vat_rate: int
+    vat_cents: int
+    facility_add_info: str | None
+    facility_stamp: str | None
+    custom_doc: str | None
+    custom_doc_period: str | None
+    nsfp: int | None  # the live E-Faktur No's NSFP (None: no range number)
+    status_digit: str | None
 
 
-def file_invoices(invoice_ids: list[int]):
-    """These invoices with their live numbers. Core on the session's connection: plain rows."""
-    return db.session.connection().execute(
+class FileLine(NamedTuple):
+    invoice_id: int
+    kind: str
+    goods_code: str
+    item: str
+    unit: str
+    unit_price: int
+    quantity: object
+    discount: int
+    tax_base_cents: int
+    other_tax_base_cents: int
+    vat_cents: int
+
+
+_NUMBER_COLUMNS = {"nsfp": NumberAssignment.number.label("nsfp"), "status_digit": NumberAssignment.status_digit}
+_FILE_INVOICE_COLUMNS = tuple(
+    _NUMBER_COLUMNS[name] if name in _NUMBER_COLUMNS else getattr(Invoice, name) for name in FileInvoice._fields
+)
+_FILE_LINE_COLUMNS = tuple(getattr(InvoiceLine, name) for name in FileLine._fields)
+
+
+def file_invoices(invoice_ids: list[int]) -> Iterator[FileInvoice]:
+    """These invoices with their live numbers. Core on the session's connection."""
+    rows = db.session.connection().execute(
         db.select(*_FILE_INVOICE_COLUMNS)
-        .outerjoin(NumberAssignment, _live_number_join())
+        .outerjoin(NumberAssignment, live_number_join())
         .where(id_in(Invoice.id, invoice_ids))
     )
+    return map(FileInvoice._make, rows)
 
 
-def file_lines(invoice_ids: list[int]):
+def file_lines(invoice_ids: list[int]) -> Iterator[FileLine]:
     """The lines of these invoices, in invoice then line order."""
-    return db.session.connection().execute(
+    rows = db.session.connection().execute(
         db.select(*_FILE_LINE_COLUMNS)
         .where(id_in(InvoiceLine.invoice_id, invoice_ids))
         .order_by(InvoiceLine.invoice_id, InvoiceLine.position)
     )
+    return map(FileLine._make, rows)

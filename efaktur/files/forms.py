@@ -1,42 +1,36 @@
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import Form, HiddenField, MultipleFileField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import Length
+from wtforms import HiddenField, MultipleFileField, SelectField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length
 
-from ..lang import N_, lazy_gettext
-from .models import EMAIL_FAILED, EMAIL_READY, EMAIL_SENT
+from efaktur.files.models import EMAIL_FAILED, EMAIL_READY, EMAIL_SENT, EMAIL_UNKNOWN
+from efaktur.language.lang import N_, lazy_gettext
+from efaktur.web.forms import AppForm, PlainForm
 
-EMAIL_FILTER = {"": N_("All"), EMAIL_READY: N_("Ready to Send"), EMAIL_SENT: N_("Sent"), EMAIL_FAILED: N_("Failed")}
+EMAIL_FILTER = {"": N_("All"), EMAIL_READY: N_("Ready to Send"), EMAIL_SENT: N_("Sent"), EMAIL_FAILED: N_("Failed"),
+                EMAIL_UNKNOWN: N_("Unknown")}
 EFAKTUR_FILTER = {"": N_("All"), "normal": N_("Normal"), "replacement": N_("Replacement")}
 
 
-class UploadForm(FlaskForm):
+class UploadForm(AppForm):
     files = MultipleFileField(lazy_gettext("Files"), render_kw={"accept": ".pdf,.zip,application/pdf,application/zip", "multiple": True})
     submit = SubmitField(lazy_gettext("Upload"))
 
 
-class FilesFilterForm(Form):
+class FilesFilterForm(PlainForm):
     email_status = SelectField(lazy_gettext("Email Status"), choices=[SelectChoice(k, lazy_gettext(v)) for k, v in EMAIL_FILTER.items()], default="")
     efaktur_status = SelectField(
         lazy_gettext("E-Faktur Status"), choices=[SelectChoice(k, lazy_gettext(v)) for k, v in EFAKTUR_FILTER.items()], default=""
     )
 
 
-class SendForm(FlaskForm):
-    """The ticked files, or every Ready to Send one; Resend for Sent and Failed ones."""
+class SendForm(AppForm):
+    """The ticked files, or every Ready to Send one; Resend for Sent, Failed and Unknown ones."""
 
     scope = HiddenField(default="")
 
 
-class CoretaxForm(FlaskForm):
-    coretax_number = StringField(
-        lazy_gettext("Coretax Number"), render_kw={"inputmode": "numeric", "autocomplete": "off", "placeholder": lazy_gettext("17 digits, e.g. 04002500037469724")}
-    )
-    submit = SubmitField(lazy_gettext("Save"))
-
-
-class ListImportForm(FlaskForm):
+class ListImportForm(AppForm):
     """Import Coretax List: the output-tax list (Pajak Keluaran) as Coretax downloads it."""
 
     file = FileField(lazy_gettext("Coretax output-tax list"),
@@ -44,7 +38,7 @@ class ListImportForm(FlaskForm):
     submit = SubmitField(lazy_gettext("Import"))
 
 
-class RemoveFileForm(FlaskForm):
+class RemoveFileForm(AppForm):
     """Remove a wrongly matched file: the reason goes into the activity log."""
 
     reason = TextAreaField(lazy_gettext("Why is this file wrong for the invoice?"),

@@ -5,13 +5,17 @@ slice until none is left), so it works on plain gunicorn workers and shows its p
 - a file is claimed before it is sent (Ready to Send -> Sending) by one UPDATE that only
   takes rows still Ready: two people pressing Send at once, or a repeated request, never
   send one file twice;
-- each message goes out on its own, within MAIL_TIMEOUT, and its outcome (Sent, or Failed
-  with the server's reason) is committed at once; one bad address fails alone;
+- each message goes out on its own, within MAIL_TIMEOUT, and its outcome is committed at once:
+  Sent; Failed (known not delivered: the server refused it, or it could not be reached), with the
+  server's reason; or Unknown, when the server did not answer in time: the sending thread may still
+  deliver it, so nobody can say. One bad address fails alone;
 - a closed browser stops asking for slices: what was sent stays Sent, what was not claimed
-  stays Ready to Send. A file left Sending by a worker that died is shown Failed after a while
-  ("interrupted: it may have gone out"), and can be sent again with Resend.
+  stays Ready to Send. A file left Sending by a worker that died is Unknown after a while;
+- Resend takes Sent and Failed files back to Ready to Send, and Unknown ones only once the person
+  has been told to check with the recipient first (the customer would otherwise get it twice).
 """
 import logging
+import smtplib
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -20,19 +24,27 @@ from datetime import timedelta
 from flask import current_app, render_template
 from flask_mail import Message
 
-from ..activity.services import record
-from ..clock import utc_now
-from ..database import write_transaction
-from ..errors import Refused
-from ..extensions import db, mail
-from ..i18n import in_language
-from ..formats.pdf_names import DESKTOP
-from ..invoices.models import Invoice
-from ..invoices.queries import live_numbers
-from ..lang import N_, gettext, ngettext
-from ..settings.services import current_settings
-from ..wording import some_of
-from .models import EMAIL_FAILED, EMAIL_READY, EMAIL_SENDING, EMAIL_SENT, EfakturFile, EfakturFileContent
+from efaktur.activity.services import record
+from efaktur.database import write_transaction
+from efaktur.extensions import db, mail
+from efaktur.files.models import (
+    EMAIL_FAILED,
+    EMAIL_READY,
+    EMAIL_SENDING,
+    EMAIL_SENT,
+    EMAIL_UNKNOWN,
+    EfakturFile,
+    EfakturFileContent,
+)
+from efaktur.formats.pdf_names import DESKTOP
+from efaktur.invoices.models import Invoice
+from efaktur.invoices.queries import live_numbers
+from efaktur.language.i18n import in_language
+from efaktur.language.lang import N_, gettext, ngettext, some_of
+from efaktur.mailer import MailTimeout
+from efaktur.rules.clock import utc_now
+from efaktur.settings.services import current_settings
+from efaktur.web.errors import Refused
 
 log = logging.getLogger(__name__)
 
@@ -42,11 +54,23 @@ INTERRUPTED = (
     N_("The sending was interrupted (the server stopped while sending): it may or may not have gone out. Check with "
        "the customer, then Resend.")
 )
+NO_ANSWER = N_("The mail server did not answer in time: the e-mail may still have been delivered. Check with the "
+               "recipient before resending.")
+# What a timeout or a dropped connection leaves open: the message may be on its way.
+UNKNOWN_ERRORS = (MailTimeout, TimeoutError, smtplib.SMTPServerDisconnected)
 
 
 class SendRefused(Refused):
     def __init__(self, message: str):
         super().__init__({"file_ids": message})
+
+
+class ResendUnconfirmed(Exception):
+    """Resend was asked for files whose e-mail may have gone out (Unknown): ask first, naming them."""
+
+    def __init__(self, invoice_numbers: list[str]):
+        super().__init__(invoice_numbers)
+        self.invoice_numbers = invoice_numbers
 
 
 def _stale_before():
@@ -59,13 +83,8 @@ def sweep_interrupted() -> int:
         return db.session.execute(
             db.update(EfakturFile)
             .where(EfakturFile.email_status == EMAIL_SENDING, EfakturFile.email_at < _stale_before())
-            .values(email_status=EMAIL_FAILED, email_error=INTERRUPTED, email_claim=None)
+            .values(email_status=EMAIL_UNKNOWN, email_error=INTERRUPTED, email_claim=None)
         ).rowcount
-
-
-@dataclass
-class SendPlan:
-    file_ids: list[int]
 
 
 def _current_files(file_ids: list[int]):
@@ -76,8 +95,10 @@ def _current_files(file_ids: list[int]):
     ).all()
 
 
-def plan_send(file_ids: list[int], resend: bool = False) -> SendPlan:
-    """Check the ticked files before anything goes out; Resend puts Sent and Failed ones back to Ready."""
+def plan_send(file_ids: list[int], resend: bool = False, unknown_checked: bool = False) -> list[int]:
+    """Check the ticked files before anything goes out (the ids to send, sorted); Resend puts Sent and Failed ones back to Ready,
+    and Unknown ones once `unknown_checked` (the person was told to check with the recipient); until
+    then it raises ResendUnconfirmed naming them."""
     if not current_app.config.get("MAIL_SERVER"):
         raise SendRefused(gettext("No mail server is set up, so no e-mail can go out. Ask your admin to set one up."))
     if not file_ids:
@@ -100,10 +121,14 @@ def plan_send(file_ids: list[int], resend: bool = False) -> SendPlan:
         if sending:
             raise SendRefused(gettext("Being sent right now: %(names)s. Wait until it is done.",
                                       names=some_of(sending)))
+        unknown = [number for _, status, number, _ in rows if status == EMAIL_UNKNOWN]
+        if unknown and not unknown_checked:
+            raise ResendUnconfirmed(unknown)
         with write_transaction():
             again = db.session.execute(
                 db.update(EfakturFile)
-                .where(EfakturFile.id.in_(file_ids), EfakturFile.email_status.in_((EMAIL_SENT, EMAIL_FAILED)))
+                .where(EfakturFile.id.in_(file_ids),
+                       EfakturFile.email_status.in_((EMAIL_SENT, EMAIL_FAILED, EMAIL_UNKNOWN)))
                 .values(email_status=EMAIL_READY, email_error=None, email_claim=None)
             ).rowcount
             if again:
@@ -121,7 +146,7 @@ def plan_send(file_ids: list[int], resend: bool = False) -> SendPlan:
                          "%(num)s of the ticked files are not Ready to Send (%(names)s): use Resend for them, or untick them.",
                          len(done), names=some_of(done))
             )
-    return SendPlan(sorted(set(file_ids)))
+    return sorted(set(file_ids))
 
 
 def ready_file_ids() -> list[int]:
@@ -180,6 +205,7 @@ def _message(file_id: int, company: str) -> tuple[Message, str, str]:
 class SliceResult:
     sent: list[str] = field(default_factory=list)  # invoice numbers
     failed: list[tuple[str, str]] = field(default_factory=list)  # (invoice number, reason)
+    unknown: list[str] = field(default_factory=list)  # invoice numbers whose delivery nobody can tell
 
 
 def send_slice(file_ids: list[int]) -> SliceResult:
@@ -202,7 +228,12 @@ def send_slice(file_ids: list[int]) -> SliceResult:
         message, address, invoice_number = _message(file_id, company)
         try:
             mail.send_within_deadline(message)
-        except Exception as error:  # refused, rejected, timed out: this file's outcome, not the request's
+        except UNKNOWN_ERRORS as error:  # no answer in time: it may still be delivered
+            status, detail = EMAIL_UNKNOWN, NO_ANSWER
+            result.unknown.append(invoice_number)
+            log.warning("e-Faktur e-mail for %s to %s: no answer in time, delivery unknown: %s", invoice_number,
+                        address, error)
+        except Exception as error:  # refused, rejected, unreachable: this file's outcome, not the request's
             status, detail = EMAIL_FAILED, f"{type(error).__name__}: {error}"
             result.failed.append((invoice_number, detail))
             log.warning("e-Faktur e-mail for %s to %s failed: %s", invoice_number, address, detail)
@@ -215,6 +246,12 @@ def send_slice(file_ids: list[int]) -> SliceResult:
                 .where(EfakturFile.id == file_id, EfakturFile.email_claim == claim)
                 .values(email_status=status, email_error=detail, email_to=address, email_at=utc_now(), email_claim=None)
             )
+    if result.unknown:
+        with write_transaction():
+            record("files.emailed", N_("E-mailed the e-Faktur of %(count)s invoice(s) without an answer from the mail "
+                                       "server in time (%(names)s): whether it was delivered is unknown."),
+                   subject="files", count=len(result.unknown),
+                   names={"some_of": result.unknown[:5], "total": len(result.unknown)})
     if result.sent or result.failed:
         with write_transaction():
             sent = {"count": len(result.sent), "sent": {"some_of": result.sent[:5], "total": len(result.sent)}}
@@ -239,6 +276,11 @@ class Progress:
     failed: int
     waiting: int  # Ready or Sending, and still the invoice's current file
     replaced: int = 0  # waited, but a newer file of the invoice came since: it is not sent (that one may be)
+    unknown: int = 0  # the server did not answer in time: delivered or not, nobody can tell
+
+    @property
+    def finished(self) -> int:
+        return self.sent + self.failed + self.unknown
 
     @property
     def done(self) -> bool:
@@ -265,6 +307,7 @@ def progress(file_ids: list[int]) -> Progress:
         total=len(file_ids),
         sent=of(EMAIL_SENT),
         failed=of(EMAIL_FAILED),
+        unknown=of(EMAIL_UNKNOWN),
         waiting=of(EMAIL_READY, False) + of(EMAIL_SENDING, False),
         replaced=of(EMAIL_READY, True) + of(EMAIL_SENDING, True),
     )

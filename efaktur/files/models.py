@@ -11,24 +11,29 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
-from ..clock import utc_now
-from ..extensions import db
-from ..invoices.models import Invoice
-from ..lang import N_
-from ..types import UTCDateTime
+from efaktur.extensions import db
+from efaktur.formats.pdf_names import desktop_number
+from efaktur.invoices.models import Invoice
+from efaktur.language.lang import N_
+from efaktur.rules.clock import utc_now
+from efaktur.types import UTCDateTime
 
 EMAIL_READY = "ready"
 EMAIL_SENDING = "sending"
 EMAIL_SENT = "sent"
-EMAIL_FAILED = "failed"
-EMAIL_STATUS_LABELS = {EMAIL_READY: N_("Ready to Send"), EMAIL_SENDING: N_("Sending"), EMAIL_SENT: N_("Sent"), EMAIL_FAILED: N_("Failed")}
+EMAIL_FAILED = "failed"  # known not delivered: the server refused it, or it never reached the server
+# The mail server did not answer in time, or the sending was interrupted: the message may have been
+# delivered or not. A Resend asks first (the customer would get it twice).
+EMAIL_UNKNOWN = "unknown"
+EMAIL_STATUS_LABELS = {EMAIL_READY: N_("Ready to Send"), EMAIL_SENDING: N_("Sending"), EMAIL_SENT: N_("Sent"),
+                       EMAIL_FAILED: N_("Failed"), EMAIL_UNKNOWN: N_("Unknown")}
 
 
 class EfakturFile(db.Model):
     __tablename__ = "efaktur_file"
     __table_args__ = (
         CheckConstraint("kind IN ('desktop', 'coretax')", name="kind"),
-        CheckConstraint("email_status IN ('ready', 'sending', 'sent', 'failed')", name="email_status"),
+        CheckConstraint("email_status IN ('ready', 'sending', 'sent', 'failed', 'unknown')", name="email_status"),
         # One current file per invoice; superseded ones are its history.
         Index(
             "uq_efaktur_file_current",
@@ -67,8 +72,6 @@ class EfakturFile(db.Model):
     @property
     def number_label(self) -> str:
         """As the PDF names it: 010.000-26.00000001 (e-Faktur) or the 17 digits (Coretax)."""
-        from ..formats.pdf_names import desktop_number
-
         return desktop_number(self.number).label if self.kind == "desktop" else self.number
 
 

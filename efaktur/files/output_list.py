@@ -22,19 +22,19 @@ from flask import current_app
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 
-from ..activity.services import current_actor, record
-from ..clock import utc_now
-from ..database import write_transaction
-from ..errors import Refused
-from ..extensions import db
-from ..formats.coretax_list import ListLimits, ListRefused, ListRow, read_list
-from ..formats.pdf_names import CORETAX_NORMAL_STATUS
-from ..invoices import coretax
-from ..invoices.models import Invoice
-from ..invoices.queries import holds_a_number
-from ..lang import N_, gettext
-from ..uploads import shown_name
-from .models import CoretaxImport
+from efaktur.activity.services import current_actor, record
+from efaktur.database import write_transaction
+from efaktur.extensions import db
+from efaktur.files.models import CoretaxImport
+from efaktur.files.uploads import shown_name
+from efaktur.formats.coretax_list import ListLimits, ListRefused, ListRow, read_list
+from efaktur.formats.pdf_names import CORETAX_NORMAL_STATUS
+from efaktur.invoices import coretax
+from efaktur.invoices.models import Invoice
+from efaktur.invoices.numbering import holds_a_number
+from efaktur.language.lang import N_, gettext
+from efaktur.rules.clock import utc_now
+from efaktur.web.errors import Refused
 
 ROW_CHUNK = 500  # rows applied per transaction (their invoices locked together, in id order)
 LOOKUP_CHUNK = 1000

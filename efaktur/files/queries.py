@@ -1,9 +1,9 @@
 """Reading the E-Faktur Files tab: each reported invoice with its current file."""
 from sqlalchemy.orm import contains_eager
 
-from ..extensions import db
-from ..invoices.models import Invoice
-from .models import EMAIL_SENDING, EfakturFile
+from efaktur.extensions import db
+from efaktur.files.models import EfakturFile
+from efaktur.invoices.models import Invoice
 
 PER_PAGE = 50
 
@@ -37,7 +37,3 @@ def invoice_files(invoice_id: int) -> list[EfakturFile]:
             .order_by(EfakturFile.superseded_at.is_not(None), EfakturFile.uploaded_at.desc(), EfakturFile.id.desc())
         )
     )
-
-
-def sending_count() -> int:
-    return db.session.scalar(db.select(db.func.count()).where(EfakturFile.email_status == EMAIL_SENDING))

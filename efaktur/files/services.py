@@ -20,33 +20,38 @@ from dataclasses import dataclass, field
 from flask import current_app
 from sqlalchemy import func
 
-from ..activity.services import current_actor, record
-from ..clock import utc_now
-from ..database import write_transaction
-from ..errors import Refused
-from ..extensions import db
-from ..formats.coretax_list import APPROVED
-from ..formats.coretax_pdf import CoretaxPdfText, PdfUnreadable, coretax_text
-from ..formats.pdf_names import (
-    CORETAX, DESKTOP, NameParties, NameProblem, PdfNumber, coretax_number, number_in_name, parties_in_name,
+from efaktur.activity.services import current_actor, record
+from efaktur.database import write_transaction
+from efaktur.extensions import db
+from efaktur.files.models import EMAIL_READY, EMAIL_SENDING, EMAIL_SENT, EMAIL_UNKNOWN, EfakturFile, EfakturFileContent
+from efaktur.files.uploads import FileProblem, UploadedFile, UploadLimits, UploadRefused, list_files, shown_name
+from efaktur.formats.coretax_list import APPROVED
+from efaktur.formats.coretax_pdf import CoretaxPdfText, PdfUnreadable, coretax_text
+from efaktur.formats.pdf_names import (
+    CORETAX,
+    DESKTOP,
+    NameParties,
+    NameProblem,
+    PdfNumber,
+    coretax_number,
+    number_in_name,
+    parties_in_name,
 )
-from ..identity import npwp16
-from ..invoices import coretax
-from ..invoices.models import Invoice
-from ..lang import N_, gettext
-from ..numbers.ledger import mark_replacement
-from ..numbers.models import NumberAssignment
-from ..uploads import FileProblem, UploadedFile, UploadLimits, UploadRefused, list_files, shown_name
-from .models import EMAIL_READY, EMAIL_SENDING, EMAIL_SENT, EfakturFile, EfakturFileContent
+from efaktur.invoices import coretax
+from efaktur.invoices.models import Invoice
+from efaktur.invoices.numbering import holds_a_number
+from efaktur.language.lang import N_, gettext
+from efaktur.numbers.ledger import mark_replacement
+from efaktur.numbers.models import NumberAssignment
+from efaktur.rules.clock import utc_now
+from efaktur.rules.identity import npwp16
+from efaktur.settings.services import current_settings
+from efaktur.web.errors import Refused
 
-__all__ = ["UploadRefused", "process_upload", "record_coretax_number", "upload_limits"]
+__all__ = ["UploadRefused", "process_upload", "upload_limits"]
 
 LOOKUP_CHUNK = 1000
 CONTENT_BATCH_BYTES = 8 * 2**20  # file contents are written in batches of about this much, then let go
-
-
-class CoretaxRefused(Refused):
-    pass
 
 
 def upload_limits() -> UploadLimits:
@@ -137,22 +142,18 @@ class Referenced:
 
 def _referenced(references: list[str]) -> dict[str, Referenced]:
     """By reference, lower case (invoice numbers are unique whatever their case)."""
-    from ..invoices.queries import holds_a_number
-
     found = {}
     for i in range(0, len(references), LOOKUP_CHUNK):
         rows = db.session.execute(
             db.select(func.lower(Invoice.number), Invoice.id, Invoice.number, Invoice.coretax_number, holds_a_number())
             .where(func.lower(Invoice.number).in_(references[i : i + LOOKUP_CHUNK]))
         )
-        for key, invoice_id, number, coretax, ranged in rows:
-            found[key] = Referenced(invoice_id, number, coretax, bool(ranged))
+        for key, invoice_id, number, held_coretax, ranged in rows:
+            found[key] = Referenced(invoice_id, number, held_coretax, bool(ranged))
     return found
 
 
 def _company_npwp() -> str:
-    from ..settings.services import current_settings
-
     return current_settings().company_npwp or ""
 
 
@@ -347,7 +348,7 @@ class _ContentWriter:
         self.pending, self.size = [], 0
 
 
-def _store(outcomes: list[FileOutcome], limits: UploadLimits, upload_name: str) -> None:
+def _store(outcomes: list[FileOutcome], limits: UploadLimits, upload_name: str | dict) -> None:
     matched = sorted((o for o in outcomes if o.matched), key=lambda o: o.invoice_id)
     actor_id, actor = current_actor()
     now = utc_now()
@@ -433,49 +434,9 @@ def process_upload(uploads: list[tuple[str, object]]) -> UploadResult:
     _same_number_twice(outcomes)
     _match(outcomes)
     names = [shown_name(name) for name, _ in uploads]
-    upload_name = names[0] if len(names) == 1 else f"{len(names):,} files"
+    upload_name = names[0] if len(names) == 1 else {"each": [{"m": N_("%(count)s files"), "count": len(names)}]}
     _store(outcomes, limits, upload_name)
     return UploadResult(outcomes)
-
-
-def record_coretax_number(invoice_id: int, text: str, source: str = "page", status: str = APPROVED) -> Invoice:
-    """Record (or clear, with an empty text) the number DJP assigned the invoice in Coretax, by the rules of
-    invoices/coretax.py (typed on the invoice's page, or sent through the API with its state)."""
-    text = "".join((text or "").split())
-    with write_transaction():
-        invoice = db.session.scalars(
-            db.select(Invoice).where(Invoice.id == invoice_id).with_for_update().execution_options(populate_existing=True)
-        ).first()
-        if invoice is None:
-            raise CoretaxRefused({"coretax_number": gettext("This invoice no longer exists.")})
-        has_coretax_file = db.session.scalar(
-            db.select(EfakturFile.id).where(EfakturFile.invoice_id == invoice_id, EfakturFile.kind == CORETAX).limit(1)
-        )
-        if has_coretax_file and text != (invoice.coretax_number or ""):
-            raise CoretaxRefused(
-                {"coretax_number": gettext("The Coretax PDF of this invoice is uploaded: its number stays as the PDF "
-                                           "says.")}
-            )
-        if text and db.session.scalar(db.select(NumberAssignment.id).where(
-                NumberAssignment.invoice_id == invoice_id, NumberAssignment.released_at.is_(None)).limit(1)):
-            raise CoretaxRefused({"coretax_number": gettext(
-                "This invoice is numbered from an NSFP range, so it goes to e-Faktur desktop as CSV: Coretax gives it no "
-                "number of its own.")})
-        before = invoice.coretax_number
-        if not text and source == "page":
-            if before is None and invoice.coretax_status is None:
-                return invoice
-            coretax.clear_number(invoice, source)
-        else:
-            applied = coretax.apply_report(invoice, text, status, source)
-            if applied.kind == coretax.NOT_APPLIED:
-                raise CoretaxRefused({"coretax_number": applied.message})
-            if applied.kind == coretax.UNCHANGED:
-                return invoice
-        record("invoice.coretax_number", N_("Invoice %(number)s: Coretax number %(before)s to %(after)s."),
-               subject=f"invoice:{invoice.id}", number=invoice.number, before=before or {"t": N_("(none)")},
-               after=invoice.coretax_number or {"t": N_("(none)")})
-    return invoice
 
 
 class FileRefused(Refused):
@@ -484,7 +445,7 @@ class FileRefused(Refused):
 
 def removal_refusal(stored: EfakturFile) -> str | None:
     """Why a file cannot be removed (None: it can): once an e-mail has gone out with it, it stays."""
-    if stored.email_status in (EMAIL_SENT, EMAIL_SENDING):
+    if stored.email_status in (EMAIL_SENT, EMAIL_SENDING, EMAIL_UNKNOWN):
         return gettext("An e-mail with this file has gone out to the customer (or is going now), so it stays.")
     if stored.kind == DESKTOP and stored.replacement:
         return gettext("This replacement's file made the E-Faktur No a replacement; it cannot be taken back here.")

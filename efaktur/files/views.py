@@ -5,23 +5,33 @@ from types import SimpleNamespace
 
 from flask import Blueprint, Response, abort, current_app, make_response, render_template, request, url_for
 
-from ..extensions import db
-from ..ids import IdsError, parse_ids
-from ..lang import gettext
-from ..uploads import UploadRefused, megabytes
-from ..errors import apply_field_errors
-from ..web import admin_required, is_htmx, modal_error, page_number, success_response, with_trigger
-from ..text import spreadsheet_safe
-from .forms import EFAKTUR_FILTER, EMAIL_FILTER, FilesFilterForm, ListImportForm, RemoveFileForm, SendForm, UploadForm
-from .output_list import ListImportRefused, import_output_list, load_import, recent_imports, summary
-from .mailing import SendRefused, plan_send, progress, ready_file_ids, send_slice
-from .models import EfakturFile, EfakturFileContent
-from .queries import files_page
-from .services import FileRefused, process_upload, remove_file, removal_refusal, upload_limits
+from efaktur.extensions import db
+from efaktur.files.forms import (
+    EFAKTUR_FILTER,
+    EMAIL_FILTER,
+    FilesFilterForm,
+    ListImportForm,
+    RemoveFileForm,
+    SendForm,
+    UploadForm,
+)
+from efaktur.files.mailing import ResendUnconfirmed, SendRefused, plan_send, progress, ready_file_ids, send_slice
+from efaktur.files.models import EfakturFile, EfakturFileContent
+from efaktur.files.output_list import ListImportRefused, import_output_list, load_import, recent_imports, summary
+from efaktur.files.queries import files_page
+from efaktur.files.services import FileRefused, process_upload, removal_refusal, remove_file, upload_limits
+from efaktur.files.uploads import UploadRefused, megabytes
+from efaktur.invoices.models import Invoice
+from efaktur.language.lang import gettext
+from efaktur.rules.ids import IdsError, parse_ids
+from efaktur.rules.text import spreadsheet_safe
+from efaktur.web.errors import apply_field_errors
+from efaktur.web.events import FILES_CHANGED, INVOICES_CHANGED
+from efaktur.web.helpers import admin_required, is_htmx, modal_error, page_number, success_response, with_trigger
 
 bp = Blueprint("files", __name__, url_prefix="/files")
 
-CHANGED_EVENT = "filesChanged"
+CHANGED_EVENT = FILES_CHANGED
 SCOPE_READY = "ready"
 MAX_SEND = 10_000
 
@@ -44,14 +54,13 @@ def index():
 
 
 LIST_PAGE_ROWS = 200
-INVOICES_CHANGED = "invoicesChanged"
 
 
 def _list_hint():
     config = current_app.config
     return gettext("Coretax's output-tax list (Pajak Keluaran) as it downloads it: the .xlsx of its table, or the CSV "
                    "(or zip) of its bulk download; at most %(size)s and %(rows)s rows.",
-                   size=megabytes(int(config["EFAKTUR_MAX_LIST_BYTES"])), rows=f"{int(config['EFAKTUR_MAX_LIST_ROWS']):,}")
+                   size=megabytes(int(config["EFAKTUR_MAX_LIST_BYTES"])), rows=int(config["EFAKTUR_MAX_LIST_ROWS"]))
 
 
 @bp.route("/coretax-list", methods=["GET", "POST"])
@@ -123,7 +132,7 @@ def _limits_hint():
 @bp.route("/upload", methods=["GET", "POST"])
 def upload():
     form = UploadForm()
-    template = "files/_partials/upload_form.html" if is_htmx() else "files/upload_page.html"
+    template = "files/upload_form.html"
     if request.method == "GET":
         return render_template(template, form=form, hint=_limits_hint())
     if not form.validate_on_submit():
@@ -137,7 +146,7 @@ def upload():
     except UploadRefused as refused:
         form.files.errors = [str(refused)]
         return render_template(template, form=form, hint=_limits_hint()), 422
-    results_template = "files/_partials/upload_result.html" if is_htmx() else "files/upload_result_page.html"
+    results_template = "files/upload_result.html"
     response = make_response(render_template(results_template, result=result))
     return with_trigger(response, **{CHANGED_EVENT: True})
 
@@ -180,8 +189,6 @@ def remove(file_id: int):
 
 
 def stored_invoice_number(stored: EfakturFile) -> str:
-    from ..invoices.models import Invoice
-
     return db.session.scalar(db.select(Invoice.number).where(Invoice.id == stored.invoice_id)) or ""
 
 
@@ -208,7 +215,7 @@ def _progress_response(file_ids: list[int], title: str, last=None):
     response = make_response(
         render_template(
             template, state=state, file_ids=",".join(map(str, file_ids)), title=title, last=last,
-            idle=last is not None and not (last.sent or last.failed),
+            idle=last is not None and not (last.sent or last.failed or last.unknown),
         )
     )
     return with_trigger(response, **{CHANGED_EVENT: True}) if last is not None else response
@@ -220,10 +227,15 @@ def send():
     resend = request.form.get("resend") == "1"
     title = gettext("Resend") if resend else gettext("Send Email")
     try:
-        plan = plan_send(_send_ids(), resend=resend)
+        file_ids = _send_ids()
+        to_send = plan_send(file_ids, resend=resend, unknown_checked=request.form.get("unknown_checked") == "1")
     except SendRefused as refused:
         return modal_error(str(refused), title)
-    return _progress_response(plan.file_ids, title)
+    except ResendUnconfirmed as unconfirmed:
+        # Their e-mail may have reached the customer already: say so, and send again only if asked again.
+        return render_template("files/_partials/confirm_resend_unknown.html", title=title, form=SendForm(),
+                               file_ids=",".join(map(str, file_ids)), invoice_numbers=unconfirmed.invoice_numbers)
+    return _progress_response(to_send, title)
 
 
 @bp.post("/send/next")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import BinaryIO
 
-from ..lang import gettext
+from efaktur.language.lang import gettext
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # an encrypted xlsx (or an old .xls) is an OLE compound file
 ZIP_MAGIC = b"PK\x03\x04"

@@ -10,7 +10,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from ..lang import gettext
+from efaktur.language.lang import gettext
 
 MAX_PAGES = 3  # the reference and the number are on the first page; a long invoice's lines follow
 _REFERENCE = re.compile(r"\(\s*Referensi\s*:\s*(.*?)\s*\)", re.IGNORECASE | re.DOTALL)

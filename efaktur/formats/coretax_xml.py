@@ -18,9 +18,10 @@ import re
 from collections.abc import Iterable, Iterator
 from xml.sax.saxutils import escape
 
-from ..amounts import CENTS, format_cents
-from ..facilities import needs_facility
-from ..identity import (
+from efaktur.formats.records import ExportInvoice, Seller, one_line
+from efaktur.rules.amounts import CENTS, format_cents
+from efaktur.rules.facilities import needs_facility
+from efaktur.rules.identity import (
     BUYER_NIK,
     BUYER_OTHER,
     BUYER_TIN,
@@ -30,8 +31,7 @@ from ..identity import (
     lacks_domestic_identity,
     npwp16,
 )
-from ..money import format_quantity
-from .records import ExportInvoice, Seller, one_line
+from efaktur.rules.money import format_quantity
 
 MEDIA_TYPE = "application/xml"
 SCHEMA_FILE = "TaxInvoice.xsd"

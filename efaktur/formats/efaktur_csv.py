@@ -16,13 +16,13 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 
-from ..amounts import billed_ppn, price_cents, round_half_up_rupiah, whole_shares
-from ..facilities import desktop_additional_info, needs_facility
-from ..goods import NO_GOODS_CODE
-from ..identity import BUYER_NIK, BUYER_TIN, NO_NPWP_15, lacks_domestic_identity
-from ..money import format_quantity
-from ..nsfp import nsfp_digits
-from .records import ExportInvoice, one_line
+from efaktur.formats.records import ExportInvoice, one_line
+from efaktur.rules.amounts import billed_ppn, price_cents, round_half_up_rupiah, whole_shares
+from efaktur.rules.facilities import desktop_additional_info, needs_facility
+from efaktur.rules.goods import NO_GOODS_CODE
+from efaktur.rules.identity import BUYER_NIK, BUYER_TIN, NO_NPWP_15, lacks_domestic_identity
+from efaktur.rules.money import format_quantity
+from efaktur.rules.nsfp import nsfp_digits
 
 HEADER_LINES = (
     (

@@ -11,8 +11,14 @@ or ``0100002600000001.pdf``) is accepted too.
 import re
 from dataclasses import dataclass
 
-from ..lang import gettext
-from ..nsfp import INVOICE_TRANSACTION_CODES, STATUS_NORMAL, STATUS_REPLACEMENT, TRANSACTION_CODES, format_efaktur_no
+from efaktur.language.lang import gettext
+from efaktur.rules.nsfp import (
+    INVOICE_TRANSACTION_CODES,
+    STATUS_NORMAL,
+    STATUS_REPLACEMENT,
+    TRANSACTION_CODES,
+    format_efaktur_no,
+)
 
 DESKTOP = "desktop"
 CORETAX = "coretax"

@@ -4,13 +4,13 @@ NamedTuples rather than dataclasses: an export builds 400,000 of them for 100,00
 Every amount is the one stored by the amount model (amounts.py), in cents; the writers
 only format them (the XML to the cent, the desktop CSV in whole rupiah).
 """
-from datetime import date
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
-from ..facilities import Facility
-from ..identity import BuyerIdentity
+from efaktur.rules.facilities import Facility
+from efaktur.rules.identity import BuyerIdentity
 
 
 def one_line(text: str) -> str:

@@ -21,10 +21,11 @@ from datetime import date
 
 from sqlalchemy import and_, case, func, or_
 
-from ..activity.services import current_actor
-from ..clock import utc_now
-from ..extensions import db
-from ..formats.coretax_list import (
+from efaktur.activity.services import current_actor, record
+from efaktur.database import write_transaction
+from efaktur.extensions import db
+from efaktur.files.models import EfakturFile
+from efaktur.formats.coretax_list import (
     AMENDED,
     APPROVED,
     CANCELED,
@@ -33,9 +34,12 @@ from ..formats.coretax_list import (
     WAITING_FOR_AMENDMENT,
     WAITING_FOR_CANCELLATION,
 )
-from ..formats.pdf_names import CORETAX_NORMAL_STATUS, NameProblem, coretax_number
-from ..lang import N_, gettext
-from .models import STATUS_CANCELLED, CoretaxEvent, Invoice
+from efaktur.formats.pdf_names import CORETAX, CORETAX_NORMAL_STATUS, NameProblem, coretax_number
+from efaktur.invoices.models import STATUS_CANCELLED, CoretaxEvent, Invoice
+from efaktur.language.lang import N_, gettext
+from efaktur.numbers.models import NumberAssignment
+from efaktur.rules.clock import utc_now
+from efaktur.web.errors import Refused
 
 STATE_CREATED, STATE_APPROVED, STATE_AMENDED, STATE_CANCELLED = "created", "approved", "amended", "cancelled"
 STATE_WAITING_CANCELLATION, STATE_WAITING_AMENDMENT, STATE_REJECTED = "waiting_cancellation", "waiting_amendment", "rejected"
@@ -300,3 +304,47 @@ def take_back_pdf_number(invoice: Invoice, number: str, source: str = "page") ->
     _record(invoice, before.number if before else None, before.status if before else None, source,
          gettext("the PDF that gave %(number)s was removed", number=number))
     return True
+
+
+class CoretaxRefused(Refused):
+    """A Coretax number typed on the invoice's page (or sent through the API) that cannot be recorded."""
+
+
+def record_coretax_number(invoice_id: int, text: str, source: str = "page", status: str = APPROVED) -> Invoice:
+    """Record (or clear, with an empty text) the number DJP assigned the invoice in Coretax, by the rules of
+    invoices/coretax.py (typed on the invoice's page, or sent through the API with its state)."""
+    text = "".join((text or "").split())
+    with write_transaction():
+        invoice = db.session.scalars(
+            db.select(Invoice).where(Invoice.id == invoice_id).with_for_update().execution_options(populate_existing=True)
+        ).first()
+        if invoice is None:
+            raise CoretaxRefused({"coretax_number": gettext("This invoice no longer exists.")})
+        has_coretax_file = db.session.scalar(
+            db.select(EfakturFile.id).where(EfakturFile.invoice_id == invoice_id, EfakturFile.kind == CORETAX).limit(1)
+        )
+        if has_coretax_file and text != (invoice.coretax_number or ""):
+            raise CoretaxRefused(
+                {"coretax_number": gettext("The Coretax PDF of this invoice is uploaded: its number stays as the PDF "
+                                           "says.")}
+            )
+        if text and db.session.scalar(db.select(NumberAssignment.id).where(
+                NumberAssignment.invoice_id == invoice_id, NumberAssignment.released_at.is_(None)).limit(1)):
+            raise CoretaxRefused({"coretax_number": gettext(
+                "This invoice is numbered from an NSFP range, so it goes to e-Faktur desktop as CSV: Coretax gives it no "
+                "number of its own.")})
+        before = invoice.coretax_number
+        if not text and source == "page":
+            if before is None and invoice.coretax_status is None:
+                return invoice
+            clear_number(invoice, source)
+        else:
+            applied = apply_report(invoice, text, status, source)
+            if applied.kind == NOT_APPLIED:
+                raise CoretaxRefused({"coretax_number": applied.message})
+            if applied.kind == UNCHANGED:
+                return invoice
+        record("invoice.coretax_number", N_("Invoice %(number)s: Coretax number %(before)s to %(after)s."),
+               subject=f"invoice:{invoice.id}", number=invoice.number, before=before or {"t": N_("(none)")},
+               after=invoice.coretax_number or {"t": N_("(none)")})
+    return invoice

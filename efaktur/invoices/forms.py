@@ -4,29 +4,38 @@ Every value goes through the project's one parser of its kind (money, identity, 
 facilities, e-mail, text); the service then applies the rules that need more than one field.
 """
 from flask import current_app
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
     FieldList,
-    Form,
     FormField,
+    HiddenField,
     SelectField,
     StringField,
     SubmitField,
     TextAreaField,
-    HiddenField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from ..amounts import Line, compute_amounts
-from ..emails import EmailError, parse_email
-from ..facilities import FACILITY_CODES, FacilityError, add_info_choices, parse_facility, stamp_choices
-from ..form_validators import no_formula, not_blank, plain_text
-from ..goods import DEFAULT_UNIT, LINE_KINDS, NO_GOODS_CODE, UNIT_CODES, GoodsError, parse_goods_code, unit_name
-from ..i18n import DEFAULT_LANGUAGE, LANGUAGES, decimal_mark, language
-from ..identity import (
+from efaktur.invoices.coretax import BUCKET_LABELS
+from efaktur.invoices.models import STATUS_LABELS, STORED_STATUSES
+from efaktur.invoices.services import MAX_LINES, invoice_number_problem
+from efaktur.language.i18n import DEFAULT_LANGUAGE, LANGUAGES, decimal_mark, language
+from efaktur.language.lang import gettext, lazy, lazy_gettext
+from efaktur.rules.amounts import Line, compute_amounts
+from efaktur.rules.emails import EmailError, parse_email
+from efaktur.rules.facilities import FACILITY_CODES, FacilityError, add_info_choices, parse_facility, stamp_choices
+from efaktur.rules.goods import (
+    DEFAULT_UNIT,
+    LINE_KINDS,
+    NO_GOODS_CODE,
+    UNIT_CODES,
+    GoodsError,
+    parse_goods_code,
+    unit_name,
+)
+from efaktur.rules.identity import (
     BUYER_DOCUMENTS,
     BUYER_TIN,
     DEFAULT_COUNTRY,
@@ -38,15 +47,13 @@ from ..identity import (
     parse_buyer_identity,
     parse_location_code,
 )
-from ..lang import gettext, lazy, lazy_gettext
-from ..money import MoneyError, parse_quantity, parse_rupiah
-from ..nsfp import INVOICE_TRANSACTION_CODES
-from .coretax import BUCKET_LABELS
-from .models import STATUS_LABELS, STORED_STATUSES
-from .services import MAX_LINES, invoice_number_problem
+from efaktur.rules.money import MoneyError, parse_quantity, parse_rupiah
+from efaktur.rules.nsfp import INVOICE_TRANSACTION_CODES
+from efaktur.web.forms import AppForm, PlainForm
+from efaktur.web.validators import no_formula, not_blank, plain_text
 
 
-class LineForm(Form):
+class LineForm(PlainForm):
     item = StringField(lazy_gettext("Item"), validators=[not_blank(lazy_gettext("Name the item.")), Length(max=200), plain_text, no_formula])
     kind = SelectField(lazy_gettext("Goods or Services"), choices=[SelectChoice(k, lazy_gettext(v)) for k, v in LINE_KINDS.items()], default="A")
     goods_code = StringField(lazy_gettext("Code"), default=NO_GOODS_CODE)
@@ -106,7 +113,7 @@ def at_most_max_lines(form, field):
         )
 
 
-class InvoiceForm(FlaskForm):
+class InvoiceForm(AppForm):
     number = StringField(lazy_gettext("Invoice No"), validators=[Optional(), Length(max=40)])
     customer_name = StringField(
         lazy_gettext("Customer Name"), validators=[not_blank(lazy_gettext("Enter the customer's name.")), Length(max=200), plain_text,
@@ -211,12 +218,12 @@ class InvoiceForm(FlaskForm):
             raise ValidationError(gettext("Enter a date between 2000 and 2099."))
 
 
-class StatusForm(FlaskForm):
+class StatusForm(AppForm):
     status = SelectField(lazy_gettext("Invoice Status"), choices=[SelectChoice(s, lazy_gettext(STATUS_LABELS[s])) for s in STORED_STATUSES])
     submit = SubmitField(lazy_gettext("Change status"))
 
 
-class GenerateForm(FlaskForm):
+class GenerateForm(AppForm):
     """The ticked invoices; ids are checked by the id parser, and by the ledger as invoices."""
 
     submit = SubmitField(lazy_gettext("Yes"))
@@ -226,7 +233,7 @@ NUMBER_NOT_SET, NUMBER_SET = "not_set", "set"
 PAGE_SIZES = (25, 50, 100, 200)
 
 
-class FilterForm(Form):
+class FilterForm(PlainForm):
     status = SelectField(
         lazy_gettext("Invoice Status"),
         choices=[SelectChoice("", lazy_gettext("All statuses"))] + [SelectChoice(s, lazy_gettext(label)) for s, label in STATUS_LABELS.items()],
@@ -278,3 +285,12 @@ def amounts_preview(form: InvoiceForm) -> dict:
         "code": code, "tax_enabled": tax, "unreadable": unreadable,
         "buyer_warning": domestic_identity_warning() if buyer else None,
     }
+
+
+class CoretaxForm(AppForm):
+    """The number DJP gave the invoice in Coretax, typed on the invoice's page."""
+
+    coretax_number = StringField(
+        lazy_gettext("Coretax Number"), render_kw={"inputmode": "numeric", "autocomplete": "off", "placeholder": lazy_gettext("17 digits, e.g. 04002500037469724")}
+    )
+    submit = SubmitField(lazy_gettext("Save"))

@@ -17,15 +17,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..clock import utc_now
-from ..extensions import db
-from ..goods import DEFAULT_UNIT, GOODS, NO_GOODS_CODE
-from ..identity import BUYER_DOCUMENTS, BUYER_TIN, DEFAULT_COUNTRY, BuyerIdentity
-from ..lang import N_
-from ..nsfp import takes_range_number
-from ..types import UTCDateTime
-from ..amounts import CENTS, InvoiceAmounts, LineAmounts, billed_ppn, price_cents, vat_is_charged
-from ..facilities import Facility
+from efaktur.extensions import db
+from efaktur.language.lang import N_
+from efaktur.rules.amounts import CENTS, InvoiceAmounts, LineAmounts, billed_ppn, price_cents, vat_is_charged
+from efaktur.rules.clock import utc_now
+from efaktur.rules.facilities import Facility
+from efaktur.rules.goods import DEFAULT_UNIT, GOODS, NO_GOODS_CODE
+from efaktur.rules.identity import BUYER_DOCUMENTS, BUYER_TIN, DEFAULT_COUNTRY, BuyerIdentity
+from efaktur.types import UTCDateTime
 
 STATUS_UNPAID = "unpaid"
 STATUS_PARTIALLY_PAID = "partially_paid"
@@ -116,12 +115,6 @@ class Invoice(db.Model):
         if self.status == STATUS_UNPAID and self.due_date < today:
             return STATUS_OVERDUE
         return self.status
-
-    def numberable(self, holds_number: bool) -> bool:
-        """Whether Generate can number it: the predicate twin of invoices.queries.numberable_conditions
-        (Invoice Tax on, not cancelled, no number, a code that takes a range number, no Coretax number)."""
-        return (self.tax_enabled and self.status != STATUS_CANCELLED and not holds_number
-                and takes_range_number(self.transaction_code) and not self.coretax_number)
 
     @property
     def vat_charged(self) -> bool:

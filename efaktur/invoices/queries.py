@@ -2,13 +2,13 @@
 import re
 from datetime import date
 
-from sqlalchemy import and_, or_
+from sqlalchemy import or_
 
-from ..extensions import db
-from ..nsfp import CORETAX_ONLY_CODE
-from ..numbers.models import NumberAssignment
-from .coretax import BUCKET_LABELS, bucket_conditions
-from .models import STATUS_CANCELLED, STATUS_OVERDUE, STATUS_UNPAID, Invoice
+from efaktur.extensions import db
+from efaktur.invoices.coretax import BUCKET_LABELS, bucket_conditions
+from efaktur.invoices.models import STATUS_OVERDUE, STATUS_UNPAID, Invoice
+from efaktur.invoices.numbering import holds_a_number
+from efaktur.numbers.models import NumberAssignment
 
 _DIGITS = re.compile(r"\d")
 _NUMBER_END = re.compile(r"[\d.\-]+")
@@ -32,14 +32,6 @@ def year_bounds(year: str) -> tuple[date, date] | None:
     if not re.fullmatch(r"\d{4}", year or "") or not 1900 <= int(year) <= 9998:
         return None
     return date(int(year), 1, 1), date(int(year) + 1, 1, 1)
-
-
-def _live_number_join():
-    return and_(NumberAssignment.invoice_id == Invoice.id, NumberAssignment.released_at.is_(None))
-
-
-def holds_a_number():
-    return db.select(NumberAssignment.id).where(_live_number_join()).exists()
 
 
 def invoice_query(status: str = "", month: str = "", search: str = "", today: date | None = None, efaktur: str = "",
@@ -90,18 +82,6 @@ def invoice_query(status: str = "", month: str = "", search: str = "", today: da
             )
         query = query.where(or_(*conditions))
     return query.order_by(Invoice.invoice_date.desc(), Invoice.id.desc())
-
-
-def numberable_conditions() -> list:
-    """The invoices Generate can number: Invoice Tax on, not cancelled, no number, a code that takes a range
-    number (not 10) and no Coretax number (the rule numbers/ledger.py enforces under its locks, as a filter)."""
-    return [Invoice.tax_enabled.is_(True), Invoice.status != STATUS_CANCELLED, ~holds_a_number(),
-            Invoice.transaction_code != CORETAX_ONLY_CODE, Invoice.coretax_number.is_(None)]
-
-
-def numberable(query):
-    """Of the invoices `query` selects, those Generate can number."""
-    return query.where(*numberable_conditions())
 
 
 def live_numbers(invoice_ids: list[int]) -> dict[int, NumberAssignment]:

@@ -6,20 +6,20 @@ from datetime import date
 from sqlalchemy import BigInteger, cast, func, text
 from sqlalchemy.exc import IntegrityError
 
-from ..activity.services import current_actor, record
-from ..clock import utc_now
-from ..database import is_postgresql, write_transaction
-from ..errors import Refused, check_revision
-from ..i18n import local_time
-from ..extensions import db
-from ..goods import DEFAULT_UNIT, GOODS, NO_GOODS_CODE
-from ..identity import BUYER_DOCUMENTS, BUYER_TIN, DEFAULT_COUNTRY, HEAD_OFFICE_LOCATION
-from ..lang import N_, gettext
-from ..nsfp import CORETAX_ONLY_CODE, INVOICE_TRANSACTION_CODES, format_efaktur_no
-from ..numbers.ledger import change_live_code, live_number_of
-from ..amounts import RATE_12_FROM, InvoiceAmounts, Line, compute_amounts
-from ..facilities import NO_FACILITY, Facility, needs_facility
-from .models import STATUS_CANCELLED, STATUS_LABELS, STORED_STATUSES, Invoice, InvoiceLine
+from efaktur.activity.services import current_actor, record
+from efaktur.database import is_postgresql, write_transaction
+from efaktur.extensions import db
+from efaktur.invoices.models import STATUS_CANCELLED, STATUS_LABELS, STORED_STATUSES, Invoice, InvoiceLine
+from efaktur.language.i18n import local_time
+from efaktur.language.lang import N_, gettext
+from efaktur.numbers.ledger import change_live_code, live_number_of
+from efaktur.rules.amounts import RATE_12_FROM, InvoiceAmounts, Line, compute_amounts
+from efaktur.rules.clock import utc_now
+from efaktur.rules.facilities import NO_FACILITY, Facility, needs_facility
+from efaktur.rules.goods import DEFAULT_UNIT, GOODS, NO_GOODS_CODE
+from efaktur.rules.identity import BUYER_DOCUMENTS, BUYER_TIN, DEFAULT_COUNTRY, HEAD_OFFICE_LOCATION
+from efaktur.rules.nsfp import CORETAX_ONLY_CODE, INVOICE_TRANSACTION_CODES, format_efaktur_no
+from efaktur.web.errors import Refused, check_revision
 
 MAX_LINES = 100
 INVOICE_NUMBER_MAX_LENGTH = 40
@@ -454,7 +454,7 @@ def recomputed_amounts(invoice: Invoice) -> InvoiceAmounts | None:
     if invoice.efaktur_reported_at is not None:
         return None
     fresh = compute_amounts(invoice.invoice_date, invoice.transaction_code,
-                            [Line(l.item, l.quantity, l.unit_price, l.discount) for l in invoice.lines],
+                            [Line(line.item, line.quantity, line.unit_price, line.discount) for line in invoice.lines],
                             invoice.tax_enabled)
     stored = invoice.amounts
     same = (fresh.rate_percent, fresh.dpp_other, fresh.lines) == (stored.rate_percent, stored.dpp_other, stored.lines)

@@ -4,27 +4,17 @@ import logging
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..database import id_in
-from ..errors import Refused, apply_field_errors, apply_refusal, parse_revision
-from ..extensions import db
-from ..files.forms import CoretaxForm
-from ..files.queries import invoice_files
-from ..files.services import record_coretax_number
-from ..ids import IdsError, parse_ids
-from ..lang import gettext, lazy_gettext
-from .. import i18n
-from ..amounts import default_transaction_code
-from ..identity import domestic_identity_warning, lacks_domestic_identity
-from ..numbers.ledger import MAX_BATCH, LedgerRefused, cancel_number, generate_numbers, refuse_unless_ranges
-from ..numbers.services import year_count
-from ..numbers.views import CHANGED_EVENT as NUMBERS_CHANGED
-from ..settings.alerts import recheck_after_generate, threshold_warning
-from ..settings.services import current_settings
-from ..web import is_htmx, local_today, modal_error, page_number, safe_local_url, success_response, with_trigger
-from .forms import (
+from efaktur.app_clock import local_today
+from efaktur.database import id_in
+from efaktur.extensions import db
+from efaktur.files.queries import invoice_files
+from efaktur.invoices import coretax
+from efaktur.invoices.coretax import record_coretax_number
+from efaktur.invoices.forms import (
     NUMBER_NOT_SET,
     NUMBER_SET,
     PAGE_SIZES,
+    CoretaxForm,
     FilterForm,
     GenerateForm,
     InvoiceForm,
@@ -32,10 +22,10 @@ from .forms import (
     StatusForm,
     amounts_preview,
 )
-from . import coretax
-from .models import STATUS_LABELS, Invoice
-from .queries import invoice_query, live_numbers, number_history, numberable
-from .services import (
+from efaktur.invoices.models import STATUS_LABELS, Invoice
+from efaktur.invoices.numbering import numberable
+from efaktur.invoices.queries import invoice_query, live_numbers, number_history
+from efaktur.invoices.services import (
     CodeChangeUnconfirmed,
     DraftLine,
     InvoiceDraft,
@@ -48,12 +38,23 @@ from .services import (
     recomputed_amounts,
     update_invoice,
 )
+from efaktur.language import i18n
+from efaktur.language.lang import gettext
+from efaktur.numbers.generating import GENERATE_TITLE, plan_generate
+from efaktur.numbers.generating import generate as generate_with_recheck
+from efaktur.numbers.ledger import MAX_BATCH, LedgerRefused, cancel_number
+from efaktur.rules.amounts import default_transaction_code
+from efaktur.rules.identity import domestic_identity_warning, lacks_domestic_identity
+from efaktur.rules.ids import IdsError, parse_ids
+from efaktur.settings.alerts import threshold_warning
+from efaktur.web.errors import Refused, apply_field_errors, apply_refusal, parse_revision
+from efaktur.web.events import INVOICES_CHANGED, NUMBERS_CHANGED
+from efaktur.web.helpers import is_htmx, modal_error, page_number, safe_local_url, success_response, with_trigger
 
 bp = Blueprint("invoices", __name__, url_prefix="/invoices")
 log = logging.getLogger(__name__)
 
-CHANGED_EVENT = "invoicesChanged"
-GENERATE_TITLE = lazy_gettext("Generate E-Faktur No")
+CHANGED_EVENT = INVOICES_CHANGED
 SHOWN_NUMBERS = 10
 HIGHLIGHTED = 1000  # rows marked after a Generate (more would not be on one page anyway)
 
@@ -151,7 +152,7 @@ def amounts():
 
 def _form_response(form: InvoiceForm, title: str, action: str, code_change=None):
     """The form (with its errors: 422), or the question a new transaction code of a numbered invoice asks."""
-    template = "invoices/_partials/invoice_form.html" if is_htmx() else "invoices/invoice_form_page.html"
+    template = "invoices/invoice_form.html"
     blank_line = LineForm(prefix="lines-__index__-")  # the row "+ Add line" copies
     return render_template(template, form=form, title=title, action=action, blank_line=blank_line,
                            code_change=code_change, preview=amounts_preview(form)), (
@@ -318,58 +319,37 @@ def ticked_ids() -> list[int]:
 
 @bp.post("/generate/confirm")
 def generate_confirm():
-    """The Yes/No question before numbers go out; carries the ticked ids on to /generate."""
+    """The Yes/No question before numbers go out; carries the ids on to /generate."""
     try:
-        refuse_unless_ranges()
-        ids = _matching_ids() if request.form.get("scope") == "matching" else ticked_ids()
+        if request.form.get("scope") == "matching":
+            _, query = _filtered_query(request.form)
+            conditions = [query.whereclause] if query.whereclause is not None else []
+        else:
+            conditions = [id_in(Invoice.id, ticked_ids())]
+        plan = plan_generate(conditions)
     except LedgerRefused as refused:
         return modal_error(str(refused), GENERATE_TITLE)
-    if not ids:
-        return modal_error(gettext("Tick at least one invoice whose E-Faktur No is (Not Set)."), GENERATE_TITLE)
-    return render_template("invoices/_partials/confirm_generate.html", ids=ids, form=GenerateForm(), years=_years_of(ids))
-
-
-def _matching_ids() -> list[int]:
-    """Every invoice the filters carried by the form select that Generate can number, on all pages."""
-    _, query = _filtered_query(request.form)
-    ids = list(db.session.scalars(numberable(query).with_only_columns(Invoice.id).order_by(Invoice.id).limit(MAX_BATCH + 1)))
-    if len(ids) > MAX_BATCH:
-        raise LedgerRefused(gettext("More than %(max_batch)s invoices match: Generate takes at most %(max_batch)s at "
-                                    "once. " "Narrow the filters (a month, for instance).", max_batch=MAX_BATCH))
-    return ids
-
-
-def _years_of(ids: list[int]) -> list[dict]:
-    """Per year of the invoice dates: how many need a number, how many are available, how many are left after."""
-    year = db.func.extract("year", Invoice.invoice_date)
-    needs: dict[int, int] = {}
-    for i in range(0, len(ids), 5000):
-        for y, n in db.session.execute(db.select(year, db.func.count()).where(id_in(Invoice.id, ids[i:i + 5000])).group_by(year)):
-            needs[int(y)] = needs.get(int(y), 0) + n
-    return [{"year": y, "need": n, "available": (a := year_count(y).available), "left": a - n} for y, n in sorted(needs.items())]
+    return render_template("invoices/_partials/confirm_generate.html", plan=plan, form=GenerateForm())
 
 
 @bp.post("/generate")
 def generate():
     # CSRFProtect has checked the token before this view runs, as for every POST.
-    threshold = current_settings()  # the threshold as set; the count is read after the commit
+    # Read now what the answer needs of the user (the role, the language): the commit expires the user, and
+    # loading it again would cost a round trip more than the numbers themselves.
+    for_admin, _ = current_user.is_admin, i18n.language()
     try:
-        result = generate_numbers(ticked_ids())
+        generated = generate_with_recheck(ticked_ids())
     except LedgerRefused as refused:
         return modal_error(str(refused), GENERATE_TITLE)
-    # The numbers are committed; from here on nothing may take them back.
-    try:
-        alert = recheck_after_generate(threshold)
-    except Exception:
-        log.exception("threshold recheck failed after generating numbers")
+    if generated.recheck_failed:
         alert_note = gettext("The numbers are generated, but the threshold check failed; see the server log.")
     else:
-        alert_note = alert.user_message(for_admin=current_user.is_admin) if alert else None
-    return _generated_response(result, alert_note)
+        alert_note = generated.alert.user_message(for_admin=for_admin) if generated.alert else None
+    return _generated_response(generated.issued, alert_note)
 
 
-def _generated_response(result, warning: str | None = None):
-    issued = result.issued
+def _generated_response(issued, warning: str | None = None):
     shown = ", ".join(item.efaktur_no for item in issued[:SHOWN_NUMBERS])
     more = gettext(" and %(count)s more", count=len(issued) - SHOWN_NUMBERS) if len(issued) > SHOWN_NUMBERS else ""
     if len(issued) == 1:

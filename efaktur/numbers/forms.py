@@ -1,10 +1,10 @@
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, ValidationError
 
-from ..lang import lazy_gettext
-from ..nsfp import NSFP_EXAMPLE, NsfpError, parse_nsfp
+from efaktur.language.lang import lazy_gettext
+from efaktur.rules.nsfp import NSFP_EXAMPLE, NsfpError, parse_nsfp
+from efaktur.web.forms import AppForm
 
 
 def _nsfp_field(form, field):
@@ -33,7 +33,7 @@ class YearSelectField(SelectField):
             raise ValidationError(YEAR_CHOICE_MESSAGE)
 
 
-class RangeForm(FlaskForm):
+class RangeForm(AppForm):
     year = YearSelectField(lazy_gettext("Year Period"), coerce=int, validators=[InputRequired(lazy_gettext("Choose a Year Period."))])
     start_number = StringField(
         lazy_gettext("Start Number"),
@@ -52,7 +52,7 @@ class RangeForm(FlaskForm):
         self.year.choices = [SelectChoice(y, str(y)) for y in sorted(set(years))]
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(AppForm):
     """A bare form for confirmations: its only job is the CSRF token."""
 
     submit = SubmitField(lazy_gettext("Yes"))

@@ -23,21 +23,25 @@ from dataclasses import dataclass, field
 from functools import cache
 from types import SimpleNamespace
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import Date, Integer, bindparam, text
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import ARRAY
 
-from ..activity.models import ActivityEntry
-from ..activity.services import activity_rows, current_actor, record
-from ..clock import utc_now
-from ..database import is_postgresql, write_transaction
-from ..extensions import db
-from ..invoices.models import STATUS_CANCELLED, Invoice
-from ..lang import N_, gettext
-from ..nsfp import STATUS_NORMAL, STATUS_REPLACEMENT, TRANSACTION_CODES, format_efaktur_no, takes_range_number
-from .. import reporting
-from ..web import local_today
-from ..wording import some_of
-from .allocation import RangePool, plan_take
-from .models import NumberAssignment, NumberRange, ReleasedNumber
+from efaktur.activity.models import ActivityEntry
+from efaktur.activity.services import activity_rows, current_actor, record
+from efaktur.app_clock import local_today
+from efaktur.database import is_postgresql, write_transaction
+from efaktur.extensions import db
+from efaktur.invoices.models import STATUS_CANCELLED, Invoice
+from efaktur.invoices.numbering import failing
+from efaktur.language.lang import N_, gettext, ngettext, some_of
+from efaktur.numbers.allocation import RangePool, plan_take
+from efaktur.numbers.models import NumberAssignment, NumberRange, ReleasedNumber
+from efaktur.rules import reporting
+from efaktur.rules.clock import utc_now
+from efaktur.rules.nsfp import STATUS_NORMAL, STATUS_REPLACEMENT, TRANSACTION_CODES, format_efaktur_no
+from efaktur.settings.services import company_route
+from efaktur.types import UTCDateTime
 
 # Bind-parameter lists are cut to this size (SQLite and PostgreSQL limits are far above).
 CHUNK = 5000
@@ -54,11 +58,6 @@ class IssuedNumber:
     invoice_number: str
     efaktur_no: str
     year: int
-
-
-@dataclass
-class GenerateResult:
-    issued: list[IssuedNumber] = field(default_factory=list)
 
 
 def _chunks(values: list[int]):
@@ -166,22 +165,8 @@ def _lock_ranges_and_holding(years: set[int], invoice_ids: list[int]) -> tuple[l
 
 
 def _check_eligible(invoices, holding: set[int]) -> None:
-    problems = []
-    for label, bad in (
-        (gettext("have Invoice Tax switched off"), [i.number for i in invoices if not i.tax_enabled]),
-        (gettext("are cancelled"), [i.number for i in invoices if i.status == STATUS_CANCELLED]),
-        (gettext("already have an E-Faktur No"), [i.number for i in invoices if i.id in holding]),
-        (
-            gettext("have transaction code 10, which exists only in Coretax and takes no E-Faktur No from a range"),
-            [i.number for i in invoices if not takes_range_number(i.transaction_code)],
-        ),
-        (
-            gettext("hold a Coretax number already, so they take no E-Faktur No from a range"),
-            [i.number for i in invoices if i.coretax_number],
-        ),
-    ):
-        if bad:
-            problems.append(f"{len(bad):,} {label} ({some_of(bad)})")
+    """invoices/numbering.py's rule, asked again under the locks: the refusal names what fails it."""
+    problems = [f"{len(bad):,} {gettext(refusal)} ({some_of(bad)})" for refusal, bad in failing(invoices, holding)]
     if problems:
         raise LedgerRefused(gettext("No number was generated: ") + "; ".join(problems) + ".")
 
@@ -207,15 +192,13 @@ def _pool(number_range, need: int) -> RangePool:
 
 def refuse_unless_ranges() -> None:
     """A Coretax-only company never numbers from a range (Billing Settings' Reporting route)."""
-    from ..settings.services import company_route
-
     if not reporting.uses_ranges(company_route()):
         raise LedgerRefused(gettext("This company reports through Coretax (Billing Settings): DJP numbers its invoices "
                                     "when it approves them, so no E-Faktur No is generated here. Export them as XML."))
 
 
-def generate_numbers(invoice_ids: list[int]) -> GenerateResult:
-    """Give each invoice its E-Faktur No, all or none. Raises LedgerRefused."""
+def generate_numbers(invoice_ids: list[int]) -> list[IssuedNumber]:
+    """Give each invoice its E-Faktur No, all or none; what was given, in number order. Raises LedgerRefused."""
     invoice_ids = sorted(set(invoice_ids))
     if not invoice_ids:
         raise LedgerRefused(gettext("Tick at least one invoice."))
@@ -247,8 +230,10 @@ def generate_numbers(invoice_ids: list[int]) -> GenerateResult:
             available = sum(_available(r) for r in year_ranges)
             if available < need:
                 shortages.append(
-                    f"{need:,} invoices dated {year} need a number, "
-                    f"{available:,} {'is' if available == 1 else 'are'} available for {year}"
+                    ngettext("%(num)s invoice dated %(year)s needs a number", "%(num)s invoices dated %(year)s need a number",
+                             need, year=str(year))
+                    + ", " + ngettext("%(num)s is available for %(year)s", "%(num)s are available for %(year)s",
+                                      available, year=str(year))
                 )
                 continue
             pools, remaining = [], need
@@ -273,11 +258,12 @@ class _Writes:
     assignments: list[dict] = field(default_factory=list)
     activity: list[dict] = field(default_factory=list)
     usage: list[dict] = field(default_factory=list)  # year, day, handed_out
+    now: object = None  # when: the ranges' updated_at
 
 
-def _apply_plans(plans, by_year, actor) -> GenerateResult:
+def _apply_plans(plans, by_year, actor) -> list[IssuedNumber]:
     now = utc_now()
-    result, writes, activity_items = GenerateResult(), _Writes(), []
+    issued, writes, activity_items = [], _Writes(), []
     for year, takes in plans.items():
         year_invoices = iter(by_year[year])
         for take in takes:
@@ -301,15 +287,16 @@ def _apply_plans(plans, by_year, actor) -> GenerateResult:
                     }
                 )
                 activity_items.append((f"invoice:{invoice.id}", {"no": efaktur_no, "invoice": invoice.number}))
-                result.issued.append(IssuedNumber(invoice.id, invoice.number, efaktur_no, year))
+                issued.append(IssuedNumber(invoice.id, invoice.number, efaktur_no, year))
     writes.activity = activity_rows("number.assigned", N_("Assigned %(no)s to invoice %(invoice)s."), activity_items, actor)
     today = local_today()
     writes.usage = [{"year": year, "day": today, "handed_out": len(by_year[year])} for year in sorted(plans)]
+    writes.now = now
     if is_postgresql():
-        _write_in_one_statement(writes, now)
+        _write_in_one_statement(writes)
     else:
         _write_statement_by_statement(writes)
-    return result
+    return issued
 
 
 def _write_statement_by_statement(writes: _Writes) -> None:
@@ -323,67 +310,66 @@ def _write_statement_by_statement(writes: _Writes) -> None:
     _conn().execute(ActivityEntry.__table__.insert(), writes.activity)
 
 
-# PostgreSQL: the same writes as one statement of data-modifying CTEs, so the range rows
-# stay locked for one round trip less per table written (the lock is what Generate
-# requests queue on).
-_POSTGRESQL_WRITES = text(
-    """
-    WITH advanced AS (
-        UPDATE number_range AS r
-        SET next_number = v.next_number, held_count = r.held_count + v.taken, updated_at = :now
-        FROM unnest(CAST(:u_range AS integer[]), CAST(:u_next AS bigint[]), CAST(:u_taken AS integer[]))
-             AS v(range_id, next_number, taken)
-        WHERE r.id = v.range_id
-    ), cut AS (
-        DELETE FROM released_number AS rn
-        USING unnest(CAST(:c_range AS integer[]), CAST(:c_up_to AS bigint[])) AS v(range_id, up_to)
-        WHERE rn.range_id = v.range_id AND rn.number <= v.up_to
-    ), counted AS (
-        INSERT INTO number_usage_day AS u (year, day, handed_out)
-        SELECT v.year, :today, v.handed_out
-        FROM unnest(CAST(:g_year AS integer[]), CAST(:g_count AS integer[])) AS v(year, handed_out)
-        ON CONFLICT (year, day) DO UPDATE SET handed_out = u.handed_out + EXCLUDED.handed_out
-    ), assigned AS (
-        INSERT INTO number_assignment
-            (invoice_id, range_id, number, transaction_code, status_digit, assigned_at, assigned_by)
-        SELECT v.invoice_id, v.range_id, v.number, v.code, :status_digit, :now, :actor
-        FROM unnest(CAST(:a_invoice AS integer[]), CAST(:a_range AS integer[]), CAST(:a_number AS bigint[]),
-                    CAST(:a_code AS varchar[])) AS v(invoice_id, range_id, number, code)
+# PostgreSQL: the same rows as one statement of data-modifying CTEs, so the range rows stay
+# locked for one round trip less per table written (the lock is what Generate requests queue
+# on). The inserts are built from the rows themselves (every key a column, every value of a
+# column one array), so the two databases cannot write different rows.
+def _insert_from_rows(table, rows: list[dict], prefix: str) -> tuple[str, list]:
+    columns = list(rows[0])
+    params = [
+        bindparam(f"{prefix}_{name}", [row[name] for row in rows], type_=ARRAY(table.c[name].type)) for name in columns
+    ]
+    casts = ", ".join(
+        f"CAST(:{prefix}_{name} AS {table.c[name].type.compile(dialect=postgresql.dialect())}[])" for name in columns
     )
-    INSERT INTO activity_entry (at, user_id, actor, action, subject, summary)
-    SELECT :now, :user_id, :actor, :action, v.subject, v.summary
-    FROM unnest(CAST(:subject AS varchar[]), CAST(:summary AS text[])) WITH ORDINALITY AS v(subject, summary, n)
-    ORDER BY v.n
-    """
-)
+    names = ", ".join(columns)
+    sql = (f"INSERT INTO {table.name} ({names}) SELECT {names} FROM unnest({casts}) WITH ORDINALITY "
+           f"AS v({names}, row_order) ORDER BY row_order")
+    return sql, params
 
 
-def _write_in_one_statement(writes: _Writes, now) -> None:
-    first = writes.activity[0]
-    _conn().execute(
-        _POSTGRESQL_WRITES,
-        {
-            "now": now,
-            "u_range": [u["range_id"] for u in writes.range_updates],
-            "u_next": [u["next_number"] for u in writes.range_updates],
-            "u_taken": [u["taken"] for u in writes.range_updates],
-            "c_range": [c["range_id"] for c in writes.released_cuts],
-            "c_up_to": [c["up_to"] for c in writes.released_cuts],
-            "a_invoice": [a["invoice_id"] for a in writes.assignments],
-            "a_range": [a["range_id"] for a in writes.assignments],
-            "a_number": [a["number"] for a in writes.assignments],
-            "a_code": [a["transaction_code"] for a in writes.assignments],
-            "today": writes.usage[0]["day"],
-            "g_year": [u["year"] for u in writes.usage],
-            "g_count": [u["handed_out"] for u in writes.usage],
-            "status_digit": STATUS_NORMAL,
-            "actor": first["actor"],
-            "user_id": first["user_id"],
-            "action": first["action"],
-            "subject": [row["subject"] for row in writes.activity],
-            "summary": [row["summary"] for row in writes.activity],
-        },
+def _array(rows: list[dict], key: str, prefix: str, sql_type) -> object:
+    return bindparam(f"{prefix}_{key}", [row[key] for row in rows], type_=ARRAY(sql_type))
+
+
+def _write_in_one_statement(writes: _Writes) -> None:
+    assigned, assigned_params = _insert_from_rows(_assignments, writes.assignments, "a")
+    logged, logged_params = _insert_from_rows(ActivityEntry.__table__, writes.activity, "l")
+    statement = text(
+        f"""
+        WITH advanced AS (
+            UPDATE number_range AS r
+            SET next_number = v.next_number, held_count = r.held_count + v.taken, updated_at = :now
+            FROM unnest(CAST(:u_range_id AS integer[]), CAST(:u_next_number AS bigint[]), CAST(:u_taken AS integer[]))
+                 AS v(range_id, next_number, taken)
+            WHERE r.id = v.range_id
+        ), cut AS (
+            DELETE FROM released_number AS rn
+            USING unnest(CAST(:c_range_id AS integer[]), CAST(:c_up_to AS bigint[])) AS v(range_id, up_to)
+            WHERE rn.range_id = v.range_id AND rn.number <= v.up_to
+        ), counted AS (
+            INSERT INTO number_usage_day AS u (year, day, handed_out)
+            SELECT v.year, v.day, v.handed_out
+            FROM unnest(CAST(:g_year AS integer[]), CAST(:g_day AS date[]), CAST(:g_handed_out AS integer[]))
+                 AS v(year, day, handed_out)
+            ON CONFLICT (year, day) DO UPDATE SET handed_out = u.handed_out + EXCLUDED.handed_out
+        ), assigned AS (
+            {assigned}
+        )
+        {logged}
+        """
+    ).bindparams(
+        bindparam("now", writes.now, type_=UTCDateTime()),
+        _array(writes.range_updates, "range_id", "u", Integer()),
+        _array(writes.range_updates, "next_number", "u", _ranges.c.next_number.type),
+        _array(writes.range_updates, "taken", "u", Integer()),
+        _array(writes.released_cuts, "range_id", "c", Integer()),
+        _array(writes.released_cuts, "up_to", "c", _released.c.number.type),
+        _array(writes.usage, "year", "g", Integer()), _array(writes.usage, "day", "g", Date()),
+        _array(writes.usage, "handed_out", "g", Integer()),
+        *assigned_params, *logged_params,
     )
+    _conn().execute(statement)
 
 
 def cancel_number(invoice_id: int) -> NumberAssignment:

@@ -28,10 +28,10 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..clock import utc_now
-from ..extensions import db
-from ..nsfp import format_efaktur_no
-from ..types import UTCDateTime
+from efaktur.extensions import db
+from efaktur.rules.clock import utc_now
+from efaktur.rules.nsfp import format_efaktur_no
+from efaktur.types import UTCDateTime
 
 
 class NumberRange(db.Model):

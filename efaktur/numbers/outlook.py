@@ -6,10 +6,10 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from ..extensions import db
-from ..threshold import PACE_WINDOW_DAYS, EnofaAdvice, RunOutEstimate, enofa_advice, estimate_run_out
-from .models import NumberUsageDay
-from .services import YearCount, year_count
+from efaktur.extensions import db
+from efaktur.numbers.models import NumberUsageDay
+from efaktur.numbers.services import YearCount, year_count
+from efaktur.settings.threshold import PACE_WINDOW_DAYS, EnofaAdvice, RunOutEstimate, enofa_advice, estimate_run_out
 
 CHART_MONTHS = 12
 

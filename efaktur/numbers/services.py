@@ -3,15 +3,15 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, text
 
-from ..activity.services import current_actor, record
-from ..clock import utc_now
-from ..errors import Refused, check_revision
-from ..i18n import local_time
-from ..database import is_postgresql, write_transaction
-from ..extensions import db
-from ..lang import N_, gettext
-from ..nsfp import check_range, format_nsfp, ranges_overlap
-from .models import NumberRange, ReleasedNumber
+from efaktur.activity.services import current_actor, record
+from efaktur.database import is_postgresql, write_transaction
+from efaktur.extensions import db
+from efaktur.language.i18n import local_time
+from efaktur.language.lang import N_, gettext
+from efaktur.numbers.models import NumberRange, ReleasedNumber
+from efaktur.rules.clock import utc_now
+from efaktur.rules.nsfp import check_range, format_nsfp, ranges_overlap
+from efaktur.web.errors import Refused, check_revision
 
 
 class RangeRejected(Refused):

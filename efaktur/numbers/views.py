@@ -1,16 +1,15 @@
 """E-Faktur No page: the range table, and the modal forms that change it."""
 from flask import Blueprint, render_template, url_for
 
-from .. import reporting
-from ..errors import Refused, apply_field_errors, apply_refusal, parse_revision
-from ..extensions import db
-from ..lang import gettext
-from ..nsfp import format_nsfp
-from ..web import admin_required, current_year, is_htmx, local_today, success_response
-from .forms import ConfirmForm, RangeForm
-from .models import NumberRange
-from .outlook import outlook
-from .services import (
+from efaktur.app_clock import current_year, local_today
+from efaktur.extensions import db
+from efaktur.invoices.coretax import BUCKET_HINTS, WAITING_EXPORT, bucket_counts
+from efaktur.invoices.numbering import holds_a_number
+from efaktur.language.lang import gettext
+from efaktur.numbers.forms import ConfirmForm, RangeForm
+from efaktur.numbers.models import NumberRange
+from efaktur.numbers.outlook import outlook
+from efaktur.numbers.services import (
     RangeRejected,
     all_ranges,
     create_range,
@@ -18,18 +17,20 @@ from .services import (
     selectable_years,
     update_range,
 )
+from efaktur.rules import reporting
+from efaktur.rules.nsfp import format_nsfp
+from efaktur.settings.services import current_settings
+from efaktur.web.errors import Refused, apply_field_errors, apply_refusal, parse_revision
+from efaktur.web.events import NUMBERS_CHANGED
+from efaktur.web.helpers import admin_required, success_response
 
 bp = Blueprint("numbers", __name__, url_prefix="/numbers")
 
 # Fired after every change of the ledger; the overview listens for it and reloads itself.
-CHANGED_EVENT = "numbersChanged"
+CHANGED_EVENT = NUMBERS_CHANGED
 
 
 def overview_context() -> dict:
-    from ..invoices.coretax import BUCKET_HINTS, WAITING_EXPORT, bucket_counts
-    from ..invoices.queries import holds_a_number
-    from ..settings.services import current_settings
-
     view = outlook(local_today())
     settings = current_settings()
     counts = bucket_counts(view.this_year.year, holds_a_number()) if reporting.uses_coretax(settings.route) else None
@@ -53,7 +54,7 @@ def overview():
 
 
 def _form_response(form: RangeForm, title: str, action: str, status: int = 200):
-    template = "numbers/_partials/range_form.html" if is_htmx() else "numbers/range_form_page.html"
+    template = "numbers/range_form.html"
     return render_template(template, form=form, title=title, action=action), status
 
 
@@ -121,5 +122,5 @@ def delete(range_id: int):
             return _success(gettext("Deleted the range %(description)s.", description=description))
     elif form.is_submitted():
         error = "; ".join(e for errors in form.errors.values() for e in errors)
-    template = "numbers/_partials/confirm_delete.html" if is_htmx() else "numbers/confirm_delete_page.html"
+    template = "numbers/confirm_delete.html"
     return render_template(template, form=form, number_range=number_range, error=error), (422 if error else 200)

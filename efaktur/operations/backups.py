@@ -29,11 +29,11 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import inspect, select, text
 
-from ..database import write_transaction
-from ..extensions import db
-from ..web import now
-from ..wording import counted
-from .models import BackupRecord
+from efaktur.app_clock import now
+from efaktur.database import write_transaction
+from efaktur.extensions import db
+from efaktur.language.lang import counted
+from efaktur.operations.models import BackupRecord
 
 SQLITE, POSTGRESQL = "sqlite", "postgresql"
 LABEL = {SQLITE: "SQLite", POSTGRESQL: "PostgreSQL"}

@@ -5,10 +5,10 @@ import time
 import click
 from flask.cli import with_appcontext
 
-from ..numbers.check import check_ledger
-from ..wording import counted
-from .backups import LABEL, BackupError, make_backup, restore_backup
-from .status import inventory
+from efaktur.language.lang import counted
+from efaktur.operations.backups import LABEL, BackupError, make_backup, restore_backup
+from efaktur.operations.ledger_check import check_ledger
+from efaktur.operations.status import inventory
 
 
 def _size(n: int) -> str:

@@ -10,10 +10,10 @@ import time
 
 from flask import current_app, request
 
-from ..clock import utc_now
-from ..database import write_transaction
-from ..extensions import db
-from .models import ProxyBypass
+from efaktur.database import write_transaction
+from efaktur.extensions import db
+from efaktur.operations.models import ProxyBypass
+from efaktur.rules.clock import utc_now
 
 log = logging.getLogger(__name__)
 NOTE_EVERY_SECONDS = 300

@@ -13,14 +13,15 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, select, text
 
-from ..extensions import db
-from .proxy import last_bypass, proxy_hops
-from ..files.models import EMAIL_FAILED, EMAIL_SENT, EfakturFile
-from ..invoices.models import Invoice
-from ..lang import gettext
-from ..numbers.models import NumberAssignment, NumberRange
-from ..settings.models import ThresholdAlert
-from .backups import POSTGRESQL, SQLITE, database_kind, last_backups
+from efaktur.auth.models import User
+from efaktur.extensions import db
+from efaktur.files.models import EMAIL_FAILED, EMAIL_SENT, EfakturFile
+from efaktur.invoices.models import Invoice
+from efaktur.language.lang import gettext
+from efaktur.numbers.models import NumberAssignment, NumberRange
+from efaktur.operations.backups import POSTGRESQL, SQLITE, database_kind, last_backups
+from efaktur.operations.proxy import last_bypass, proxy_hops
+from efaktur.settings.models import ThresholdAlert
 
 BACKUP_DUE = timedelta(days=1)  # a last good backup older than this is a warning
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -28,8 +29,6 @@ PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(_
 
 def inventory() -> dict[str, int]:
     """What the database holds, as the restore reports it."""
-    from ..auth.models import User
-
     def count(model, *where):
         return db.session.scalar(select(func.count()).select_from(model).where(*where))
 

@@ -7,10 +7,11 @@ import time
 
 from flask import Blueprint, jsonify, render_template
 
-from ..numbers.check import check_ledger
-from ..web import admin_required, now
-from .schemas import OperationsOut
-from .status import snapshot
+from efaktur.app_clock import now
+from efaktur.operations.ledger_check import check_ledger
+from efaktur.operations.schemas import OperationsOut
+from efaktur.operations.status import snapshot
+from efaktur.web.helpers import admin_required
 
 bp = Blueprint("operations", __name__, url_prefix="/operations")
 

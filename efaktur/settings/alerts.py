@@ -12,19 +12,19 @@ from datetime import date
 from flask import current_app, render_template, url_for
 from flask_mail import Message
 
-from ..activity.services import current_actor, record
-from ..database import write_transaction
-from ..extensions import db, mail
-from ..i18n import in_language
-from .. import reporting
-from ..lang import N_, gettext, lazy_gettext, ngettext
-from ..numbers.models import NumberRange
-from ..numbers.outlook import last_30_days, used_since
-from ..numbers.services import year_count
-from ..threshold import estimate_run_out, threshold_reached
-from ..web import current_year, local_today
-from .models import OUTCOME_FAILED, OUTCOME_NOT_SENT, OUTCOME_PARTIAL, OUTCOME_SENT, ThresholdAlert
-from .services import current_settings, recipients
+from efaktur.activity.services import current_actor, record
+from efaktur.app_clock import current_year, local_today
+from efaktur.database import write_transaction
+from efaktur.extensions import db, mail
+from efaktur.language.i18n import in_language
+from efaktur.language.lang import N_, gettext, lazy_gettext, ngettext
+from efaktur.numbers.models import NumberRange
+from efaktur.numbers.outlook import last_30_days, used_since
+from efaktur.numbers.services import year_count
+from efaktur.rules import reporting
+from efaktur.settings.models import OUTCOME_FAILED, OUTCOME_NOT_SENT, OUTCOME_PARTIAL, OUTCOME_SENT, ThresholdAlert
+from efaktur.settings.services import current_settings, recipients
+from efaktur.settings.threshold import estimate_run_out, threshold_reached
 
 log = logging.getLogger(__name__)
 

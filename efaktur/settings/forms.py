@@ -1,19 +1,28 @@
 from flask import current_app
-from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms import BooleanField, EmailField, HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..emails import EmailError, parse_email
-from ..i18n import LANGUAGES
-from ..identity import IdentityError, parse_location_code, parse_npwp
-from ..form_validators import plain_text
-from ..lang import gettext, lazy_gettext
-from .. import reporting
-from ..threshold import ThresholdLimitError, parse_threshold_limit
+from efaktur.language.i18n import LANGUAGES
+from efaktur.language.lang import gettext, lazy_gettext
+from efaktur.rules import reporting
+from efaktur.rules.emails import EmailError, parse_email
+from efaktur.rules.identity import IdentityError, parse_location_code, parse_npwp
+from efaktur.settings.threshold import ThresholdLimitError, parse_threshold_limit
+from efaktur.web.forms import AppForm
+from efaktur.web.validators import plain_text
 
 
-class ThresholdForm(FlaskForm):
+class ThresholdForm(AppForm):
     threshold_limit = StringField(
         lazy_gettext("Threshold Limit"), render_kw={"inputmode": "numeric", "pattern": "[0-9]*", "autocomplete": "off"}
     )
@@ -28,7 +37,7 @@ class ThresholdForm(FlaskForm):
             raise ValidationError(str(error))
 
 
-class RecipientForm(FlaskForm):
+class RecipientForm(AppForm):
     email = EmailField(lazy_gettext("Notification Email"))
     submit = SubmitField(lazy_gettext("Add"))
 
@@ -39,12 +48,12 @@ class RecipientForm(FlaskForm):
             raise ValidationError(str(error))
 
 
-class NotificationLanguageForm(FlaskForm):
+class NotificationLanguageForm(AppForm):
     notification_language = SelectField(lazy_gettext("Language of the threshold e-mail"), choices=[SelectChoice(code, name) for code, name in LANGUAGES.items()])
     submit = SubmitField(lazy_gettext("Save"))
 
 
-class CompanyForm(FlaskForm):
+class CompanyForm(AppForm):
     company_name = StringField(
         lazy_gettext("Company Name"), validators=[DataRequired(lazy_gettext("Enter the company's name.")), Length(max=200), plain_text]
     )
@@ -67,7 +76,7 @@ class CompanyForm(FlaskForm):
             raise ValidationError(str(error))
 
 
-class RouteForm(FlaskForm):
+class RouteForm(AppForm):
     route = RadioField(lazy_gettext("Reporting route"),
                        choices=[SelectChoice(key, lazy_gettext(label)) for key, label in reporting.ROUTES.items()],
                        validate_choice=False)

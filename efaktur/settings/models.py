@@ -3,9 +3,9 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..clock import utc_now
-from ..extensions import db
-from ..types import UTCDateTime
+from efaktur.extensions import db
+from efaktur.rules.clock import utc_now
+from efaktur.types import UTCDateTime
 
 SETTINGS_ID = 1
 

@@ -1,17 +1,17 @@
 """Company settings, the threshold and the notification addresses."""
 from flask import current_app, g
 
-from ..activity.services import current_actor, record
-from ..clock import utc_now
-from ..database import write_transaction
-from ..errors import Refused, check_revision
-from ..i18n import LANGUAGES as LANGUAGE_NAMES
-from ..i18n import local_time
-from ..emails import EmailError, parse_email
-from ..extensions import db
-from ..lang import N_, gettext
-from .. import reporting
-from .models import SETTINGS_ID, CompanySettings, NotificationRecipient, ThresholdAlert
+from efaktur.activity.services import current_actor, record
+from efaktur.database import write_transaction
+from efaktur.extensions import db
+from efaktur.language.i18n import LANGUAGES as LANGUAGE_NAMES
+from efaktur.language.i18n import local_time
+from efaktur.language.lang import N_, gettext
+from efaktur.rules import reporting
+from efaktur.rules.clock import utc_now
+from efaktur.rules.emails import EmailError, parse_email
+from efaktur.settings.models import SETTINGS_ID, CompanySettings, NotificationRecipient, ThresholdAlert
+from efaktur.web.errors import Refused, check_revision
 
 
 class SettingsRefused(Refused):
@@ -27,8 +27,11 @@ def _default_settings() -> CompanySettings:
 
 
 def current_settings() -> CompanySettings:
-    """The settings row as stored now (defaults when nothing was saved yet, not written)."""
-    return db.session.get(CompanySettings, SETTINGS_ID, populate_existing=True) or _default_settings()
+    """The settings row as stored now (defaults when nothing was saved yet, not written). Its route is what
+    company_route() answers for the rest of the request (one read less for a Generate)."""
+    settings = db.session.get(CompanySettings, SETTINGS_ID, populate_existing=True) or _default_settings()
+    g.company_route = settings.route if settings.route in reporting.ROUTES else reporting.DEFAULT
+    return settings
 
 
 def _settings_for_update() -> CompanySettings:

@@ -1,12 +1,10 @@
 """Billing Settings page and the Setting Threshold modal (admins only)."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from ..errors import Refused, apply_field_errors, apply_refusal, parse_revision
-from ..lang import gettext
-from ..web import admin_required, is_htmx, success_response
-from .alerts import send_test_email
-from .forms import CompanyForm, NotificationLanguageForm, RecipientForm, RouteForm, ThresholdForm
-from .services import (
+from efaktur.language.lang import gettext
+from efaktur.settings.alerts import send_test_email
+from efaktur.settings.forms import CompanyForm, NotificationLanguageForm, RecipientForm, RouteForm, ThresholdForm
+from efaktur.settings.services import (
     SettingsRefused,
     add_recipient,
     current_settings,
@@ -18,10 +16,12 @@ from .services import (
     save_route,
     save_threshold,
 )
+from efaktur.web.errors import Refused, apply_field_errors, apply_refusal, parse_revision
+from efaktur.web.events import THRESHOLD_SAVED
+from efaktur.web.helpers import admin_required, is_htmx, success_response
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
-THRESHOLD_SAVED = "thresholdSaved"
 
 
 @bp.route("/threshold", methods=["GET", "POST"])
@@ -38,7 +38,7 @@ def threshold():
             save_threshold(form.threshold_limit.parsed, form.active.data, parse_revision(form.revision.data))
         except Refused as refused:
             apply_refusal(form, refused, "threshold_limit")
-            template = "settings/_partials/threshold_form.html" if is_htmx() else "settings/threshold_page.html"
+            template = "settings/threshold_form.html"
             return render_template(template, form=form), 422
         if form.active.data:
             message = gettext("Threshold saved: %(limit)s, active: an e-mail goes out when this year's available numbers "
@@ -46,7 +46,7 @@ def threshold():
         else:
             message = gettext("Threshold saved: %(limit)s, inactive: no e-mail is sent.", limit=form.threshold_limit.parsed)
         return success_response(message, url_for("numbers.index"), (THRESHOLD_SAVED,))
-    template = "settings/_partials/threshold_form.html" if is_htmx() else "settings/threshold_page.html"
+    template = "settings/threshold_form.html"
     return render_template(template, form=form), (422 if form.errors else 200)
 
 

@@ -110,9 +110,10 @@ def test_code_07_asks_for_its_facility_and_proposes_the_stamp(logged_in_page, li
 
 
 def test_a_new_code_on_a_numbered_invoice_is_asked_first(logged_in_page, live_server):
-    from tests.conftest import generate, make_invoice
-    from efaktur.invoices.services import DraftLine
     from decimal import Decimal
+
+    from efaktur.invoices.services import DraftLine
+    from tests.conftest import generate, make_invoice
 
     add_range(live_server.app, 2026, "000-26.00000001", "000-26.00000010")
     invoice = make_invoice(live_server.app, number="INV-CODE", code="04", invoice_date="2026-06-10",
