@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app efaktur
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test bench install install-test migrate admin reset-admin-password backup restore check browser clean translations compile-translations
+.PHONY: run test lint bench install install-test migrate admin reset-admin-password backup restore check browser clean translations compile-translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -80,8 +80,12 @@ browser:
 		|| echo "Could not install chromium; browser tests will be skipped."; \
 	fi
 
-test: install-test browser
+# The linter first (pyflakes, pycodestyle, bugbear, import order: pyproject.toml [tool.ruff]), then the suite.
+test: install-test browser lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-test
+	$(BIN)/ruff check .
 
 bench: install-test
 	$(BIN)/python -m bench $(BENCH_ARGS)
