@@ -312,30 +312,23 @@ def _write_statement_by_statement(writes: _Writes) -> None:
 
 # PostgreSQL: the same rows as one statement of data-modifying CTEs, so the range rows stay
 # locked for one round trip less per table written (the lock is what Generate requests queue
-# on). The inserts are built from the rows themselves (every key a column, every value of a
-# column one array), so the two databases cannot write different rows.
-def _insert_from_rows(table, rows: list[dict], prefix: str) -> tuple[str, list]:
-    columns = list(rows[0])
-    params = [
-        bindparam(f"{prefix}_{name}", [row[name] for row in rows], type_=ARRAY(table.c[name].type)) for name in columns
-    ]
+# on). The inserts are built from the rows themselves (every key a column, every column's values
+# one array), so the two databases cannot write different rows. Built once per set of columns.
+def _insert_from_rows(table, columns: tuple[str, ...], prefix: str) -> tuple[str, list]:
     casts = ", ".join(
         f"CAST(:{prefix}_{name} AS {table.c[name].type.compile(dialect=postgresql.dialect())}[])" for name in columns
     )
     names = ", ".join(columns)
     sql = (f"INSERT INTO {table.name} ({names}) SELECT {names} FROM unnest({casts}) WITH ORDINALITY "
            f"AS v({names}, row_order) ORDER BY row_order")
-    return sql, params
+    return sql, [bindparam(f"{prefix}_{name}", type_=ARRAY(table.c[name].type)) for name in columns]
 
 
-def _array(rows: list[dict], key: str, prefix: str, sql_type) -> object:
-    return bindparam(f"{prefix}_{key}", [row[key] for row in rows], type_=ARRAY(sql_type))
-
-
-def _write_in_one_statement(writes: _Writes) -> None:
-    assigned, assigned_params = _insert_from_rows(_assignments, writes.assignments, "a")
-    logged, logged_params = _insert_from_rows(ActivityEntry.__table__, writes.activity, "l")
-    statement = text(
+@cache
+def _postgresql_writes(assignment_columns: tuple[str, ...], activity_columns: tuple[str, ...]):
+    assigned, assigned_params = _insert_from_rows(_assignments, assignment_columns, "a")
+    logged, logged_params = _insert_from_rows(ActivityEntry.__table__, activity_columns, "l")
+    return text(
         f"""
         WITH advanced AS (
             UPDATE number_range AS r
@@ -359,17 +352,29 @@ def _write_in_one_statement(writes: _Writes) -> None:
         {logged}
         """
     ).bindparams(
-        bindparam("now", writes.now, type_=UTCDateTime()),
-        _array(writes.range_updates, "range_id", "u", Integer()),
-        _array(writes.range_updates, "next_number", "u", _ranges.c.next_number.type),
-        _array(writes.range_updates, "taken", "u", Integer()),
-        _array(writes.released_cuts, "range_id", "c", Integer()),
-        _array(writes.released_cuts, "up_to", "c", _released.c.number.type),
-        _array(writes.usage, "year", "g", Integer()), _array(writes.usage, "day", "g", Date()),
-        _array(writes.usage, "handed_out", "g", Integer()),
+        bindparam("now", type_=UTCDateTime()),
+        bindparam("u_range_id", type_=ARRAY(Integer())), bindparam("u_next_number", type_=ARRAY(_ranges.c.next_number.type)),
+        bindparam("u_taken", type_=ARRAY(Integer())), bindparam("c_range_id", type_=ARRAY(Integer())),
+        bindparam("c_up_to", type_=ARRAY(_released.c.number.type)), bindparam("g_year", type_=ARRAY(Integer())),
+        bindparam("g_day", type_=ARRAY(Date())), bindparam("g_handed_out", type_=ARRAY(Integer())),
         *assigned_params, *logged_params,
     )
-    _conn().execute(statement)
+
+
+def _arrays(prefix: str, rows: list[dict], keys) -> dict:
+    return {f"{prefix}_{key}": [row[key] for row in rows] for key in keys}
+
+
+def _write_in_one_statement(writes: _Writes) -> None:
+    assignment_columns, activity_columns = tuple(writes.assignments[0]), tuple(writes.activity[0])
+    _conn().execute(_postgresql_writes(assignment_columns, activity_columns), {
+        "now": writes.now,
+        **_arrays("u", writes.range_updates, ("range_id", "next_number", "taken")),
+        **_arrays("c", writes.released_cuts, ("range_id", "up_to")),
+        **_arrays("g", writes.usage, ("year", "day", "handed_out")),
+        **_arrays("a", writes.assignments, assignment_columns),
+        **_arrays("l", writes.activity, activity_columns),
+    })
 
 
 def cancel_number(invoice_id: int) -> NumberAssignment:
