@@ -591,3 +591,44 @@ def test_the_activity_log_reads_in_the_readers_language(full_app):
     assert "generated 010.000-26.00000001 for INV-1." in page
     csv_text = client.get("/activity/export.csv").get_data(as_text=True)
     assert io.StringIO(csv_text).readline().startswith("When,Who,Kind")
+
+
+def test_the_pure_code_speaks_the_requests_language_only_inside_the_app(sqlite_app):
+    """lang.py is not rebound at start-up: outside an app it says English, inside a request the request's
+    language, and English again once the request is over."""
+    from efaktur.language import lang
+
+    assert not hasattr(lang, "install")
+    assert lang.gettext("Log in") == "Log in"
+    with sqlite_app.test_request_context(headers={"Accept-Language": "id"}):
+        assert lang.gettext("Log in") == "Masuk" and lang.number(47818800) == "47.818.800"
+        with lang.in_english():
+            assert lang.gettext("Log in") == "Log in"
+    assert lang.gettext("Log in") == "Log in" and lang.number(47818800) == "47,818,800"
+
+
+def test_wtforms_messages_come_from_the_catalogue_through_the_forms_meta_hook(sqlite_app):
+    """No module global of Flask-WTF is replaced: the forms' Meta.get_translations hands WTForms the catalogue,
+    for Flask-WTF forms and for the plain ones (a filter, an invoice's line) alike."""
+    import flask_wtf.form
+    from wtforms import SelectField, StringField
+    from wtforms.validators import InputRequired
+
+    from efaktur.web.forms import AppForm, PlainForm
+
+    assert flask_wtf.form.translations is None or type(flask_wtf.form.translations).__module__.startswith("flask_wtf")
+
+    class Required(AppForm):
+        name = StringField(validators=[InputRequired()])
+
+    class Choice(PlainForm):
+        kind = SelectField(choices=[("a", "A")])
+
+    with sqlite_app.test_request_context(method="POST", data={"kind": "x"}, headers={"Accept-Language": "id"}):
+        sqlite_app.config["WTF_CSRF_ENABLED"] = False
+        required = Required()
+        assert not required.validate() and required.name.errors == ["Isian ini wajib diisi."]
+        from flask import request
+
+        choice = Choice(request.form)
+        assert not choice.validate() and choice.kind.errors == ["Pilihan tidak valid."]
