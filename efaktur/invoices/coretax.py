@@ -36,8 +36,8 @@ from efaktur.formats.coretax_list import (
 )
 from efaktur.formats.pdf_names import CORETAX, CORETAX_NORMAL_STATUS, NameProblem, coretax_number
 from efaktur.invoices.models import STATUS_CANCELLED, CoretaxEvent, Invoice
+from efaktur.invoices.numbering import holds_a_number
 from efaktur.language.lang import N_, gettext
-from efaktur.numbers.models import NumberAssignment
 from efaktur.rules.clock import utc_now
 from efaktur.web.errors import Refused
 
@@ -328,8 +328,7 @@ def record_coretax_number(invoice_id: int, text: str, source: str = "page", stat
                 {"coretax_number": gettext("The Coretax PDF of this invoice is uploaded: its number stays as the PDF "
                                            "says.")}
             )
-        if text and db.session.scalar(db.select(NumberAssignment.id).where(
-                NumberAssignment.invoice_id == invoice_id, NumberAssignment.released_at.is_(None)).limit(1)):
+        if text and db.session.scalar(db.select(holds_a_number()).where(Invoice.id == invoice_id)):
             raise CoretaxRefused({"coretax_number": gettext(
                 "This invoice is numbered from an NSFP range, so it goes to e-Faktur desktop as CSV: Coretax gives it no "
                 "number of its own.")})
