@@ -19,6 +19,7 @@ from efaktur.api.views import register_api
 from efaktur.auth.login import init_login
 from efaktur.auth.views import bp as auth_bp
 from efaktur.config import DefaultConfig, check_production_config, default_database_uri, serves_requests
+from efaktur.customers.views import bp as customers_bp
 from efaktur.database import configure_engine
 from efaktur.exports.views import bp as exports_bp
 from efaktur.extensions import api as openapi  # not "api": that name is the efaktur.api package
@@ -99,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_reference_bp)
     app.register_blueprint(api_tokens_bp)
     app.register_blueprint(invoices_bp)
+    app.register_blueprint(customers_bp)
     app.register_blueprint(exports_bp)
     app.register_blueprint(files_bp)
     app.register_blueprint(settings_bp)

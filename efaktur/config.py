@@ -41,6 +41,9 @@ class DefaultConfig:
     REMEMBER_COOKIE_SECURE = True
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
     EFAKTUR_SESSION_IDLE_MINUTES = 60  # a session with no request for this long ends
+    EFAKTUR_SESSION_IDLE_WARNING_MINUTES = 2  # the page warns this long before the idle end
+    EFAKTUR_SESSION_MAX_DAYS = 30  # and any session ends this long after its login
+    EFAKTUR_PDF_FONT = None  # a TrueType font for Download PDF; None: DejaVu Sans where installed
     EFAKTUR_PASSWORD_HASH_METHOD = "scrypt"  # Werkzeug's method for new password hashes
     # Failed logins (efaktur/auth/throttle.py): free within the window, then growing locks. A browser
     # that logged in to the account before counts against itself only; any other counts against the

@@ -2,6 +2,13 @@
 (function () {
   "use strict";
 
+  // The words this script writes on screen, in the page's language (base.html's #app-words).
+  var wordsBlock = document.getElementById("app-words");
+  var WORDS = wordsBlock ? JSON.parse(wordsBlock.textContent) : {};
+  function say(key, values) {
+    return (WORDS[key] || key).replace(/\{(\w+)\}/g, function (_, name) { return values && name in values ? values[name] : ""; });
+  }
+
   // Focus: a modal opens on its first field (or, after a refusal, the first field in error),
   // and when it closes, focus goes back to the control that opened it.
   var opener = null;
@@ -17,8 +24,20 @@
   function openDialogs(root) {
     root.querySelectorAll("dialog.modal").forEach(function (dialog) {
       if (!dialog.open) dialog.showModal();
+      dialog.querySelectorAll("form[data-keeps-typing]").forEach(function (form) { form.dataset.initial = typed(form); });
       focusInside(dialog);
     });
+  }
+
+  // What a form holds, to tell whether anything was typed since it opened (the search box aside).
+  function typed(form) {
+    var data = new FormData(form);
+    data.delete("customer_q");
+    return new URLSearchParams(data).toString();
+  }
+  function hasTyping(dialog) {
+    var form = dialog && dialog.querySelector("form[data-keeps-typing]");
+    return !!form && (form.dataset.changed === "1" || typed(form) !== form.dataset.initial);
   }
 
   document.addEventListener("htmx:beforeRequest", function (event) {
@@ -37,6 +56,7 @@
 
   function closeModal(dialog) {
     if (!dialog) return;
+    dialog.dataset.closing = "yes";  // closed on purpose: asked already, or nothing typed
     dialog.close();
     dialog.remove();
     giveFocusBack();
@@ -44,20 +64,47 @@
 
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail.target;
-    if (target && target.id === "modal-root") openDialogs(target);
+    if (target && (target.id === "modal-root" || target.id === "login-root")) {
+      // A form that came back from its own POST (422: errors to fix) holds what was typed.
+      if (event.detail.requestConfig && event.detail.requestConfig.verb !== "get") {
+        target.querySelectorAll("form[data-keeps-typing]").forEach(function (form) { form.dataset.changed = "1"; });
+      }
+      openDialogs(target);
+    }
   });
 
   document.addEventListener("click", function (event) {
     var closer = event.target.closest("[data-close-modal]");
-    if (closer) closeModal(closer.closest("dialog"));
+    if (!closer) return;
+    var dialog = closer.closest("dialog");
+    if (hasTyping(dialog)) {
+      ask(say("discard_question"), function () { closeModal(dialog); });
+      return;
+    }
+    closeModal(dialog);
   });
+
+  // Escape on a form with typing asks too (the browser's "cancel" of a dialog).
+  document.addEventListener("cancel", function (event) {
+    var dialog = event.target;
+    if (!dialog.matches || !dialog.matches("dialog.modal") || !hasTyping(dialog)) return;
+    event.preventDefault();
+    ask(say("discard_question"), function () { closeModal(dialog); });
+  }, true);
 
   // Escape closes a native dialog; drop it from the DOM too so the next swap starts clean.
   document.addEventListener("close", function (event) {
-    if (event.target.matches && event.target.matches("dialog.modal")) {
-      event.target.remove();
-      giveFocusBack();
+    var dialog = event.target;
+    if (!dialog.matches || !dialog.matches("dialog.modal")) return;
+    // The browser may close a dialog on Escape without letting the page refuse (no user action since the
+    // last refusal): with typing in it, it opens again and asks.
+    if (dialog.dataset.closing !== "yes" && document.body.contains(dialog) && hasTyping(dialog)) {
+      dialog.showModal();
+      ask(say("discard_question"), function () { closeModal(dialog); });
+      return;
     }
+    dialog.remove();
+    giveFocusBack();
   }, true);
 
   // After Generate: the invoice list reloads itself; the rows just numbered are highlighted.
@@ -177,6 +224,76 @@
     event.detail.elt.querySelectorAll("[data-facility]").forEach(function (box) { showFacility(box.closest("form")); });
   });
 
+  // New Invoice's "Find a customer": the suggestions (customers/suggest) fill the buyer's fields.
+  function suggestionsOf(input) {
+    var pick = input.closest("[data-customer-pick]");
+    return pick && pick.querySelector("[role=listbox]");
+  }
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var list = event.detail.target;
+    if (!list || list.id !== "customer-suggestions") return;
+    var input = list.closest("[data-customer-pick]").querySelector("[role=combobox]");
+    input.setAttribute("aria-expanded", list.children.length ? "true" : "false");
+  });
+  function fillFromCustomer(button) {
+    var form = button.closest("form");
+    var values = JSON.parse(button.getAttribute("data-fill"));
+    Object.keys(values).forEach(function (name) {
+      var field = form.elements[name];
+      if (field && typeof field.value !== "undefined") field.value = values[name];
+    });
+    var save = form.querySelector("[data-save-customer]");
+    if (save) { save.hidden = true; save.querySelector("input").checked = false; }
+    var pick = button.closest("[data-customer-pick]");
+    var input = pick.querySelector("[role=combobox]");
+    var list = suggestionsOf(input);
+    list.innerHTML = "";
+    input.value = "";
+    input.setAttribute("aria-expanded", "false");
+    form.querySelectorAll("[data-buyer-document]").forEach(showBuyerFields);
+    var name = form.elements.customer_name;
+    name.dispatchEvent(new Event("change", { bubbles: true }));  // the live totals and warnings look again
+    name.focus();
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-fill]");
+    if (button) fillFromCustomer(button);
+  });
+  document.addEventListener("keydown", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches("[data-customer-pick] [role=combobox], [data-customer-pick] [data-fill]")) return;
+    var list = suggestionsOf(input);
+    var options = list ? Array.prototype.slice.call(list.querySelectorAll("[data-fill]")) : [];
+    var at = options.indexOf(document.activeElement);
+    if (event.key === "ArrowDown" && options.length) {
+      event.preventDefault();
+      options[Math.min(at + 1, options.length - 1)].focus();
+    } else if (event.key === "ArrowUp" && options.length) {
+      event.preventDefault();
+      if (at <= 0) input.closest("[data-customer-pick]").querySelector("[role=combobox]").focus();
+      else options[at - 1].focus();
+    } else if (event.key === "Enter" && input.matches("[role=combobox]")) {
+      event.preventDefault();  // Enter in the search field never submits the invoice
+      if (options.length === 1) fillFromCustomer(options[0]);
+    } else if (event.key === "Escape" && list && list.children.length) {
+      event.preventDefault();
+      event.stopPropagation();  // closes the suggestions, not the dialog
+      list.innerHTML = "";
+      input.closest("[data-customer-pick]").querySelector("[role=combobox]").focus();
+    }
+  }, true);
+  // Typing another buyer name by hand: the invoice no longer comes from the customer chosen before.
+  document.addEventListener("input", function (event) {
+    var name = event.target;
+    if (!name.matches || !name.matches("[data-customer-name]")) return;
+    var form = name.closest("form");
+    if (form.elements.customer_id && form.elements.customer_id.value) {
+      form.elements.customer_id.value = "";
+      var save = form.querySelector("[data-save-customer]");
+      if (save) save.hidden = false;
+    }
+  });
+
   // Export CSV / Export XML: fetch the file, save it, then let the table show the rows Exported.
   // A refusal comes back as the usual message dialog.
   document.addEventListener("submit", function (event) {
@@ -196,7 +313,7 @@
               root.innerHTML = body;
               openDialogs(root);
             } else {
-              toast(body || ("The server answered " + response.status + ". Nothing was exported."));
+              toast(body || say("export_refused", { status: response.status }));
             }
           });
         }
@@ -211,14 +328,50 @@
           link.click();
           link.remove();
           setTimeout(function () { URL.revokeObjectURL(link.href); }, 10000);
-          toast("Downloaded " + link.download + (count ? " (" + count + " invoice" + (count === "1" ? "" : "s") + ")." : "."));
+          toast(say(count ? (count === "1" ? "downloaded_one" : "downloaded_many") : "downloaded", { file: link.download, count: count }));
           document.body.dispatchEvent(new CustomEvent("exportsChanged", { bubbles: true }));
         });
       })
       .catch(function () {
-        toast("The download failed (the connection broke off). Nothing was marked Exported; try again.");
+        toast(say("download_failed"));
       })
       .finally(function () { button.disabled = false; });
+  });
+
+  // The Export tab reloads itself after an export (its rows turn Exported): the ticks, and "all of the
+  // period", stay as they were, so Export XML after Export CSV needs no ticking again.
+  var keptTicks = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (!event.detail.target || event.detail.target.id !== "export-list") return;
+    var form = document.getElementById("export-form");
+    if (!form) return;
+    var scope = form.querySelector("input[name=scope]");
+    keptTicks = {
+      ids: Array.prototype.map.call(form.querySelectorAll("input[name=invoice_ids]:checked"), function (box) { return box.value; }),
+      all: !!(form.querySelector("[data-select-all]") || {}).checked,
+      scope: scope ? scope.value : "",
+      period: (form.elements.period || {}).value,
+    };
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (!keptTicks || !event.detail.target || event.detail.target.id !== "export-list") return;
+    var form = document.getElementById("export-form");
+    var kept = keptTicks;
+    keptTicks = null;
+    if (!form || (form.elements.period || {}).value !== kept.period) return;  // another period: nothing to keep
+    kept.ids.forEach(function (id) {
+      var box = form.querySelector("input[name=invoice_ids][value='" + id + "']");
+      if (box) box.checked = true;
+    });
+    var all = form.querySelector("[data-select-all]");
+    if (all && kept.all) all.checked = true;
+    if (kept.scope) {
+      var banner = form.querySelector("[data-scope-banner]");
+      if (banner) { banner.hidden = false; setScope(form, kept.scope); }
+    } else if (kept.all) {
+      var shown = form.querySelector("[data-scope-banner]");
+      if (shown) shown.hidden = false;
+    }
   });
 
   // "+ Add line" in the invoice form: a copy of the <template> row with the next index.
@@ -265,7 +418,29 @@
       if (!field || field.value !== parts[1]) return;
     }
     event.preventDefault();
-    if (window.confirm(question)) event.detail.issueRequest(true);
+    ask(question, function () { event.detail.issueRequest(true); });
+  });
+
+  // The app's own question dialog (base.html's #confirm-template, in the page's language), never the browser's.
+  function ask(question, onYes, yesLabel) {
+    var template = document.getElementById("confirm-template");
+    var root = document.getElementById("modal-root");
+    root.insertAdjacentHTML("beforeend", template.innerHTML);
+    var dialog = root.lastElementChild;
+    dialog.querySelector("[data-question]").textContent = question;
+    if (yesLabel) dialog.querySelector("[data-yes]").textContent = yesLabel;
+    dialog.querySelector("[data-yes]").addEventListener("click", function () {
+      closeModal(dialog);
+      onYes();
+    });
+    opener = document.activeElement;
+    dialog.showModal();
+    dialog.querySelector("[data-yes]").focus();
+  }
+
+  // The printable invoice's Print button.
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-print]")) window.print();
   });
 
   var toastTimer = null;
@@ -278,14 +453,84 @@
     toastTimer = setTimeout(function () { box.hidden = true; }, 8000);
   }
 
+  // A session that ended while a form was open: the login pop-up, then the same request again, so no typing is
+  // lost (the server answers an htmx request "log in again" with 401 and where the pop-up is).
+  var pending = null;
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail.xhr;
+    var login = xhr.status === 401 && xhr.getResponseHeader("X-Efaktur-Login");
+    if (!login) return;
+    event.stopImmediatePropagation();
+    var config = event.detail.requestConfig || {};
+    pending = { elt: event.detail.elt, verb: config.verb || "get", path: config.path, target: event.detail.target };
+    htmx.ajax("GET", login, { target: "#login-root", swap: "innerHTML" });
+  }, true);
+  // The pop-up comes with the page's user filled in, the cursor in the password.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (!event.detail.target || event.detail.target.id !== "login-root") return;
+    var email = document.querySelector("#login-popup [data-login-email]");
+    if (email && !email.value) email.value = document.body.getAttribute("data-user-email") || "";
+    var password = document.querySelector("#login-popup input[type=password]");
+    if (password && email && email.value) password.focus();
+  });
+  document.addEventListener("loggedIn", function (event) {
+    var detail = event.detail || {};
+    var root = document.getElementById("login-root");
+    root.querySelectorAll("dialog").forEach(function (dialog) { dialog.close(); });
+    root.innerHTML = "";
+    if (detail.email && detail.email !== document.body.getAttribute("data-user-email")) {
+      window.location.reload();  // someone else logged in: never send this page's form as them
+      return;
+    }
+    if (detail.csrf) {
+      document.body.setAttribute("hx-headers", JSON.stringify({ "X-CSRFToken": detail.csrf }));
+      document.querySelectorAll("input[name=csrf_token]").forEach(function (input) { input.value = detail.csrf; });
+    }
+    lastActivity = Date.now();
+    warned = false;
+    var again = pending;
+    pending = null;
+    if (again && again.elt && document.body.contains(again.elt)) {
+      htmx.ajax(again.verb.toUpperCase(), again.path, { source: again.elt, target: again.target });
+    }
+  });
+
+  // The idle warning: a little before an idle session ends, the page says so and offers to stay logged in.
+  var idleSeconds = parseInt(document.body.getAttribute("data-idle-seconds") || "0", 10);
+  var warnSeconds = parseInt(document.body.getAttribute("data-idle-warning-seconds") || "0", 10);
+  var lastActivity = Date.now();
+  var warned = false;
+  document.addEventListener("htmx:afterRequest", function () { lastActivity = Date.now(); warned = false; });
+  function checkIdle() {
+    if (!idleSeconds || warned) return;
+    var idle = (Date.now() - lastActivity) / 1000;
+    if (idle < idleSeconds - warnSeconds || idle >= idleSeconds) return;
+    warned = true;
+    var left = Math.max(1, Math.round((idleSeconds - idle) / 60));
+    ask(say("idle_question", { minutes: left }), function () {
+      fetch(document.body.getAttribute("data-ping"), { credentials: "same-origin" }).then(function (response) {
+        if (response.ok) { lastActivity = Date.now(); warned = false; }
+      });
+    }, say("idle_stay"));
+  }
+  if (idleSeconds) setInterval(checkIdle, 10000);
+
+  // A plain form (no htmx) with data-confirm asks the same way before it is sent.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches("form[data-confirm]") || form.hasAttribute("hx-post") || form.dataset.confirmed === "1") return;
+    event.preventDefault();
+    ask(form.getAttribute("data-confirm"), function () { form.dataset.confirmed = "1"; form.submit(); });
+  });
+
   document.addEventListener("htmx:responseError", function (event) {
     var xhr = event.detail.xhr;
     var text = (xhr.getResponseHeader("Content-Type") || "").indexOf("text/plain") === 0 ? xhr.responseText : "";
-    toast(text || ("The server answered " + xhr.status + ". Nothing was changed."));
+    toast(text || say("refused", { status: xhr.status }));
   });
 
   document.addEventListener("htmx:sendError", function () {
-    toast("The server cannot be reached. Check the connection and try again.");
+    toast(say("unreachable"));
   });
 
   document.addEventListener("showMessage", function (event) {

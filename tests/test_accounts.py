@@ -57,12 +57,12 @@ def test_add_user_with_a_password_or_a_generated_one_shown_once(admin_client, ap
 @pytest.mark.parametrize(
     "data, field, message",
     [
-        ({"email": "not-an-address", "role": "staff"}, "email", "valid e-mail"),
+        ({"email": "not-an-address", "role": "staff"}, "email", "has an @ between the name and the domain"),
         ({"email": STAFF_EMAIL.upper(), "role": "staff"}, "email", "exists already"),
         ({"email": "x@example.com", "role": "staff", "password": "short"}, "password", "at least 8"),
         ({"email": "x@example.com", "role": "staff", "password": " " * 12}, "password", "spaces alone"),
         ({"email": "x@example.com", "role": "owner"}, "role", "Not a valid choice"),
-        ({"email": "x\x00@example.com", "role": "staff"}, "email", "valid e-mail"),
+        ({"email": "x\x00@example.com", "role": "staff"}, "email", "has characters an e-mail address cannot have"),
     ],
 )
 def test_add_user_refusals_name_the_field(admin_client, app, data, field, message):
@@ -81,10 +81,24 @@ def test_the_last_active_admin_is_never_demoted_or_deactivated(admin_client, app
     assert response.status_code == 422 and "last active admin" in response.get_data(as_text=True)
     assert user(app, ADMIN_EMAIL).is_admin and user(app, ADMIN_EMAIL).active
     staff_id = user(app, STAFF_EMAIL).id
-    assert admin_client.post(f"/users/{staff_id}/role", data={"role": "admin"}, headers=HTMX).status_code == 200
-    assert admin_client.post(f"/users/{admin_id}/role", data={"role": "staff"}, headers=HTMX).status_code == 200
+    asked = admin_client.post(f"/users/{staff_id}/role", data={"role": "admin"}, headers=HTMX)
+    assert asked.status_code == 200 and 'id="role-question"' in asked.get_data(as_text=True)
+    assert f"Make {STAFF_EMAIL} an admin?" in asked.get_data(as_text=True)
+    assert not user(app, STAFF_EMAIL).is_admin  # asked, not changed
+    assert 'name="confirmed" value="1"' in asked.get_data(as_text=True)
+    yes = admin_client.post(f"/users/{staff_id}/role", data={"role": "admin", "confirmed": "1"}, headers=HTMX)
+    assert yes.status_code == 200 and user(app, STAFF_EMAIL).is_admin
+    asked = admin_client.post(f"/users/{admin_id}/role", data={"role": "staff"}, headers=HTMX)
+    assert f"Make {ADMIN_EMAIL} staff?" in asked.get_data(as_text=True) and user(app, ADMIN_EMAIL).is_admin
+    assert admin_client.post(f"/users/{admin_id}/role", data={"role": "staff", "confirmed": "1"},
+                             headers=HTMX).status_code == 200
     assert not user(app, ADMIN_EMAIL).is_admin
     assert "user.role" in actions(app)
+
+
+def test_add_user_starts_as_staff(admin_client):
+    form = admin_client.get("/users/new", headers=HTMX).get_data(as_text=True)
+    assert '<option selected value="staff">' in form and '<option selected value="admin">' not in form
 
 
 def test_deactivate_and_activate(admin_client, app):

@@ -10,7 +10,7 @@ from efaktur.activity.models import ActivityEntry
 from efaktur.activity.wording import sentence
 from efaktur.extensions import db
 from efaktur.settings.alerts import NO_MAIL_SERVER, NO_RECIPIENTS
-from tests.conftest import HTMX, SmtpSink, add_range, generate, make_invoice, set_threshold
+from tests.conftest import HTMX, SmtpSink, add_range, generate, make_invoice, readable, set_threshold
 from tests.test_files import _sending_app
 
 
@@ -49,29 +49,29 @@ def logged(app):
 
 
 def test_the_activity_page_shows_sentences_and_filters(app, logged, admin_client):
-    body = admin_client.get("/activity/").get_data(as_text=True)
+    body = readable(admin_client.get("/activity/").get_data(as_text=True))
     assert "system generated 010.000-26.00000001 for INV-ACT." in body  # seeded outside a request of a user
     assert "sari@co.id changed invoice INV-ACT from Unpaid to Paid." in body
     assert "<code>" not in body  # no action codes for clerks
 
-    only_numbers = admin_client.get("/activity/?kind=number").get_data(as_text=True)
+    only_numbers = readable(admin_client.get("/activity/?kind=number").get_data(as_text=True))
     assert "generated 010.000-26.00000001" in only_numbers and "changed invoice" not in only_numbers
-    only_budi = admin_client.get("/activity/?actor=budi@co.id").get_data(as_text=True)
+    only_budi = readable(admin_client.get("/activity/?actor=budi@co.id").get_data(as_text=True))
     assert "budi@co.id deleted range" in only_budi and "sari@co.id" not in only_budi.split('id="activity-table"')[1]
     # Dates are the company's days (Asia/Jakarta): 1 June holds Sari's entry only.
-    first_june = admin_client.get("/activity/?from=2026-06-01&to=2026-06-01").get_data(as_text=True)
+    first_june = readable(admin_client.get("/activity/?from=2026-06-01&to=2026-06-01").get_data(as_text=True))
     table = first_june.split('id="activity-table"')[1]
     assert "sari@co.id changed invoice" in table and "budi@co.id" not in table
-    second_june = admin_client.get("/activity/?from=2026-06-02&to=2026-06-02").get_data(as_text=True).split('id="activity-table"')[1]
+    second_june = readable(admin_client.get("/activity/?from=2026-06-02&to=2026-06-02").get_data(as_text=True)).split('id="activity-table"')[1]
     assert "budi@co.id deleted range" in second_june and "sari@co.id" not in second_june
 
 
 def test_bad_filter_values_are_said_and_left_out(app, logged, admin_client):
     response = admin_client.get("/activity/?from=2026-13-45&kind=nonsense&to=9999-12-31")
-    body = response.get_data(as_text=True)
+    body = readable(response.get_data(as_text=True))
     assert response.status_code == 200 and "From is not a date between 2000 and 2099; it was left out." in body
     assert "generated 010.000-26.00000001" in body
-    body = admin_client.get("/activity/?from=2026-06-10&to=2026-06-01").get_data(as_text=True)
+    body = readable(admin_client.get("/activity/?from=2026-06-10&to=2026-06-01").get_data(as_text=True))
     assert "To is before From: nothing can match." in body and "Nothing matches these filters." in body
 
 
@@ -101,7 +101,7 @@ def test_send_test_email_through_a_real_smtp_server(app, admin_client):
     with SmtpSink() as sink:
         _sending_app(app, sink.port)
         response = admin_client.post("/settings/test-email", headers=HTMX)
-    body = response.get_data(as_text=True)
+    body = readable(response.get_data(as_text=True))
     assert response.status_code == 200
     assert "Test e-mail sent to finance@company.co.id, owner@company.co.id." in body
     received = sink.parsed()

@@ -48,10 +48,14 @@ def test_pages_need_login(client, path):
     assert "/login" in response.headers["Location"]
 
 
-def test_htmx_request_without_login_redirects_the_browser(client):
+def test_htmx_request_without_login_asks_for_the_login_pop_up(client):
+    """Not a redirect (the open form would be lost): a 401 naming the pop-up, which the page opens over the form."""
     response = client.get("/numbers/overview", headers={"HX-Request": "true"})
-    assert response.status_code == 401
-    assert "/login" in response.headers["HX-Redirect"]
+    assert response.status_code == 401 and "HX-Redirect" not in response.headers
+    popup = response.headers["X-Efaktur-Login"]
+    assert popup.startswith("/login?popup=1")
+    dialog = client.get(popup, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert 'id="login-popup"' in dialog and "What you typed is kept" in dialog
 
 
 @pytest.mark.parametrize("path", ["/login", "/health", "/static/app.css"])
@@ -99,7 +103,7 @@ def test_cli_prompts_for_the_password(app, runner):
         (["users", "create", "x@example.com", "--role", "staff"], "short", "at least 8"),
         (["users", "create", "x@example.com", "--role", "staff"], " " * 12, "spaces alone"),
         (["users", "create", "x@example.com", "--role", "boss"], "long-enough", "Invalid value"),
-        (["users", "create", "not-an-address", "--role", "staff"], "long-enough", "valid e-mail"),
+        (["users", "create", "not-an-address", "--role", "staff"], "long-enough", "has an @ between the name"),
         (["users", "set-password", "nobody@example.com"], "long-enough", "No account"),
         (["users", "set-password", STAFF_EMAIL], "       ", "spaces alone"),
     ],

@@ -375,3 +375,26 @@ def test_an_invoice_with_a_coretax_number_is_in_coretax_already(admin_client, ap
     assert "04002600000000077" in page and "(Not Set)" not in page
     confirm = admin_client.post("/export/generate/confirm", data={"invoice_ids": str(invoice_id)}, headers=HTMX)
     assert confirm.status_code == 422
+
+
+def test_the_tab_shows_the_periods_totals_the_invoice_date_and_the_file_each_row_went_out_in(admin_client, app,
+                                                                                                  range_2026, company):
+    from decimal import Decimal
+
+    from efaktur.invoices.services import DraftLine
+
+    first, second = numbered(app, count=2, code="04", lines=[DraftLine("Audit", Decimal(1), 1_000_001)])
+    facility = numbered(app, code="07", invoice_date="2026-06-20", lines=[DraftLine("Ekspor", Decimal(1), 2_000_000)])
+    make_invoice(app, invoice_date="2026-06-21", tax=False)  # no invoice tax: not on the tab, not in the totals
+    page = listed(admin_client)
+    # DPP 1,000,001 + 1,000,001 + 2,000,000; PPN 12% of 11/12: 110,000.11 rounded down to 110,000 per invoice;
+    # the 07 invoice's 220,000 is computed and not charged.
+    assert 'id="period-dpp">Rp 4,000,002.00<' in page
+    assert 'id="period-ppn">Rp 220,000<' in page and 'id="period-ppn-not-charged">Rp 220,000<' in page
+    assert 'data-col="invoice-date">10 Jun 2026<' in page and 'data-col="invoice-date">20 Jun 2026<' in page
+    assert export(admin_client, "csv", [first]).status_code == 200
+    page = listed(admin_client)
+    row = page.split(f'id="export-row-{first}"')[1].split("</tr>")[0]
+    assert 'data-col="exported-file">' in row and ".csv</span>" in row
+    assert 'data-col="exported-file"' not in page.split(f'id="export-row-{second}"')[1].split("</tr>")[0]
+    assert facility

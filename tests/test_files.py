@@ -306,7 +306,10 @@ def _send(client, file_ids, resend=False):
     data = {"file_ids": ",".join(map(str, file_ids))}
     if resend:
         data["resend"] = "1"
-    response = client.post("/files/send", data=data, headers=HTMX)
+    asked = client.post("/files/send", data=data, headers=HTMX)
+    if 'id="confirm-send-modal"' not in asked.get_data(as_text=True):
+        return asked  # refused: nothing to confirm
+    response = client.post("/files/send", data={**data, "confirmed": "1"}, headers=HTMX)
     rounds = 0
     while response.status_code == 200 and 'hx-post="/files/send/next"' in response.get_data(as_text=True):
         response = client.post("/files/send/next", data={"file_ids": data["file_ids"]}, headers=HTMX)
@@ -427,7 +430,7 @@ def test_a_send_left_half_done_stays_ready_and_an_interrupted_one_is_shown(admin
     with SmtpSink() as sink:
         _sending_app(app, sink.port)
         file_ids = _upload_all(admin_client, numbered)
-        admin_client.post("/files/send", data={"file_ids": ",".join(map(str, file_ids))}, headers=HTMX)
+        admin_client.post("/files/send", data={"file_ids": ",".join(map(str, file_ids)), "confirmed": "1"}, headers=HTMX)
         # The browser closed before asking for a slice: nothing went, everything is Ready to Send.
         assert {f.email_status for f in stored_files(app)} == {"ready"} and sink.messages == []
         with app.app_context():
@@ -464,7 +467,7 @@ def test_an_email_past_the_mail_timeout_is_unknown_and_resend_asks_first(admin_c
         assert stored_files(app)[0].email_status == "unknown" and len(sink.messages) == 1  # nothing sent yet
 
         app.config["MAIL_TIMEOUT"] = 10
-        data = {"file_ids": str(file_id), "resend": "1", "unknown_checked": "1"}
+        data = {"file_ids": str(file_id), "resend": "1", "unknown_checked": "1", "confirmed": "1"}
         response = admin_client.post("/files/send", data=data, headers=HTMX)
         while 'hx-post="/files/send/next"' in response.get_data(as_text=True):
             response = admin_client.post("/files/send/next", data={"file_ids": str(file_id)}, headers=HTMX)
@@ -481,6 +484,27 @@ def test_a_refused_or_unreachable_server_is_failed_not_unknown(admin_client, app
         assert stored_files(app)[0].email_status == "failed"
         again = admin_client.post("/files/send", data={"file_ids": str(file_id), "resend": "1"}, headers=HTMX)
         assert 'id="resend-unknown"' not in again.get_data(as_text=True)
+        assert 'id="confirm-send-modal"' in again.get_data(as_text=True)  # asked as any send is
+
+
+def test_send_email_says_how_many_e_mails_go_to_which_addresses_and_asks_first(admin_client, app, numbered):
+    with SmtpSink() as sink:
+        _sending_app(app, sink.port)
+        file_ids = _upload_all(admin_client, numbered)
+        with app.app_context():
+            addresses = sorted({f.invoice_id: f for f in stored_files(app)})
+            for number, invoice_id in enumerate(addresses):
+                db.session.get(Invoice, invoice_id).customer_email = "ap@one.co.id" if number < 2 else "tax@two.co.id"
+            db.session.commit()
+        asked = admin_client.post("/files/send", data={"file_ids": ",".join(map(str, file_ids))}, headers=HTMX)
+        body = asked.get_data(as_text=True)
+        assert asked.status_code == 200 and 'id="confirm-send-modal"' in body
+        assert f"{len(file_ids)} e-mails will go out, to:" in body
+        assert "ap@one.co.id</span> (2 e-mails)" in body and "tax@two.co.id" in body
+        assert f"Send {len(file_ids)} e-mails" in body
+        assert sink.messages == [] and {f.email_status for f in stored_files(app)} == {"ready"}
+        everything = admin_client.post("/files/send", data={"scope": "ready"}, headers=HTMX).get_data(as_text=True)
+        assert 'id="confirm-send-modal"' in everything and sink.messages == []
 
 
 def test_the_pdf_is_for_logged_in_users_only_and_served_as_an_attachment(client, auth, app, numbered):

@@ -15,8 +15,10 @@ from babel import Locale
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from efaktur import PROJECT_ROOT
+from efaktur import PROJECT_ROOT, create_app
 from efaktur.auth.models import User
+from efaktur.customers.models import Customer
+from efaktur.customers.services import add_customer
 from efaktur.extensions import db
 from efaktur.language.i18n import in_language
 from tests.conftest import (
@@ -25,8 +27,10 @@ from tests.conftest import (
     PASSWORD,
     SmtpSink,
     add_range,
+    base_config,
     generate,
     make_invoice,
+    readable,
     set_company,
     set_threshold,
 )
@@ -115,6 +119,8 @@ class _Text(HTMLParser):
         self.found, self._skip = [], 0
 
     def handle_starttag(self, tag, attrs):
+        if tag == "script" and dict(attrs).get("type") == "application/json":
+            self._words = True  # the words static/app.js writes on screen: read like the page's own
         if tag in ("script", "style"):
             self._skip += 1
         button = tag == "input" and dict(attrs).get("type") in ("submit", "button")
@@ -127,6 +133,13 @@ class _Text(HTMLParser):
             self._skip -= 1
 
     def handle_data(self, data):
+        if getattr(self, "_words", False):
+            self._words = False
+            try:
+                words = json.loads(data)
+            except ValueError:  # a template, whose Jinja parts are \x00: the page sweep reads the words
+                words = {}
+            self.found.extend(re.sub(r"\{\w+\}", " ", text) for text in words.values())
         if not self._skip:
             self.found.append(data)
 
@@ -297,13 +310,17 @@ def full_app(sqlite_app):
         from efaktur.api.tokens import create_token
 
         create_token("Tokopedia", read_only=True, expires_on=None, created_by=ADMIN_EMAIL, today=date(2026, 6, 15))
+        add_customer({"name": "PT Mitra", "npwp_name": "PT Mitra Tbk", "buyer_document": "tin", "npwp": "012345678901000",
+                      "buyer_document_number": "", "buyer_country": "IDN", "buyer_branch_code": "000000",
+                      "address": "Jl. 1", "email": "keu@pt-mitra.co.id", "email_language": "id"})
     return app, numbered
 
 
 PAGES = ["/numbers/", "/invoices/", "/invoices/{invoice}", "/export/?period=2026-06", "/files/", "/settings/billing",
-         "/users/", "/api-tokens/", "/activity/", "/operations/", "/me"]
+         "/users/", "/api-tokens/", "/activity/", "/operations/", "/me", "/customers/"]
 MODALS = ["/numbers/new", "/settings/threshold", "/invoices/new", "/invoices/{invoice}/edit", "/users/new",
-          "/api-tokens/new", "/files/upload", "/account/password", "/numbers/{range}/delete"]
+          "/api-tokens/new", "/files/upload", "/account/password", "/numbers/{range}/delete", "/customers/new",
+          "/customers/{customer}/edit", "/invoices/new?from={invoice}"]
 
 
 def _login(client, headers):
@@ -323,9 +340,10 @@ def test_every_page_reads_in_one_language(full_app, language):
         from efaktur.numbers.models import NumberRange
 
         range_id = db.session.scalar(db.select(NumberRange.id).where(NumberRange.year == 2027))
+        customer_id = db.session.scalar(db.select(Customer.id))
     checked = 0
     for template in PAGES + MODALS:
-        path = template.format(invoice=numbered[0], range=range_id)
+        path = template.format(invoice=numbered[0], range=range_id, customer=customer_id)
         for extra in ({}, HTMX) if template in MODALS else ({},):
             response = client.get(path, headers={**headers, **extra})
             assert response.status_code == 200, path
@@ -346,6 +364,22 @@ def test_every_page_reads_in_one_language(full_app, language):
     assert checked == len(PAGES) + 2 * len(MODALS)
 
 
+def test_the_script_writes_no_words_of_its_own():
+    """What static/app.js shows (toasts, questions) comes from the page's #app-words or the page itself, so the
+    page sweep above reads it in the page's language; a sentence typed into the script would be English only."""
+    script = open(os.path.join(PROJECT_ROOT, "static", "app.js"), encoding="utf-8").read()
+    code = re.sub(r"//[^\n]*", "", script)  # comments are for developers
+    literals = re.findall(r'"((?:[^"\\\n]|\\.)*)"', code)
+    sentences = [text for text in literals
+                 if text != "use strict" and re.search(r"[A-Za-z]{2,} [a-z]{2,}", text) and not re.search(r"[\[\]#=:>]", text)]
+    assert sentences == []
+    for key in re.findall(r'say\("(\w+)"', script) + re.findall(r'"(downloaded(?:_one|_many)?)"', script):
+        with create_app(base_config("sqlite://", "/tmp")).test_request_context():
+            from flask import current_app
+
+            assert key in current_app.jinja_env.globals["app_words"](), key
+
+
 def test_the_page_check_catches_an_english_word_in_an_indonesian_page():
     english, _ = _vocabularies()
     assert {"Generate", "Threshold", "Available", "June"} <= english
@@ -362,6 +396,71 @@ def test_the_indonesian_pages_use_the_tax_offices_words(full_app):
     assert "01 - Kepada Pihak yang Bukan Pemungut PPN" in form and "04 - DPP Nilai Lain" in form
     detail = client.get(f"/invoices/{numbered[0]}", headers=ID).get_data(as_text=True)
     assert "Nomor Faktur Pajak" in detail and "Belum Dibayar" in detail
+
+
+def test_the_indonesian_words_a_finance_clerk_uses(full_app):
+    app, numbered = full_app
+    no_tax = make_invoice(app, number="INV-NOTAX", tax=False)
+    client = app.test_client()
+    _login(client, ID)
+    detail = client.get(f"/invoices/{numbered[0]}", headers=ID).get_data(as_text=True)
+    assert "<dt>Kena PPN</dt><dd>Kena PPN, kode transaksi 01</dd>" in detail
+    assert "Tidak kena PPN" in client.get(f"/invoices/{no_tax}", headers=ID).get_data(as_text=True)
+    page = client.get("/numbers/", headers=ID).get_data(as_text=True)
+    assert "Kebutuhan s.d. 31 Des 2026" in page
+    token_form = client.get("/api-tokens/new", headers=ID).get_data(as_text=True)
+    assert "masih berlaku pada tanggal ini" in token_form
+    with app.test_request_context(), in_language("id"):
+        from efaktur.files.uploads import megabytes
+
+        assert (megabytes(5 * 2**20), megabytes(25 * 2**20)) == ("5,0 MB", "25 MB")
+    with app.test_request_context(), in_language("en"):
+        assert megabytes(5 * 2**20) == "5.0 MB"
+
+
+def test_refusals_and_answers_read_in_indonesian(full_app):
+    """The NSFP parser's refusals, the accounts views' answers, the e-mail parser and the activity log's edit
+    entries: in the reader's language, with no English word of the catalogue in them."""
+    app, numbered = full_app
+    english, _ = _vocabularies()
+    client = app.test_client()
+    _login(client, ID)
+    answers = [
+        client.post("/numbers/new", headers={**ID, **HTMX},
+                    data={"year": "2027", "start_number": "000-25.00000001", "end_number": "000-25.00000009"}),
+        client.post("/users/new", headers={**ID, **HTMX}, data={"email": "budi@pt-mitra.co.id", "role": "staff"}),
+        client.post("/customers/new", headers={**ID, **HTMX},
+                    data={"customer_name": "PT Baru", "buyer_document": "tin", "buyer_country": "IDN",
+                          "buyer_branch_code": "000000", "customer_email": "keu@pt-mitra", "customer_language": "id"}),
+    ]
+    with app.app_context():
+        budi = db.session.scalar(db.select(User.id).where(User.email == "budi@pt-mitra.co.id"))
+    answers.append(client.post(f"/users/{budi}/deactivate", headers={**ID, **HTMX}))
+    edit = client.get(f"/invoices/{numbered[1]}/edit", headers=HTMX).get_data(as_text=True)
+    revision = re.search(r'name="revision" type="hidden" value="(\d+)"', edit).group(1)
+    form = {"number": "INV-2", "customer_name": "PT Mitra Baru", "npwp_name": "PT Maju Jaya", "buyer_document": "tin",
+            "npwp": "012345678901000", "buyer_country": "IDN", "buyer_branch_code": "000000", "address": "Jl. 2",
+            "customer_language": "en", "invoice_date": "2026-06-01", "due_date": "2026-06-01", "tax_enabled": "y",
+            "transaction_code": "01", "revision": revision, "lines-0-item": "Konsultasi", "lines-0-quantity": "1",
+            "lines-0-unit_price": "1000000", "lines-0-kind": "A", "lines-0-unit": "UM.0018", "lines-0-goods_code": "000000"}
+    answers.append(client.post(f"/invoices/{numbered[1]}/edit", headers={**ID, **HTMX}, data=form))
+    answers.append(client.get("/activity/", headers=ID))
+    bodies = [answer.get_data(as_text=True) for answer in answers]
+    assert "Digit tahun 25 tidak sesuai dengan Periode Tahun 2027" in bodies[0]
+    assert "Menambahkan budi@pt-mitra.co.id (Staf)" in bodies[1]
+    assert "bukan domain" in bodies[2]
+    assert "budi@pt-mitra.co.id dinonaktifkan" in bodies[3]
+    assert "PT Mitra Baru" in bodies[5]
+    for answer, body in zip(answers, bodies, strict=True):
+        assert not sorted(_visible_words(body) & english), (answer.request.path, sorted(_visible_words(body) & english))
+
+
+def test_no_pace_yet_is_said_as_a_clerk_would(sqlite_app):
+    app = sqlite_app
+    add_range(app, 2026, "000-26.00000001", "000-26.00000010")
+    client = app.test_client()
+    _login(client, ID)
+    assert "Belum dapat diperkirakan" in client.get("/numbers/", headers=ID).get_data(as_text=True)
 
 
 # ---- formats ---------------------------------------------------------------------------------------
@@ -584,10 +683,10 @@ def test_the_activity_log_reads_in_the_readers_language(full_app):
     app, _ = full_app
     client = app.test_client()
     _login(client, ID)
-    page = client.get("/activity/", headers=ID).get_data(as_text=True)
+    page = readable(client.get("/activity/", headers=ID).get_data(as_text=True))
     assert "memberikan 010.000-26.00000001 kepada invoice INV-1." in page
     client.post("/language", data={"language": "en"})
-    page = client.get("/activity/").get_data(as_text=True)
+    page = readable(client.get("/activity/").get_data(as_text=True))
     assert "generated 010.000-26.00000001 for INV-1." in page
     csv_text = client.get("/activity/export.csv").get_data(as_text=True)
     assert io.StringIO(csv_text).readline().startswith("When,Who,Kind")

@@ -18,15 +18,15 @@ def rows(response) -> list[str]:
     return re.findall(r'<tr id="invoice-(\d+)"', table(response))
 
 
-def test_npwps_are_shown_as_people_write_them():
-    assert format_npwp("012345678901000") == "01.234.567.8-901.000"
+def test_npwps_are_shown_as_djp_writes_them_since_2024():
+    assert format_npwp("012345678901000") == "0012 3456 7890 1000"  # one taxpayer, one look, 15 digits or 16
     assert format_npwp("0012345678901000") == "0012 3456 7890 1000"
     assert format_npwp("") == "" and format_npwp("12") == "12"
 
 
 def test_the_detail_shows_the_npwp_formatted(app, admin_client):
     invoice = make_invoice(app, npwp="012345678901000")
-    assert "01.234.567.8-901.000" in admin_client.get(f"/invoices/{invoice}").get_data(as_text=True)
+    assert "0012 3456 7890 1000" in admin_client.get(f"/invoices/{invoice}").get_data(as_text=True)
 
 
 def test_the_e_faktur_no_filter_and_the_amounts(app, admin_client):

@@ -69,7 +69,7 @@ def snapshot(app):
 
 def post_rules(app):
     return sorted(
-        (rule for rule in app.url_map.iter_rules() if "POST" in rule.methods and rule.endpoint not in ("static", "auth.logout")),
+        (rule for rule in app.url_map.iter_rules() if "POST" in rule.methods and rule.endpoint not in ("static", "auth.logout", "auth.logout_everywhere")),
         key=lambda rule: rule.rule,
     )
 
@@ -172,13 +172,19 @@ QUERY_FIELDS = {
     "api_tokens.index": [],
     "api_tokens.new": [],
     "api_tokens.revoke": [],
+    "api_v1.list_customers": ["q", "after", "limit"],
+    "api_v1.read_customer": [],
+    "customers.index": ["q", "page"],
+    "customers.new": ["customer"],
+    "customers.edit": [],
+    "customers.suggest": ["customer_q"],
     "api_v1.list_invoices": ["status", "month", "q", "has_number", "export_status", "coretax_status", "after", "limit"],
     "api_v1.operations": [],
     "api_v1.read_invoice": [],
     "api_v1.stock": [],
     "auth.account_action": [],
     "auth.account_password": [],
-    "auth.login": ["next"],
+    "auth.login": ["next", "popup", "why"],
     "auth.new_user": [],
     "auth.users": [],
     "exports.index": ["period", "export_status", "page"],
@@ -190,14 +196,17 @@ QUERY_FIELDS = {
     "files.pdf": [],
     "files.upload": [],
     "health": [],
+    "session_ping": [],
     "home": [],
     "invoices.cancel_number_view": [],
     "invoices.detail": [],
     "invoices.edit": [],
     "invoices.index": ["status", "month", "year", "q", "page", "efaktur", "coretax", "per_page"],
-    "invoices.new": [],
+    "invoices.new": ["customer", "from"],
     "me": [],
     "invoices.recompute": [],
+    "invoices.print_view": [],
+    "invoices.pdf": [],
     "numbers.delete": [],
     "numbers.edit": [],
     "numbers.index": [],
@@ -242,6 +251,9 @@ _INVOICE = {
     "lines-0-item": "Jasa", "lines-0-kind": "B", "lines-0-goods_code": "000000", "lines-0-unit": "UM.0018",
     "lines-0-quantity": "1", "lines-0-unit_price": "1000", "lines-0-discount": "100",
 }
+_CUSTOMER = {key: value for key, value in _INVOICE.items() if key in (
+    "customer_name", "npwp_name", "npwp", "buyer_document", "buyer_id_number", "buyer_country", "buyer_branch_code",
+    "address", "customer_email", "customer_language")}
 _RANGE = {"year": "2026", "start_number": "000-26.00000100", "end_number": "000-26.00000110", "revision": "0"}
 # Each state-changing route: a valid form, every field of which is replaced in turn by each nasty value.
 POST_FIELDS = {
@@ -250,6 +262,7 @@ POST_FIELDS = {
     # The API takes JSON: a form is a 415 here; its JSON bodies are swept below and by schemathesis.
     "api_v1.cancel": {},
     "api_v1.create": {},
+    "api_v1.create_customer": {},
     "api_v1.export_csv": {},
     "api_v1.export_xml": {},
     "api_v1.generate_many": {},
@@ -270,7 +283,9 @@ POST_FIELDS = {
     "files.remove": {"reason": "wrongly matched"},
     "files.send": {"file_ids": "1", "scope": "", "resend": "1"},
     "files.send_next": {"file_ids": "1", "title": "Send Email"},
-    "invoices.new": _INVOICE,
+    "invoices.new": {**_INVOICE, "customer_id": "1", "save_customer": "y"},
+    "customers.new": _CUSTOMER,
+    "customers.edit": {**_CUSTOMER, "revision": "0"},
     "invoices.edit": _INVOICE,
     "invoices.amounts": _INVOICE,
     "invoices.recompute": {},
@@ -285,9 +300,10 @@ POST_FIELDS = {
     "settings.threshold": {"threshold_limit": "10", "active": "y", "revision": "0"},
     "settings.add_recipient_view": {"email": "sweep@example.com"},
     "settings.remove_recipient_view": {},
-    "settings.notification_language": {"notification_language": "en"},
+    "settings.notification_language": {"notification_language": "en", "alert_frequency": "daily"},
     "settings.route": {"route": "coretax"},
     "settings.test_email": {},
+    "settings.sender": {"sender_name": "Sweep", "sender_email": "sweep@example.com", "reply_to": "r@example.com"},
     "settings.company": {"company_name": "PT Sweep", "company_npwp": "012345678901000", "company_address": "Jl. 2",
                          "business_location_code": "000000", "revision": "0"},
 }
@@ -326,6 +342,9 @@ API_BODIES = {
                    "goods_code": "000000", "unit": "UM.0018"}],
     },
     "api_v1.status": {"status": "paid"},
+    "api_v1.create_customer": {"name": "PT Sweep Customer", "npwp_name": "PT Sweep", "id_type": "tin",
+                               "npwp": "012345678901000", "id_number": "", "country": "IDN", "email": "a@example.com",
+                               "address": "Jl. 1", "branch_code": "000001", "language": "en"},
     "api_v1.generate_many": {"invoice_ids": [2]},
     "api_v1.export_csv": {"invoice_ids": [1]},
     "api_v1.export_xml": {"month": "2026-06", "export_status": ""},
@@ -379,7 +398,8 @@ def test_every_value_of_every_api_body_takes_the_nastiest_values(junk_app):
     headers = app.config["JUNK_HEADERS"]
     urls = {"api_v1.status": "/api/v1/invoices/2/status", "api_v1.create": "/api/v1/invoices",
             "api_v1.generate_many": "/api/v1/efaktur-numbers", "api_v1.export_csv": "/api/v1/exports/csv",
-            "api_v1.export_xml": "/api/v1/exports/xml", "api_v1.record_coretax": "/api/v1/invoices/2/coretax-number"}
+            "api_v1.export_xml": "/api/v1/exports/xml", "api_v1.record_coretax": "/api/v1/invoices/2/coretax-number",
+            "api_v1.create_customer": "/api/v1/customers"}
     for endpoint, body in API_BODIES.items():
         for path, variant in _variants(body):
             before = snapshot(app)

@@ -137,3 +137,30 @@ def test_the_api_upgrade_keeps_existing_invoices(tmp_path, backend, request):
                 conn.execute(insert_now, {"n": "inv-old-1", "t": True})
         finally:
             db.engine.dispose()
+
+
+def test_the_upgrade_makes_a_customer_of_each_buyer_name_on_the_invoices(tmp_path):
+    from sqlalchemy import text
+
+    app = create_app(base_config("sqlite:///" + str(tmp_path / "old.sqlite"), str(tmp_path)))
+    with app.app_context():
+        upgrade(revision="7e2c4b9d1a60")
+        with db.engine.begin() as conn:
+            for number, name, npwp, email in (("INV-1", "PT Satu", "012345678901000", "old@satu.co.id"),
+                                              ("INV-2", "pt satu", "012345678901000", "new@satu.co.id"),
+                                              ("INV-3", "CV Dua", "", "")):
+                conn.execute(text(
+                    "INSERT INTO invoice (number, customer_name, npwp_name, npwp, address, customer_email, invoice_date,"
+                    " due_date, tax_enabled, transaction_code, status, vat_rate, created_at) VALUES (:n, :name, '',"
+                    " :npwp, 'Jl. 1', :email, '2026-01-01', '2026-01-01', 1, '04', 'unpaid', 0, '2026-01-01 00:00:00')"
+                ), {"n": number, "name": name, "npwp": npwp, "email": email})
+        upgrade()
+        with db.engine.connect() as conn:
+            customers = conn.execute(text("SELECT id, name, npwp16, email FROM customer ORDER BY name")).all()
+            links = dict(conn.execute(text("SELECT number, customer_id FROM invoice")).all())
+        assert [(name, npwp16, email) for _, name, npwp16, email in customers] == [
+            ("CV Dua", "", ""), ("pt satu", "0012345678901000", "new@satu.co.id")]  # the latest invoice's details
+        ids = {name.lower(): id_ for id_, name, _, _ in customers}
+        assert links == {"INV-1": ids["pt satu"], "INV-2": ids["pt satu"], "INV-3": ids["cv dua"]}
+        _case_insensitive_numbers_enforced(db.engine)
+        db.engine.dispose()

@@ -98,7 +98,7 @@ def test_the_page_shows_the_figures_the_chart_and_the_helper(app, seeded, admin_
     assert "120% of the 328 used in Mar to May 2026" in body
     chart = body[body.index('<svg class="chart"'):body.index("</svg>")]
     assert chart.count("<rect") == 12
-    assert "<title>May 2026: 128 used</title>" in chart and "<title>June 2026: 42 used</title>" in chart
+    assert "<title>May 2026: 128 handed out</title>" in chart and "<title>June 2026: 42 handed out</title>" in chart
     assert "Jul 2025: 40; Aug 2025: 0" in chart  # the description read by screen readers
     assert "<script" not in chart and "style=" not in chart  # server-rendered, within the CSP
 
@@ -165,3 +165,23 @@ def test_the_migration_counts_the_hand_outs_made_before_it(tmp_path):
         rows = db.session.execute(text("SELECT year, day, handed_out FROM number_usage_day ORDER BY year, day")).all()
         db.engine.dispose()
     assert [tuple(r) for r in rows] == [(2025, "2025-12-31", 1), (2026, "2026-03-01", 1), (2026, "2026-03-02", 1)]
+
+
+def test_the_used_figures_agree_and_each_says_what_it_counts(admin_client, app):
+    """Held now, handed out this month and this month's bar: a number cancelled and given again is held once
+    and handed out twice; a 2025 number given to a late 2025 invoice in June is in neither 2026 figure."""
+    add_range(app, 2025, "000-25.00000001", "000-25.00000010")
+    add_range(app, 2026, "000-26.00000001", "000-26.00000010")
+    june = [make_invoice(app, invoice_date="2026-06-10") for _ in range(3)]
+    generate(app, june)
+    generate(app, [make_invoice(app, invoice_date="2025-12-30")])  # a 2025 number, given today
+    admin_client.post(f"/invoices/{june[0]}/status", data={"status": "cancelled"})
+    admin_client.post(f"/invoices/{june[0]}/cancel-number")
+    generate(app, [make_invoice(app, invoice_date="2026-06-11")])  # the cancelled number goes out again
+    page = admin_client.get("/numbers/").get_data(as_text=True)
+    held = re.search(r'id="used-this-year">(\d+)<', page).group(1)
+    this_month = re.search(r'id="used-this-month">(\d+)<', page).group(1)
+    bar = re.findall(r"<title>June 2026: (\d+) handed out</title>", page)
+    assert (held, this_month, bar) == ("3", "4", ["4"])
+    assert "held by invoices now" in page and "A number cancelled and given again counts each time." in page
+    assert "Numbers handed out per month" in page

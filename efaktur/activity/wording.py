@@ -13,6 +13,7 @@ from efaktur.language.lang import N_, gettext, in_english
 KINDS = {
     "number": N_("E-Faktur numbers"),
     "invoice": N_("Invoices"),
+    "customer": N_("Customers"),
     "range": N_("Tax number ranges"),
     "export": N_("Exports"),
     "files": N_("E-Faktur files and e-mails"),

@@ -28,6 +28,7 @@ class ErrorBody(Schema):
         metadata={"description": "The input fields at fault and what is wrong with each, e.g. lines.0.unit_price"},
     )
     invoice_id = f.Integer(metadata={"description": "With code duplicate: the invoice that has this external_ref"})
+    customer_id = f.Integer(metadata={"description": "With code duplicate on /customers: the customer of that name"})
 
 
 class ErrorSchema(Schema):

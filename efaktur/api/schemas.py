@@ -227,7 +227,10 @@ class InvoiceIn(Strict):
                                      "pattern": r"^\s*([A-Za-z0-9][A-Za-z0-9/._-]*)?\s*$"})
     external_ref = _text(100, "An empty reference is none.", load_default=None, allow_none=True,
                          metadata={"description": "Your own reference, unique for your token: a retried create is refused as a duplicate"})
-    customer = fields.Nested(CustomerIn, required=True)
+    customer = fields.Nested(CustomerIn, load_default=None, metadata={"description": "The buyer; or give customer_id"})
+    customer_id = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(1, MAX_ID),
+                                 metadata={"description": "A customer of /customers: the buyer's fields are taken from it "
+                                                          "(give this or customer, not both)"})
     invoice_date = fields.Date(required=True, validate=_year_2000_2099, metadata=DATE_2000_2099)
     due_date = fields.Date(required=True, validate=_year_2000_2099, metadata=DATE_2000_2099)
     tax_enabled = fields.Boolean(load_default=True)
@@ -238,6 +241,13 @@ class InvoiceIn(Strict):
                              metadata={"description": "Required for codes 07 and 08; ignored for the others"})
     lines = fields.List(fields.Nested(LineIn), required=True, validate=_lines,
                         metadata={"minItems": 1, "maxItems": MAX_LINES})
+
+    @validates_schema
+    def one_buyer(self, data, **kwargs):
+        if data.get("customer") is None and data.get("customer_id") is None:
+            raise ValidationError({"customer": ["Give the buyer as customer, or a customer's id as customer_id."]})
+        if data.get("customer") is not None and data.get("customer_id") is not None:
+            raise ValidationError({"customer_id": ["Give customer or customer_id, not both."]})
 
     @validates_schema
     def facility_of_the_code(self, data, **kwargs):
@@ -303,6 +313,8 @@ class InvoiceQuery(Schema):
 # ---- what the API gives ------------------------------------------------------------------------
 
 class CustomerOut(Schema):
+    id = fields.Integer(required=False, allow_none=True,
+                        metadata={"description": "The customer of /customers the buyer was taken from, if any"})
     name = fields.String(required=True)
     npwp_name = fields.String(required=True)
     id_type = fields.String(required=True)
@@ -313,6 +325,27 @@ class CustomerOut(Schema):
     language = fields.String(required=True, metadata={"description": "id or en: the language of its e-Faktur e-mail"})
     address = fields.String(required=True)
     branch_code = fields.String(required=True, metadata={"description": "The 6-digit suffix of the buyer's NITKU"})
+
+
+class CustomerRecordOut(CustomerOut):
+    id = fields.Integer(required=True)
+    created_at = fields.DateTime(required=True)
+
+
+class CustomerPage(Schema):
+    items = fields.List(fields.Nested(CustomerRecordOut), required=True)
+    next_cursor = fields.Integer(required=True, allow_none=True, metadata={"description": "Pass as after= for the next page; null at the end"})
+
+
+class CustomerQuery(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    q = fields.String(load_default="", validate=validate.Length(max=100),
+                      metadata={"description": "Search, as on the Customers page: name, NPWP name or NPWP"})
+    after = fields.Integer(load_default=0, validate=validate.Range(0, MAX_ID),
+                           metadata={"description": "The cursor: customers with an id above this (next_cursor of the last page)"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
 
 
 CENTS_TEXT = {"type": "string", "pattern": r"^[0-9]+\.[0-9]{2}$"}

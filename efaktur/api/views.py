@@ -15,6 +15,10 @@ from efaktur.api.schemas import (
     CORETAX_NONE,
     CancelOut,
     CoretaxNumberIn,
+    CustomerIn,
+    CustomerPage,
+    CustomerQuery,
+    CustomerRecordOut,
     ExportIn,
     GenerateOut,
     InvoiceIdsIn,
@@ -28,6 +32,8 @@ from efaktur.api.schemas import (
     StockOut,
 )
 from efaktur.app_clock import current_year, local_today, now
+from efaktur.customers.models import Customer
+from efaktur.customers.services import CustomerRefused, add_customer, customer_named, customer_query
 from efaktur.database import id_in
 from efaktur.exports.queries import EXPORTED, NOT_EXPORTED, Period, Selection
 from efaktur.exports.services import ExportRefused, plan_export, stream_export
@@ -45,6 +51,7 @@ from efaktur.numbers.services import year_count
 from efaktur.operations.schemas import OperationsOut
 from efaktur.operations.status import snapshot, without_infrastructure
 from efaktur.rules.amounts import CENTS, default_transaction_code, format_cents
+from efaktur.rules.identity import BuyerIdentity
 from efaktur.settings.alerts import pace
 from efaktur.settings.services import current_settings
 from efaktur.settings.threshold import estimate_run_out
@@ -107,7 +114,7 @@ def invoice_json(invoice: Invoice, live: NumberAssignment | None, today: date) -
             "name": invoice.customer_name, "npwp_name": invoice.npwp_name, "id_type": invoice.buyer_document,
             "npwp": invoice.npwp, "id_number": invoice.buyer_document_number, "country": invoice.buyer_country,
             "email": invoice.customer_email, "language": invoice.customer_language, "address": invoice.address,
-            "branch_code": invoice.buyer_branch_code,
+            "branch_code": invoice.buyer_branch_code, "id": invoice.customer_id,
         },
         "invoice_date": invoice.invoice_date,
         "due_date": invoice.due_date,
@@ -185,10 +192,90 @@ def list_invoices(status, month, q, has_number, export_status, coretax_status, a
     return {"items": [invoice_json(i, numbers.get(i.id), today) for i in page], "next_cursor": page[-1].id if more else None}
 
 
+# ---- customers ---------------------------------------------------------------------------------
+
+def customer_json(customer: Customer) -> dict:
+    return {
+        "id": customer.id, "name": customer.name, "npwp_name": customer.npwp_name, "id_type": customer.buyer_document,
+        "npwp": customer.npwp, "id_number": customer.buyer_document_number, "country": customer.buyer_country,
+        "email": customer.email, "language": customer.email_language, "address": customer.address,
+        "branch_code": customer.buyer_branch_code, "created_at": customer.created_at,
+    }
+
+
+@bp.route("/customers", methods=["GET"])
+@bp.arguments(CustomerQuery, location="query", as_kwargs=True)
+@bp.response(200, CustomerPage)
+@documented_errors(401, 422, 429)
+def list_customers(q, after, limit):
+    """Customers in id order, a page at a time (the Customers page's search in q): pass next_cursor as `after`."""
+    query = customer_query(q).order_by(None).where(Customer.id > after).order_by(Customer.id).limit(limit + 1)
+    found = list(db.session.scalars(query))
+    page, more = found[:limit], len(found) > limit
+    return {"items": [customer_json(c) for c in page], "next_cursor": page[-1].id if more else None}
+
+
+@bp.route("/customers/<int:customer_id>", methods=["GET"])
+@bp.response(200, CustomerRecordOut)
+@documented_errors(401, 404, 429)
+def read_customer(customer_id: int):
+    """One customer."""
+    customer = db.session.get(Customer, customer_id)
+    if customer is None:
+        raise ApiError(404, f"There is no customer {customer_id}.")
+    return customer_json(customer)
+
+
+def _duplicate_customer(name: str) -> ApiError:
+    existing = customer_named(name)
+    return ApiError(409, f"A customer named {existing.name if existing else name} exists already.",
+                    fields={"name": "Already a customer."}, code="duplicate",
+                    customer_id=existing.id if existing else None)
+
+
+@bp.route("/customers", methods=["POST"])
+@idempotent
+@bp.arguments(CustomerIn)
+@bp.response(201, CustomerRecordOut)
+@documented_errors()
+def create_customer(data):
+    """Keep a customer (names are unique whatever their letter case); invoices then take it by customer_id."""
+    identity = data["identity"]
+    values = {
+        "name": data["name"].strip(), "npwp_name": data["npwp_name"].strip(), "buyer_document": identity.document,
+        "npwp": identity.npwp, "buyer_document_number": identity.number, "buyer_country": data["country"],
+        "buyer_branch_code": data["branch_code"] if identity.npwp else "000000", "address": data["address"].strip(),
+        "email": data["email"].strip(), "email_language": data["language"],
+    }
+    if customer_named(values["name"]):
+        raise _duplicate_customer(values["name"])
+    try:
+        customer = add_customer(values)
+    except CustomerRefused:
+        raise _duplicate_customer(values["name"]) from None
+    return customer_json(customer)
+
+
 # ---- changing invoices -----------------------------------------------------------------------
 
+def _buyer(data: dict) -> tuple[dict, int | None]:
+    """The buyer as sent (customer), or as kept for the customer named by customer_id."""
+    if data["customer_id"] is None:
+        return data["customer"], None
+    customer = db.session.get(Customer, data["customer_id"])
+    if customer is None:
+        raise ApiError(422, f"There is no customer {data['customer_id']}.",
+                       fields={"customer_id": f"There is no customer {data['customer_id']}."})
+    return {
+        "name": customer.name, "npwp_name": customer.npwp_name, "address": customer.address, "email": customer.email,
+        "language": customer.email_language, "country": customer.buyer_country, "branch_code": customer.buyer_branch_code,
+        "identity": BuyerIdentity(customer.buyer_document, customer.npwp, customer.buyer_document_number),
+    }, customer.id
+
+
 def _draft(data: dict) -> InvoiceDraft:
-    customer, identity = data["customer"], data["customer"]["identity"]
+    customer, customer_id = _buyer(data)
+    identity = customer["identity"]
     code = data["transaction_code"] or default_transaction_code(data["invoice_date"])
     return InvoiceDraft(
         number=data["number"].strip(),
@@ -212,6 +299,7 @@ def _draft(data: dict) -> InvoiceDraft:
                       goods_code=line["goods_code"], unit=line["unit"])
             for line in data["lines"]
         ],
+        customer_id=customer_id,
     )
 
 

@@ -1,4 +1,4 @@
-from wtforms import PasswordField, SelectField, StringField, SubmitField
+from wtforms import HiddenField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, ValidationError
 
@@ -41,6 +41,7 @@ class UserForm(AppForm):
 
 class RoleForm(AppForm):
     role = SelectField(lazy_gettext("Role"), choices=[SelectChoice(k, lazy_gettext(v)) for k, v in ROLE_LABELS.items()])
+    confirmed = HiddenField(default="")  # "1" from the question's Yes
     submit = SubmitField(lazy_gettext("Change role"))
 
 

@@ -2,7 +2,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, Integer, String, true
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -43,7 +43,10 @@ class User(UserMixin, db.Model):
         return self.active
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        """What the session cookie names: "<id>:<session version>:<this login's token>" (the token set at login,
+        so that logging out ends this browser's session only)."""
+        token = getattr(self, "login_token", None)
+        return f"{self.id}:{self.session_version}:{token}" if token else f"{self.id}:{self.session_version}"
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method=password_hash_method())
@@ -73,3 +76,16 @@ class LoginThrottle(db.Model):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     window_started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class EndedSession(db.Model):
+    """A login logged out on its own device (the others go on): its cookie, if copied, opens nothing.
+
+    Kept as long as a session may last (EFAKTUR_SESSION_MAX_DAYS), then dropped.
+    """
+
+    __tablename__ = "ended_session"
+
+    token: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now, index=True)

@@ -4,6 +4,7 @@ Rules kept here once: the e-mail and password rules of accounts.py for every way
 (Users page, command line); the last active admin is never deactivated or demoted; a
 password change or reset and a deactivation end every session of the account at once.
 """
+from datetime import timedelta
 from functools import cache
 
 from sqlalchemy import func, text
@@ -12,7 +13,15 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from efaktur.activity.services import record
 from efaktur.auth import throttle
 from efaktur.auth.accounts import AccountError, check_new_password, generate_password, parse_account_email
-from efaktur.auth.models import ROLE_ADMIN, ROLE_LABELS, ROLES, User, normalise_email, password_hash_method
+from efaktur.auth.models import (
+    ROLE_ADMIN,
+    ROLE_LABELS,
+    ROLES,
+    EndedSession,
+    User,
+    normalise_email,
+    password_hash_method,
+)
 from efaktur.database import is_postgresql, write_transaction
 from efaktur.extensions import db
 from efaktur.language.lang import N_, gettext
@@ -78,6 +87,13 @@ def create_user(email: str, role: str, password: str | None = None) -> tuple[Use
     return user, generated
 
 
+def role_change_problem(user: User, role: str) -> str | None:
+    """Why `user` cannot take `role` now (asked before the question, and again under the lock), or None."""
+    if user.role == ROLE_ADMIN and role != ROLE_ADMIN and user.active and not _other_active_admins(user.id):
+        return gettext("%(email)s is the last active admin; make another admin first.", email=user.email)
+    return None
+
+
 def change_role(user_id: int, role: str) -> User:
     if role not in ROLES:
         raise AccountRefused({"role": gettext("Choose a role: %(roles)s.",
@@ -87,9 +103,9 @@ def change_role(user_id: int, role: str) -> User:
         user = _locked_user(user_id)
         if user.role == role:
             return user
-        if user.role == ROLE_ADMIN and user.active and not _other_active_admins(user.id):
-            raise AccountRefused({"role": gettext("%(email)s is the last active admin; make another admin first.",
-                                                  email=user.email)})
+        problem = role_change_problem(user, role)
+        if problem:
+            raise AccountRefused({"role": problem})
         before = user.role
         user.role = role
         record(
@@ -199,6 +215,14 @@ def authenticate(email: str, password: str) -> User | None:
 def record_login(user_id: int) -> None:
     with write_transaction():
         db.session.execute(db.update(User).where(User.id == user_id).values(last_login_at=utc_now()))
+
+
+def end_session(user_id: int, token: str, kept_days: int) -> None:
+    """Log out of one browser: its login token ends; those older than any session can be are dropped."""
+    with write_transaction():
+        db.session.execute(db.delete(EndedSession).where(EndedSession.ended_at < utc_now() - timedelta(days=kept_days)))
+        if db.session.get(EndedSession, token) is None:
+            db.session.add(EndedSession(token=token, user_id=user_id))
 
 
 def end_sessions(user_id: int) -> None:

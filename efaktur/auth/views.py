@@ -1,13 +1,16 @@
 """Log in and out, the Users page (admins) and Change Password (everyone)."""
 import logging
+import secrets
 import time
 
-from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import generate_csrf
 
 from efaktur.auth import throttle
 from efaktur.auth.forms import ConfirmForm, LoginForm, PasswordForm, RoleForm, UserForm
-from efaktur.auth.models import ROLE_LABELS, User
+from efaktur.auth.login import session_end_words
+from efaktur.auth.models import ROLE_ADMIN, ROLE_LABELS, User
 from efaktur.auth.services import (
     AccountRefused,
     all_users,
@@ -15,10 +18,12 @@ from efaktur.auth.services import (
     change_password,
     change_role,
     create_user,
+    end_session,
     end_sessions,
     record_login,
     remember_language,
     reset_password,
+    role_change_problem,
     set_active,
     unlock_account,
 )
@@ -27,7 +32,7 @@ from efaktur.language.i18n import local_time, parse_language
 from efaktur.language.lang import gettext, lazy_gettext
 from efaktur.rules.clock import utc_now
 from efaktur.web.errors import apply_field_errors
-from efaktur.web.events import USERS_CHANGED
+from efaktur.web.events import LOGGED_IN, USERS_CHANGED
 from efaktur.web.helpers import admin_required, is_htmx, modal_error, safe_local_url, with_trigger
 
 bp = Blueprint("auth", __name__)
@@ -41,7 +46,12 @@ def client_address() -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
+    """The login page; with ?popup=1 the pop-up an open form shows when its session ended (static/app.js), whose
+    success answers with the new CSRF token so that the page sends the form again."""
+    popup = request.args.get("popup") == "1"
     form = LoginForm()
+    if request.method == "GET" and popup and current_user.is_authenticated:
+        return _logged_in_from_popup()
     status, headers = 200, {}
     if form.validate_on_submit():
         email, cookie = form.email.parsed, request.cookies.get(throttle.DEVICE_COOKIE)
@@ -56,10 +66,14 @@ def login():
                 session.clear()  # nothing of the session from before carries over, the CSRF token neither
                 if chosen and not user.language:  # chosen on the login page: the account keeps it
                     remember_language(user.id, chosen)
+                user.login_token = secrets.token_hex(16)  # this browser's own session: Log out ends it alone
                 login_user(user)
-                session["seen"] = int(time.time())  # the idle time-out runs from the login itself
+                session["seen"] = session["login_at"] = int(time.time())  # the time-outs run from the login
                 record_login(user.id)
-                response = redirect(safe_local_url(request.args.get("next"), url_for("numbers.index")), code=303)
+                if popup:
+                    response = _logged_in_from_popup()
+                else:
+                    response = redirect(safe_local_url(request.args.get("next"), url_for("numbers.index")), code=303)
                 _remember_device(response, throttle.device_cookie_after_login(cookie, user.email))
                 return response
             if user is not None:
@@ -75,7 +89,18 @@ def login():
             status, headers = 429, {"Retry-After": str(lock.seconds(now))}
     if form.errors and status == 200:
         status = 422
+    if popup:
+        why = session_end_words(request.args.get("why", ""))
+        return render_template("auth/_partials/login_popup.html", form=form, why=why), status, headers
     return render_template("auth/login.html", form=form), status, headers
+
+
+def _logged_in_from_popup():
+    """Logged in again from the pop-up: the page gets its new CSRF token and sends the open form again."""
+    response = make_response("", 200)
+    # The login started a new session: its token, not the one Flask-WTF cached for this request from the old one.
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+    return with_trigger(response, **{LOGGED_IN: {"csrf": generate_csrf(), "email": current_user.email}})
 
 
 def _remember_device(response, value: str) -> None:
@@ -103,14 +128,31 @@ def language():
 @bp.post("/logout")
 @login_required
 def logout():
-    """Log out everywhere: every session of this account ends, not only this browser's."""
+    """Log out of this browser: its session ends (a copy of its cookie opens nothing); the account's sessions
+    on other devices go on. A session from before login tokens existed can only end with all the others."""
+    language = current_user.language
+    if current_user.login_token:
+        end_session(current_user.id, current_user.login_token, int(current_app.config["EFAKTUR_SESSION_MAX_DAYS"]))
+    else:
+        end_sessions(current_user.id)
+    return _logged_out(language, gettext("You are logged out."))
+
+
+@bp.post("/logout/everywhere")
+@login_required
+def logout_everywhere():
+    """Log out everywhere: every session of this account ends, on every device."""
     language = current_user.language
     end_sessions(current_user.id)
+    return _logged_out(language, gettext("You are logged out on every device."))
+
+
+def _logged_out(language: str | None, message: str):
     logout_user()
     session.clear()
     if language:
         session["language"] = language  # the login page stays in the user's language
-    flash(gettext("You are logged out."))
+    flash(message)
     return redirect(url_for("auth.login"), code=303)
 
 
@@ -165,10 +207,20 @@ def _refused(refused: AccountRefused, title: str):
 @bp.post("/users/<int:user_id>/role")
 @admin_required
 def user_role(user_id: int):
-    db.get_or_404(User, user_id)
+    """The role dropdown asks first (what the new role may do), then changes it on Yes."""
+    user = db.get_or_404(User, user_id)
     form = RoleForm()
     if not form.validate_on_submit():
         return _refused(AccountRefused({"role": gettext("Choose a role from the list.")}), gettext("Change role"))
+    problem = role_change_problem(user, form.role.data)
+    if problem:
+        return _refused(AccountRefused({"role": problem}), gettext("Change role"))
+    if form.confirmed.data != "1" and form.role.data != user.role:
+        question = (gettext("Make %(email)s an admin? Admins manage the number ranges, Billing Settings, users and "
+                            "API tokens.", email=user.email) if form.role.data == ROLE_ADMIN else
+                    gettext("Make %(email)s staff? Staff work on invoices and files only; ranges, settings, users "
+                            "and tokens are no longer open to it.", email=user.email))
+        return render_template("auth/_partials/confirm_role.html", form=form, user=user, question=question)
     try:
         user = change_role(user_id, form.role.data)
     except AccountRefused as refused:

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
-from sqlalchemy import and_, func, not_, or_
+from sqlalchemy import and_, case, func, not_, or_
 
 from efaktur.database import id_in
 from efaktur.extensions import db
@@ -13,6 +13,7 @@ from efaktur.invoices.numbering import live_number_join
 from efaktur.invoices.queries import month_bounds
 from efaktur.language.lang import N_, month_year
 from efaktur.numbers.models import NumberAssignment
+from efaktur.rules.amounts import CENTS, VAT_NOT_CHARGED_CODES
 from efaktur.rules.facilities import FACILITY_CODES
 from efaktur.rules.identity import BUYER_NIK, BUYER_TIN, DEFAULT_COUNTRY
 
@@ -76,6 +77,27 @@ def period_conditions(period: Period, export_status: str = "") -> list:
 
 def period_invoices(period: Period, export_status: str = ""):
     return db.select(Invoice).where(*period_conditions(period, export_status)).order_by(Invoice.invoice_date, Invoice.id)
+
+
+@dataclass(frozen=True)
+class PeriodTotals:
+    count: int
+    dpp_cents: int
+    ppn: int  # the PPN billed (whole rupiah, each invoice rounded down), where it is charged
+    ppn_not_charged: int  # codes 07 and 08: computed, not charged
+
+
+def period_totals(period: Period, export_status: str = "") -> PeriodTotals:
+    """The period's DPP and PPN above the Export tab's table, summed by the database (one pass, no rows read)."""
+    billed = Invoice.vat_cents // CENTS
+    not_charged = Invoice.transaction_code.in_(sorted(VAT_NOT_CHARGED_CODES))
+    count, dpp, ppn, exempt = db.session.execute(
+        db.select(func.count(Invoice.id), func.coalesce(func.sum(Invoice.dpp_cents), 0),
+                  func.coalesce(func.sum(case((not_charged, 0), else_=billed)), 0),
+                  func.coalesce(func.sum(case((not_charged, billed), else_=0)), 0))
+        .where(*period_conditions(period, export_status))
+    ).one()
+    return PeriodTotals(int(count), int(dpp), int(ppn), int(exempt))
 
 
 def period_page(period: Period, export_status: str, page: int):

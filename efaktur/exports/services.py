@@ -347,14 +347,14 @@ def _zipped_parts(plan: ExportPlan, written: list[tuple[int, int]], recorded) ->
 # was read, so an invoice edited meanwhile is left Not Exported.
 _MARK_POSTGRESQL = text(
     """
-    UPDATE invoice SET exported_at = :now, exported_by = :actor
+    UPDATE invoice SET exported_at = :now, exported_by = :actor, exported_file = :file
     FROM unnest(CAST(:ids AS integer[]), CAST(:revisions AS integer[])) AS written(id, revision)
     WHERE invoice.id = written.id AND invoice.revision = written.revision
     """
 ).bindparams(bindparam("now", type_=UTCDateTime()))
 _MARK_SQLITE = text(
     """
-    UPDATE invoice SET exported_at = :now, exported_by = :actor
+    UPDATE invoice SET exported_at = :now, exported_by = :actor, exported_file = :file
     FROM (SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS revision
           FROM json_each(:written)) AS written
     WHERE invoice.id = written.id AND invoice.revision = written.revision
@@ -362,13 +362,14 @@ _MARK_SQLITE = text(
 ).bindparams(bindparam("now", type_=UTCDateTime()))
 
 
-def mark_exported(written: list[tuple[int, int]], actor_email: str) -> int:
-    """Mark these (id, revision) pairs Exported in one statement; returns how many were marked."""
+def mark_exported(written: list[tuple[int, int]], actor_email: str, file_name: str = "") -> int:
+    """Mark these (id, revision) pairs Exported (in `file_name`) in one statement; returns how many were marked."""
     now = utc_now()
+    common = {"now": now, "actor": actor_email, "file": file_name[:120] or None}
     if is_postgresql():
         params = {"ids": [w[0] for w in written], "revisions": [w[1] for w in written]}
-        return db.session.execute(_MARK_POSTGRESQL, {"now": now, "actor": actor_email, **params}).rowcount
-    return db.session.execute(_MARK_SQLITE, {"now": now, "actor": actor_email, "written": json.dumps(written)}).rowcount
+        return db.session.execute(_MARK_POSTGRESQL, {**common, **params}).rowcount
+    return db.session.execute(_MARK_SQLITE, {**common, "written": json.dumps(written)}).rowcount
 
 
 def _log(plan: ExportPlan, first_numbers: list[str], marked: int) -> None:
@@ -410,6 +411,6 @@ def stream_export(plan: ExportPlan) -> Iterator[str]:
         yield from coretax_xml.write_xml(plan.seller, recorded(export_records(plan, written)))
     db.session.commit()  # the snapshot ends; the marks go in a transaction of their own
     with write_transaction():
-        marked = mark_exported(written, actor[1])
+        marked = mark_exported(written, actor[1], plan.download_name)
         _log(plan, numbers, marked)
     log.info("exported %s invoices as %s (%s marked)", len(written), plan.fmt, marked)

@@ -3,7 +3,7 @@ from flask import Blueprint, Response, render_template, request, stream_with_con
 
 from efaktur.app_clock import local_today
 from efaktur.exports.forms import ExportForm, PeriodFilterForm
-from efaktur.exports.queries import EXPORT_STATUS_LABELS, Period, Selection, period_page
+from efaktur.exports.queries import EXPORT_STATUS_LABELS, Period, Selection, period_page, period_totals
 from efaktur.exports.services import FORMATS, ExportRefused, plan_export, stream_export
 from efaktur.invoices.forms import GenerateForm
 from efaktur.invoices.models import STATUS_CANCELLED, STATUS_LABELS
@@ -46,6 +46,7 @@ def _list_context():
         "export_status": status,
         "period_error": period_error,
         "page": page,
+        "totals": period_totals(period, status),
         "numbers": live_numbers([i.id for i in page.items]),
         "today": local_today(),
         "labels": STATUS_LABELS,

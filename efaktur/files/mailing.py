@@ -18,6 +18,7 @@ import logging
 import smtplib
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -43,7 +44,7 @@ from efaktur.language.i18n import in_language
 from efaktur.language.lang import N_, gettext, ngettext, some_of
 from efaktur.mailer import MailTimeout
 from efaktur.rules.clock import utc_now
-from efaktur.settings.services import current_settings
+from efaktur.settings.services import current_settings, sender_of
 from efaktur.web.errors import Refused
 
 log = logging.getLogger(__name__)
@@ -65,12 +66,26 @@ class SendRefused(Refused):
         super().__init__({"file_ids": message})
 
 
-class ResendUnconfirmed(Exception):
+class SendUnconfirmed(Exception):
+    """Send or Resend was asked for, every check passed: say how many e-mails go to which addresses, and ask."""
+
+    def __init__(self, addresses: list[tuple[str, int]]):
+        super().__init__(addresses)
+        self.addresses = addresses  # (address, e-mails to it), the most first
+        self.count = sum(count for _, count in addresses)
+
+
+class ResendUnconfirmed(SendUnconfirmed):
     """Resend was asked for files whose e-mail may have gone out (Unknown): ask first, naming them."""
 
-    def __init__(self, invoice_numbers: list[str]):
-        super().__init__(invoice_numbers)
+    def __init__(self, invoice_numbers: list[str], addresses: list[tuple[str, int]]):
+        super().__init__(addresses)
         self.invoice_numbers = invoice_numbers
+
+
+def _addresses(rows) -> list[tuple[str, int]]:
+    counts = Counter(email.lower() for _, _, _, email in rows)
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
 def _stale_before():
@@ -95,10 +110,12 @@ def _current_files(file_ids: list[int]):
     ).all()
 
 
-def plan_send(file_ids: list[int], resend: bool = False, unknown_checked: bool = False) -> list[int]:
+def plan_send(file_ids: list[int], resend: bool = False, unknown_checked: bool = False,
+              confirmed: bool = True) -> list[int]:
     """Check the ticked files before anything goes out (the ids to send, sorted); Resend puts Sent and Failed ones back to Ready,
     and Unknown ones once `unknown_checked` (the person was told to check with the recipient); until
-    then it raises ResendUnconfirmed naming them."""
+    then it raises ResendUnconfirmed naming them. Not `confirmed` (the page's first click), it raises
+    SendUnconfirmed with the addresses once every check has passed, and changes nothing."""
     if not current_app.config.get("MAIL_SERVER"):
         raise SendRefused(gettext("No mail server is set up, so no e-mail can go out. Ask your admin to set one up."))
     if not file_ids:
@@ -123,7 +140,13 @@ def plan_send(file_ids: list[int], resend: bool = False, unknown_checked: bool =
                                       names=some_of(sending)))
         unknown = [number for _, status, number, _ in rows if status == EMAIL_UNKNOWN]
         if unknown and not unknown_checked:
-            raise ResendUnconfirmed(unknown)
+            raise ResendUnconfirmed(unknown, _addresses(rows))
+        if unsent and len(unsent) == len(rows):
+            raise SendRefused(ngettext("Nothing to resend: %(names)s was never sent; use Send Email.",
+                                       "Nothing to resend: %(names)s were never sent; use Send Email.",
+                                       len(unsent), names=some_of(unsent)))
+        if not confirmed:
+            raise SendUnconfirmed(_addresses([row for row in rows if row[1] != EMAIL_READY]))
         with write_transaction():
             again = db.session.execute(
                 db.update(EfakturFile)
@@ -146,6 +169,8 @@ def plan_send(file_ids: list[int], resend: bool = False, unknown_checked: bool =
                          "%(num)s of the ticked files are not Ready to Send (%(names)s): use Resend for them, or untick them.",
                          len(done), names=some_of(done))
             )
+        if not confirmed:
+            raise SendUnconfirmed(_addresses(rows))
     return sorted(set(file_ids))
 
 
@@ -177,13 +202,14 @@ def _claim(file_ids: list[int], limit: int, claim: str) -> list[int]:
     return sorted(claimed)
 
 
-def _message(file_id: int, company: str) -> tuple[Message, str, str]:
+def _message(file_id: int, settings) -> tuple[Message, str, str]:
     stored, invoice = db.session.execute(
         db.select(EfakturFile, Invoice).join(Invoice, Invoice.id == EfakturFile.invoice_id).where(EfakturFile.id == file_id)
     ).one()
     data = db.session.scalar(db.select(EfakturFileContent.data).where(EfakturFileContent.file_id == file_id))
     live = live_numbers([invoice.id]).get(invoice.id)
     number = live.efaktur_no if (stored.kind == DESKTOP and live) else (invoice.coretax_number or stored.number)
+    company = settings.company_name
     context = {"company": company, "invoice": invoice, "efaktur_no": number, "file_name": stored.file_name}
     with in_language(invoice.customer_language or "id"):  # the language set on the invoice's customer
         if company:
@@ -196,6 +222,8 @@ def _message(file_id: int, company: str) -> tuple[Message, str, str]:
             recipients=[invoice.customer_email],
             body=render_template("email/efaktur.txt", **context),
             html=render_template("email/efaktur.html", **context),
+            sender=sender_of(settings),
+            reply_to=settings.reply_to or None,
         )
     message.attach(stored.file_name, "application/pdf", data)
     return message, invoice.customer_email, invoice.number
@@ -213,7 +241,7 @@ def send_slice(file_ids: list[int]) -> SliceResult:
     claim = uuid.uuid4().hex
     claimed = _claim(file_ids, SLICE_FILES, claim)
     result = SliceResult()
-    company = current_settings().company_name
+    settings = current_settings()
     started = time.monotonic()
     for position, file_id in enumerate(claimed):
         if position and time.monotonic() - started > SLICE_SECONDS:
@@ -225,7 +253,7 @@ def send_slice(file_ids: list[int]) -> SliceResult:
                     .values(email_status=EMAIL_READY, email_claim=None)
                 )
             break
-        message, address, invoice_number = _message(file_id, company)
+        message, address, invoice_number = _message(file_id, settings)
         try:
             mail.send_within_deadline(message)
         except UNKNOWN_ERRORS as error:  # no answer in time: it may still be delivered

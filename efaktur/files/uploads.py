@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from efaktur.language.lang import gettext
+from efaktur.language.lang import decimal, gettext, number
 
 PDF_MAGIC = b"%PDF-"
 PDF_HEADER_WINDOW = 1024  # the PDF header may follow up to 1 KB of junk
@@ -40,7 +40,8 @@ class UploadLimits:
 
 
 def megabytes(size: int) -> str:
-    return f"{size / 2**20:.1f} MB" if size < 10 * 2**20 else f"{size / 2**20:.0f} MB"
+    """5,0 MB in Indonesian, 5.0 MB in English; whole megabytes from 10 MB."""
+    return f"{decimal(size / 2**20, 1)} MB" if size < 10 * 2**20 else f"{number(round(size / 2**20))} MB"
 
 
 def is_pdf(head: bytes) -> bool:

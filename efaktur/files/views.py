@@ -15,7 +15,7 @@ from efaktur.files.forms import (
     SendForm,
     UploadForm,
 )
-from efaktur.files.mailing import ResendUnconfirmed, SendRefused, plan_send, progress, ready_file_ids, send_slice
+from efaktur.files.mailing import SendRefused, SendUnconfirmed, plan_send, progress, ready_file_ids, send_slice
 from efaktur.files.models import EfakturFile, EfakturFileContent
 from efaktur.files.output_list import ListImportRefused, import_output_list, load_import, recent_imports, summary
 from efaktur.files.queries import files_page
@@ -228,13 +228,16 @@ def send():
     title = gettext("Resend") if resend else gettext("Send Email")
     try:
         file_ids = _send_ids()
-        to_send = plan_send(file_ids, resend=resend, unknown_checked=request.form.get("unknown_checked") == "1")
+        to_send = plan_send(file_ids, resend=resend, unknown_checked=request.form.get("unknown_checked") == "1",
+                            confirmed=request.form.get("confirmed") == "1")
     except SendRefused as refused:
         return modal_error(str(refused), title)
-    except ResendUnconfirmed as unconfirmed:
-        # Their e-mail may have reached the customer already: say so, and send again only if asked again.
-        return render_template("files/_partials/confirm_resend_unknown.html", title=title, form=SendForm(),
-                               file_ids=",".join(map(str, file_ids)), invoice_numbers=unconfirmed.invoice_numbers)
+    except SendUnconfirmed as unconfirmed:
+        # How many e-mails go to which addresses, asked before any goes out; for Unknown ones also that
+        # their e-mail may have reached the customer already.
+        return render_template("files/_partials/confirm_send.html", title=title, form=SendForm(), resend=resend,
+                               file_ids=",".join(map(str, file_ids)), plan=unconfirmed,
+                               invoice_numbers=getattr(unconfirmed, "invoice_numbers", None))
     return _progress_response(to_send, title)
 
 

@@ -3,7 +3,6 @@
 Every value goes through the project's one parser of its kind (money, identity, goods,
 facilities, e-mail, text); the service then applies the rules that need more than one field.
 """
-from flask import current_app
 from wtforms import (
     BooleanField,
     DateField,
@@ -13,18 +12,17 @@ from wtforms import (
     SelectField,
     StringField,
     SubmitField,
-    TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from efaktur.customers.forms import BuyerForm
 from efaktur.invoices.coretax import BUCKET_LABELS
 from efaktur.invoices.models import STATUS_LABELS, STORED_STATUSES
 from efaktur.invoices.services import MAX_LINES, invoice_number_problem
-from efaktur.language.i18n import DEFAULT_LANGUAGE, LANGUAGES, decimal_mark, language
+from efaktur.language.i18n import decimal_mark, language
 from efaktur.language.lang import gettext, lazy, lazy_gettext
 from efaktur.rules.amounts import Line, compute_amounts
-from efaktur.rules.emails import EmailError, parse_email
 from efaktur.rules.facilities import FACILITY_CODES, FacilityError, add_info_choices, parse_facility, stamp_choices
 from efaktur.rules.goods import (
     DEFAULT_UNIT,
@@ -36,16 +34,8 @@ from efaktur.rules.goods import (
     unit_name,
 )
 from efaktur.rules.identity import (
-    BUYER_DOCUMENTS,
-    BUYER_TIN,
-    DEFAULT_COUNTRY,
-    HEAD_OFFICE_LOCATION,
-    IdentityError,
-    countries,
     domestic_identity_warning,
     lacks_domestic_identity,
-    parse_buyer_identity,
-    parse_location_code,
 )
 from efaktur.rules.money import MoneyError, parse_quantity, parse_rupiah
 from efaktur.rules.nsfp import INVOICE_TRANSACTION_CODES
@@ -113,25 +103,12 @@ def at_most_max_lines(form, field):
         )
 
 
-class InvoiceForm(AppForm):
+class InvoiceForm(BuyerForm):
     number = StringField(lazy_gettext("Invoice No"), validators=[Optional(), Length(max=40)])
-    customer_name = StringField(
-        lazy_gettext("Customer Name"), validators=[not_blank(lazy_gettext("Enter the customer's name.")), Length(max=200), plain_text,
-                                                   no_formula]
-    )
-    npwp_name = StringField(lazy_gettext("NPWP Name"), validators=[Optional(), Length(max=200), plain_text, no_formula])
-    buyer_document = SelectField(
-        lazy_gettext("Buyer ID"), choices=[SelectChoice(k, lazy_gettext(v)) for k, v in BUYER_DOCUMENTS.items()], default=BUYER_TIN
-    )
-    npwp = StringField(lazy_gettext("NPWP"), validators=[Optional(), Length(max=30)])
-    buyer_id_number = StringField(lazy_gettext("ID Number"), validators=[Optional(), Length(max=40)])
-    buyer_country = SelectField(lazy_gettext("Country"), default=DEFAULT_COUNTRY)
-    buyer_branch_code = StringField(lazy_gettext("Branch code (NITKU)"), default=HEAD_OFFICE_LOCATION,
-                                    description=lazy_gettext("6 digits after the NPWP; 000000 for the head office."))
-    address = TextAreaField(lazy_gettext("Address"), validators=[Optional(), Length(max=1000), plain_text, no_formula])
-    customer_email = StringField(lazy_gettext("Customer Email"), validators=[Length(max=254)])
-    customer_language = SelectField(lazy_gettext("E-mail Language"), choices=[SelectChoice(code, name) for code, name in LANGUAGES.items()], default=DEFAULT_LANGUAGE,
-                                    description=lazy_gettext("The language of the e-Faktur e-mail to this customer."))
+    # The customer the buyer's fields were filled from (the suggestions set it; typing a new name clears it),
+    # and, for a buyer typed by hand, whether to keep it as a customer.
+    customer_id = HiddenField(default="")
+    save_customer = BooleanField(lazy_gettext("Save as a customer"), default=False)
     invoice_date = DateField(lazy_gettext("Invoice Date"), validators=[InputRequired(lazy_gettext("Enter the invoice date."))])
     due_date = DateField(lazy_gettext("Due Date"), validators=[InputRequired(lazy_gettext("Enter the due date."))])
     tax_enabled = BooleanField(lazy_gettext("Invoice Tax"), default=True)
@@ -157,7 +134,6 @@ class InvoiceForm(AppForm):
     def __init__(self, *args, number_required: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         code = language()
-        self.buyer_country.choices = [SelectChoice(c, name) for c, name in countries(code).items()]
         choose = SelectChoice("", gettext("Choose from DJP's list"))
         for trx in FACILITY_CODES:
             self[f"add_info_{trx}"].choices = [choose] + [SelectChoice(c, label) for c, label in add_info_choices(trx, code)]
@@ -176,12 +152,6 @@ class InvoiceForm(AppForm):
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
-        # The buyer's identification needs two fields at once (which ID, and its number).
-        try:
-            self.buyer = parse_buyer_identity(self.buyer_document.data, self.npwp.data, self.buyer_id_number.data)
-        except IdentityError as error:
-            getattr(self, error.field).errors.append(str(error))
-            valid = False
         # The facility of codes 07/08: the pair of fields of the chosen code (Invoice Tax on).
         trx = self.transaction_code.data if self.tax_enabled.data else ""
         try:
@@ -193,21 +163,6 @@ class InvoiceForm(AppForm):
             self[field].errors = list(self[field].errors) + [str(error)]
             valid = False
         return valid
-
-    def validate_buyer_branch_code(self, field):
-        try:
-            field.parsed = parse_location_code(field.data)
-        except IdentityError as error:
-            raise ValidationError(str(error))
-
-    def validate_customer_email(self, field):
-        if not (field.data or "").strip():
-            field.parsed = ""
-            return
-        try:
-            field.parsed = parse_email(field.data, smtputf8=current_app.config["EFAKTUR_SMTPUTF8"])
-        except EmailError as error:
-            raise ValidationError(str(error))
 
     def validate_due_date(self, field):
         if self.invoice_date.data and field.data and field.data < self.invoice_date.data:

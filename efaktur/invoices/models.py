@@ -50,6 +50,7 @@ class Invoice(db.Model):
         CheckConstraint("due_date >= invoice_date", name="due_after_invoice"),
         CheckConstraint("buyer_document IN ('tin', 'nik', 'passport', 'other')", name="buyer_document"),
         Index("ix_invoice_date_id", "invoice_date", "id"),
+        Index("ix_invoice_npwp", "npwp"),
         UniqueConstraint("api_token_id", "external_ref", name="uq_invoice_api_token_id"),
     )
 
@@ -95,10 +96,16 @@ class Invoice(db.Model):
     # Made through the API: by which token, under the caller's own reference (unique per token).
     api_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_token.id", ondelete="SET NULL"))
     external_ref: Mapped[str | None] = mapped_column(String(100))
+    # The customer the buyer's fields were filled from (the invoice keeps its own copy of them). No foreign key:
+    # adding one would make SQLite rebuild the invoice table (and cascade into its lines); customers are never
+    # deleted, and the service checks that the customer exists.
+    customer_id: Mapped[int | None] = mapped_column(Integer, index=True)
     # Export Status: when the invoice last went into a tax office file, and by whom. Any
     # edit clears it (the tax office must get the new data).
     exported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     exported_by: Mapped[str | None] = mapped_column(String(254))
+    # The file it last went out in (shown with exported_at only; a new export replaces it).
+    exported_file: Mapped[str | None] = mapped_column(String(120))
     # Counts the edits: an export marks an invoice Exported only if it is unchanged since
     # the file was written.
     revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

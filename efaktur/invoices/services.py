@@ -7,6 +7,8 @@ from sqlalchemy import BigInteger, cast, func, text
 from sqlalchemy.exc import IntegrityError
 
 from efaktur.activity.services import current_actor, record
+from efaktur.customers.models import Customer
+from efaktur.customers.services import customer_named, insert_customer
 from efaktur.database import is_postgresql, write_transaction
 from efaktur.extensions import db
 from efaktur.invoices.models import STATUS_CANCELLED, STATUS_LABELS, STORED_STATUSES, Invoice, InvoiceLine
@@ -77,6 +79,9 @@ class InvoiceDraft:
     buyer_country: str = DEFAULT_COUNTRY
     buyer_branch_code: str = HEAD_OFFICE_LOCATION  # the 6-digit suffix of the buyer's NITKU
     facility: Facility = NO_FACILITY  # codes 07 and 08 only
+    # The customer the buyer's fields came from; or, for a buyer typed by hand, keep it as a new customer.
+    customer_id: int | None = None
+    save_as_customer: bool = False
     # Filled in by the service: the fields an edit changed, for the activity log.
     changed: list[str] = field(default_factory=list, compare=False)
 
@@ -240,6 +245,27 @@ def _flush_or_refuse(number: str) -> None:
         raise InvoiceRefused({"number": gettext("Invoice No %(number)s exists already.", number=number)}) from None
 
 
+def _customer_of(draft: InvoiceDraft) -> int | None:
+    """The invoice's customer: the one chosen (if it still exists), or the buyer kept now as a new one."""
+    if draft.save_as_customer:
+        tin = draft.buyer_document == BUYER_TIN
+        existing = customer_named(draft.customer_name)
+        if existing:
+            raise InvoiceRefused({"save_customer": gettext(
+                "A customer named %(name)s exists already: choose it from the suggestions, or untick Save as a "
+                "customer.", name=existing.name)})
+        return insert_customer({
+            "name": draft.customer_name, "npwp_name": draft.npwp_name, "buyer_document": draft.buyer_document,
+            "npwp": draft.npwp if tin else "", "buyer_document_number": "" if tin else draft.buyer_document_number,
+            "buyer_country": draft.buyer_country,
+            "buyer_branch_code": draft.buyer_branch_code if tin else HEAD_OFFICE_LOCATION,
+            "address": draft.address, "email": draft.customer_email, "email_language": draft.customer_language,
+        }).id
+    if draft.customer_id is not None and db.session.get(Customer, draft.customer_id) is not None:
+        return draft.customer_id
+    return None
+
+
 def create_invoice(draft: InvoiceDraft, api_token_id: int | None = None, external_ref: str | None = None) -> Invoice:
     """A new invoice; through the API it carries its token and the caller's own reference."""
     _check_draft(draft)
@@ -251,6 +277,7 @@ def create_invoice(draft: InvoiceDraft, api_token_id: int | None = None, externa
             raise InvoiceRefused({"number": _taken_message(number, existing)})
         invoice = Invoice(status="unpaid", api_token_id=api_token_id, external_ref=external_ref)
         _apply(invoice, draft, number)
+        invoice.customer_id = _customer_of(draft)
         db.session.add(invoice)
         _flush_or_refuse(number)
         record(
@@ -431,6 +458,7 @@ def update_invoice(invoice_id: int, draft: InvoiceDraft, code_change_confirmed: 
         if not changes:
             return invoice, []
         _apply(invoice, draft, number)
+        invoice.customer_id = _customer_of(draft)
         _edited(invoice)
         _flush_or_refuse(number)
         if live is not None and live.transaction_code != invoice.transaction_code:

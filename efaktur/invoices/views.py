@@ -1,13 +1,16 @@
 """Invoices page, New Invoice modal, invoice detail, Generate and Cancel E-Faktur No."""
 import logging
 
-from flask import Blueprint, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from efaktur.app_clock import local_today
+from efaktur.customers.models import Customer
+from efaktur.customers.services import buyer_form_data, npwp_warning
 from efaktur.database import id_in
 from efaktur.extensions import db
 from efaktur.files.queries import invoice_files
+from efaktur.formats.invoice_pdf import invoice_pdf
 from efaktur.invoices import coretax
 from efaktur.invoices.coretax import record_coretax_number
 from efaktur.invoices.forms import (
@@ -24,6 +27,7 @@ from efaktur.invoices.forms import (
 )
 from efaktur.invoices.models import STATUS_LABELS, Invoice
 from efaktur.invoices.numbering import numberable
+from efaktur.invoices.printing import printable
 from efaktur.invoices.queries import invoice_query, live_numbers, number_history
 from efaktur.invoices.services import (
     CodeChangeUnconfirmed,
@@ -43,9 +47,16 @@ from efaktur.language.lang import gettext
 from efaktur.numbers.generating import GENERATE_TITLE, plan_generate
 from efaktur.numbers.generating import generate as generate_with_recheck
 from efaktur.numbers.ledger import MAX_BATCH, LedgerRefused, cancel_number
-from efaktur.rules.amounts import default_transaction_code
-from efaktur.rules.identity import domestic_identity_warning, lacks_domestic_identity
-from efaktur.rules.ids import IdsError, parse_ids
+from efaktur.rules.amounts import RATE_12_FROM, default_transaction_code
+from efaktur.rules.identity import (
+    BUYER_TIN,
+    IdentityError,
+    domestic_identity_warning,
+    lacks_domestic_identity,
+    parse_npwp,
+)
+from efaktur.rules.ids import IdsError, parse_id, parse_ids
+from efaktur.rules.nsfp import CORETAX_ONLY_CODE, INVOICE_TRANSACTION_CODES
 from efaktur.settings.alerts import threshold_warning
 from efaktur.web.errors import Refused, apply_field_errors, apply_refusal, parse_revision
 from efaktur.web.events import INVOICES_CHANGED, NUMBERS_CHANGED
@@ -141,27 +152,70 @@ def _draft(form: InvoiceForm) -> InvoiceDraft:
             )
             for entry in form.lines
         ],
+        customer_id=parse_id(form.customer_id.data),
+        save_as_customer=bool(form.save_customer.data) and not parse_id(form.customer_id.data),
     )
+
+
+def _preview(form: InvoiceForm, invoice_id: int | None = None) -> dict:
+    """The form's live totals and warnings, with the one only the database can give: this NPWP is kept
+    under another name."""
+    preview = amounts_preview(form)
+    try:
+        npwp = parse_npwp(form.npwp.data) if form.buyer_document.data == BUYER_TIN else ""
+    except IdentityError:
+        npwp = ""
+    name = (form.npwp_name.data or "").strip() or (form.customer_name.data or "").strip()
+    preview["npwp_warning"] = npwp_warning(npwp, name, exclude_invoice_id=invoice_id) if npwp else None
+    return preview
 
 
 @bp.post("/amounts")
 def amounts():
     """The New Invoice and Edit forms' live totals: what Save would store, from the form as typed."""
-    return render_template("invoices/_partials/amounts_preview.html", preview=amounts_preview(InvoiceForm()))
+    form = InvoiceForm()
+    return render_template("invoices/_partials/amounts_preview.html",
+                           preview=_preview(form, parse_id(request.args.get("invoice"))))
 
 
-def _form_response(form: InvoiceForm, title: str, action: str, code_change=None):
+def _form_response(form: InvoiceForm, title: str, action: str, code_change=None, invoice_id: int | None = None):
     """The form (with its errors: 422), or the question a new transaction code of a numbered invoice asks."""
     template = "invoices/invoice_form.html"
     blank_line = LineForm(prefix="lines-__index__-")  # the row "+ Add line" copies
     return render_template(template, form=form, title=title, action=action, blank_line=blank_line,
-                           code_change=code_change, preview=amounts_preview(form)), (
+                           code_change=code_change, preview=_preview(form, invoice_id), invoice_id=invoice_id), (
         422 if form.errors or code_change else 200
     )
 
 
+def _new_form_data() -> dict | None:
+    """New Invoice's fields from a customer (?customer=) or as a copy of an invoice (?from=, Duplicate):
+    everything but its number, dates and state."""
+    today = local_today()
+    dates = {"invoice_date": today, "due_date": today, "transaction_code": default_transaction_code(today)}
+    source = db.session.get(Invoice, parse_id(request.args.get("from")) or 0)
+    if source is not None:
+        data = _form_data(source)
+        data.pop("revision")
+        data["number"] = ""
+        data["due_date"] = today + (source.due_date - source.invoice_date)
+        data["invoice_date"] = today
+        if source.transaction_code not in INVOICE_TRANSACTION_CODES or (
+                source.transaction_code == CORETAX_ONLY_CODE and today < RATE_12_FROM):
+            data["transaction_code"] = dates["transaction_code"]
+        return data
+    customer = db.session.get(Customer, parse_id(request.args.get("customer")) or 0)
+    if customer is not None:
+        return {**dates, **buyer_form_data(customer), "customer_id": str(customer.id)}
+    return None
+
+
 @bp.route("/new", methods=["GET", "POST"])
 def new():
+    if request.method == "GET":
+        data = _new_form_data()
+        if data is not None:
+            return _form_response(InvoiceForm(formdata=None, data=data), gettext("New Invoice"), url_for("invoices.new"))
     form = InvoiceForm()
     if request.method == "GET":
         form.invoice_date.data = local_today()
@@ -196,6 +250,7 @@ def _form_data(invoice: Invoice) -> dict:
         "tax_enabled": invoice.tax_enabled,
         "transaction_code": invoice.transaction_code,
         "revision": str(invoice.revision),
+        "customer_id": str(invoice.customer_id or ""),
         f"add_info_{invoice.transaction_code}": invoice.facility_add_info,
         f"facility_stamp_{invoice.transaction_code}": invoice.facility_stamp,
         "custom_doc": invoice.custom_doc,
@@ -224,7 +279,8 @@ def edit(invoice_id: int):
     title, action = gettext("Edit Invoice %(number)s",
                             number=invoice.number), url_for("invoices.edit", invoice_id=invoice_id)
     if request.method == "GET":
-        return _form_response(InvoiceForm(formdata=None, data=_form_data(invoice), number_required=True), title, action)
+        return _form_response(InvoiceForm(formdata=None, data=_form_data(invoice), number_required=True), title, action,
+                              invoice_id=invoice_id)
     form = InvoiceForm(number_required=True)
     if form.validate_on_submit():
         try:
@@ -232,7 +288,7 @@ def edit(invoice_id: int):
             invoice, changes = update_invoice(invoice_id, _draft(form), code_change_confirmed=confirmed,
                                               expected_revision=parse_revision(form.revision.data))
         except CodeChangeUnconfirmed as unconfirmed:
-            return _form_response(form, title, action, code_change=unconfirmed.change)
+            return _form_response(form, title, action, code_change=unconfirmed.change, invoice_id=invoice_id)
         except Refused as refused:
             _refused_on_form(form, refused)
         else:
@@ -244,7 +300,7 @@ def edit(invoice_id: int):
                 None,
                 CHANGED_EVENT,
             )
-    return _form_response(form, title, action)
+    return _form_response(form, title, action, invoice_id=invoice_id)
 
 
 def _detail_context(invoice: Invoice, status_form=None, error=None, coretax_form=None):
@@ -263,6 +319,8 @@ def _detail_context(invoice: Invoice, status_form=None, error=None, coretax_form
         "recompute": recomputed_amounts(invoice) if not edit_refusal(invoice) else None,
         "buyer_warning": domestic_identity_warning() if invoice.tax_enabled and lacks_domestic_identity(
             invoice.buyer_document, invoice.npwp, invoice.buyer_country) else None,
+        "npwp_warning": npwp_warning(invoice.npwp, invoice.buyer_name, exclude_invoice_id=invoice.id)
+        if invoice.npwp else None,
         "edit_refusal": edit_refusal(invoice),
         "today": local_today(),
         "labels": STATUS_LABELS,
@@ -361,6 +419,26 @@ def _generated_response(issued, warning: str | None = None):
     response = _success(message, warning, CHANGED_EVENT, NUMBERS_CHANGED)
     if is_htmx():  # the list, reloading itself, highlights the rows just numbered
         response = with_trigger(response, **{CHANGED_EVENT: {"numbered": [item.invoice_id for item in issued[:HIGHLIGHTED]]}})
+    return response
+
+
+@bp.get("/<int:invoice_id>/print")
+def print_view(invoice_id: int):
+    """The invoice as a document to print (the browser's Print), in its customer's language."""
+    document = printable(invoice_id)
+    if document is None:
+        abort(404)
+    return render_template("invoices/print.html", document=document, invoice_id=invoice_id)
+
+
+@bp.get("/<int:invoice_id>/pdf")
+def pdf(invoice_id: int):
+    """The same document as a PDF download."""
+    document = printable(invoice_id)
+    if document is None:
+        abort(404)
+    response = Response(invoice_pdf(document, current_app.config.get("EFAKTUR_PDF_FONT")), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{document.file_name}"'
     return response
 
 

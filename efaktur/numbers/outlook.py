@@ -23,7 +23,7 @@ def month_start(day: date, back: int = 0) -> date:
 @dataclass(frozen=True)
 class MonthUsage:
     month: date  # its first day
-    handed_out: int
+    handed_out: int  # numbers of that month's year's ranges given to invoices in it (a number given again counts again)
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,8 @@ def outlook(today: date) -> Outlook:
     used_this_month = recent = 0
     for year, day, handed_out in rows:
         month = month_start(day)
-        per_month[month] = per_month.get(month, 0) + handed_out
+        if year == month.year:  # each bar counts the numbers of its own year, as "this month" does
+            per_month[month] = per_month.get(month, 0) + handed_out
         if year == today.year:
             used_this_month += handed_out if day >= this_month else 0
             recent += handed_out if day >= window else 0

@@ -21,6 +21,25 @@ class EmailError(ValueError):
     """Why a text is not a usable e-mail address, for the user."""
 
 
+def _why_not(text: str) -> str:
+    """What is wrong with an address email-validator refused, in our words (its own are English only)."""
+    if text.count("@") == 0:
+        return gettext("An e-mail address has an @ between the name and the domain, e.g. finance@company.co.id.")
+    if text.count("@") > 1:
+        return gettext("An e-mail address has one @ only, e.g. finance@company.co.id.")
+    local, domain = text.split("@")
+    if not local:
+        return gettext("Type the name before the @, e.g. finance@company.co.id.")
+    if not domain:
+        return gettext("Type the domain after the @, e.g. finance@company.co.id.")
+    try:
+        validate_email("a@" + domain, check_deliverability=False, allow_smtputf8=True)
+    except EmailNotValidError:
+        return gettext("The part after the @ (%(domain)s) is not a domain an e-mail can go to, e.g. company.co.id.",
+                       domain=domain)
+    return gettext("The part before the @ (%(name)s) has characters an e-mail address cannot have.", name=local)
+
+
 def parse_email(text: str | None, smtputf8: bool = False) -> str:
     """The normalised address; raises EmailError.
 
@@ -36,8 +55,8 @@ def parse_email(text: str | None, smtputf8: bool = False) -> str:
                                  max_email_length=MAX_EMAIL_LENGTH))
     try:
         result = validate_email(text, check_deliverability=False, allow_smtputf8=True)
-    except EmailNotValidError as error:
-        raise EmailError(gettext("Enter a valid e-mail address (%(error)s).", error=error)) from None
+    except EmailNotValidError:
+        raise EmailError(_why_not(text)) from None
     if result.smtputf8 and not smtputf8:
         raise EmailError(
             gettext("This address has letters outside A-Z before the @, which the mail server cannot deliver. " "Use the ASCII form of the address.")

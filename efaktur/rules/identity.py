@@ -73,12 +73,12 @@ def npwp16(npwp: str) -> str:
 
 
 def format_npwp(npwp: str) -> str:
-    """As people write it: 15 digits ``01.234.567.8-901.000``, 16 digits in fours ``0012 3456 7890 1000``;
-    anything else as it is."""
-    if len(npwp) == 15 and npwp.isdigit():
-        return f"{npwp[:2]}.{npwp[2:5]}.{npwp[5:8]}.{npwp[8]}-{npwp[9:12]}.{npwp[12:]}"
-    if len(npwp) == 16 and npwp.isdigit():
-        return " ".join(npwp[i:i + 4] for i in range(0, 16, 4))
+    """As DJP writes the NPWP since 2024, whatever its length when typed: 16 digits in fours, a 15-digit NPWP
+    with its leading 0 (``01.234.567.8-901.000`` is ``0012 3456 7890 1000``), so that one taxpayer looks the
+    same on every invoice; anything else as it is."""
+    if len(npwp) in NPWP_LENGTHS and npwp.isdigit():
+        full = npwp16(npwp)
+        return " ".join(full[i:i + 4] for i in range(0, 16, 4))
     return npwp
 
 
@@ -183,3 +183,21 @@ def parse_country(code: str | None) -> str:
     if code not in countries():
         raise IdentityError(gettext("Choose the buyer's country from the list."))
     return code
+
+
+def npwp_forms(npwp: str) -> tuple[str, ...]:
+    """Every way one taxpayer's NPWP may be stored: its 16 digits, and for a 15-digit NPWP (the 16 with a
+    leading 0) those 15 too. Empty for no NPWP."""
+    if len(npwp) not in NPWP_LENGTHS or not npwp.isdigit():
+        return ()
+    full = npwp16(npwp)
+    return (full, full[1:]) if full.startswith("0") else (full,)
+
+
+_NAME_NOISE = re.compile(r"[\W_]+")
+
+
+def same_name(first: str, second: str) -> bool:
+    """Two spellings of one taxpayer's name: letter case, spaces and punctuation aside ("PT. Maju Jaya" is
+    "PT Maju Jaya")."""
+    return _NAME_NOISE.sub("", first.casefold()) == _NAME_NOISE.sub("", second.casefold())

@@ -7,13 +7,14 @@ server does, the numbers stay generated and the outcome is recorded.
 """
 import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template, url_for
 from flask_mail import Message
 
 from efaktur.activity.services import current_actor, record
-from efaktur.app_clock import current_year, local_today
+from efaktur.app_clock import app_timezone, current_year, local_today, now
 from efaktur.database import write_transaction
 from efaktur.extensions import db, mail
 from efaktur.language.i18n import in_language
@@ -22,8 +23,15 @@ from efaktur.numbers.models import NumberRange
 from efaktur.numbers.outlook import last_30_days, used_since
 from efaktur.numbers.services import year_count
 from efaktur.rules import reporting
-from efaktur.settings.models import OUTCOME_FAILED, OUTCOME_NOT_SENT, OUTCOME_PARTIAL, OUTCOME_SENT, ThresholdAlert
-from efaktur.settings.services import current_settings, recipients
+from efaktur.settings.models import (
+    ALERT_DAILY,
+    OUTCOME_FAILED,
+    OUTCOME_NOT_SENT,
+    OUTCOME_PARTIAL,
+    OUTCOME_SENT,
+    ThresholdAlert,
+)
+from efaktur.settings.services import current_settings, recipients, sender_of
 from efaktur.settings.threshold import estimate_run_out, threshold_reached
 
 log = logging.getLogger(__name__)
@@ -118,6 +126,8 @@ def recheck_after_generate(settings=None) -> AlertReport | None:
     if reached is None:
         return None
     year, available = reached
+    if settings.alert_frequency == ALERT_DAILY and _sent_today():
+        return None  # Billing Settings: at most one alert a day, and today's went out
     emails = [r.email for r in recipients()]
     outcome, detail = OUTCOME_SENT, ""
     if not emails:
@@ -140,6 +150,15 @@ def recheck_after_generate(settings=None) -> AlertReport | None:
     return report
 
 
+def _sent_today() -> bool:
+    """Whether a threshold e-mail reached someone since midnight of the company's day."""
+    midnight = datetime.combine(local_today(), time(), ZoneInfo(app_timezone()))
+    return db.session.scalar(
+        db.select(ThresholdAlert.id).where(ThresholdAlert.at >= midnight,
+                                           ThresholdAlert.outcome.in_((OUTCOME_SENT, OUTCOME_PARTIAL))).limit(1)
+    ) is not None
+
+
 def _record(report: AlertReport) -> None:
     level = logging.INFO if report.outcome == OUTCOME_SENT else logging.WARNING
     log.log(level, "threshold alert %s for %s (available %s, limit %s): %s", report.outcome, report.year,
@@ -148,6 +167,7 @@ def _record(report: AlertReport) -> None:
     with write_transaction():
         db.session.add(
             ThresholdAlert(
+                at=now(),  # the app's clock, as "today" of the daily rule
                 year=report.year,
                 available=report.available,
                 threshold_limit=report.limit,
@@ -196,7 +216,8 @@ def _rendered_messages(settings, year: int, available: int, emails: list[str]) -
     subject = gettext("Available number reached threshold limit: %(available)s left for %(year)s (limit %(limit)s)",
                       available=available, year=str(year), limit=settings.threshold_limit)
     body, html = render_template("email/threshold.txt", **context), render_template("email/threshold.html", **context)
-    return [Message(subject=subject, recipients=[email], body=body, html=html) for email in emails]
+    sender = sender_of(settings)
+    return [Message(subject=subject, recipients=[email], body=body, html=html, sender=sender) for email in emails]
 
 
 @dataclass(frozen=True)
@@ -222,7 +243,8 @@ def send_test_email() -> TestEmailReport:
                        "current year fall to the Threshold Limit, the alert comes to this address the same way. "
                        "Nothing needs doing.\n", company=settings.company_name or gettext("your company"))
     for email in emails:
-        messages.append(Message(subject=subject, recipients=[email], body=body))
+        messages.append(Message(subject=subject, recipients=[email], body=body, sender=sender_of(settings),
+                                reply_to=settings.reply_to or None))
     results = mail.send_each_within_deadline(messages)
     failures = [(email, error) for email, error in zip(emails, results) if error is not None]
     log.info("test e-mail to %s: %s", ", ".join(emails), "sent" if not failures else failures)

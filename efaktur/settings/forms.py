@@ -17,9 +17,10 @@ from efaktur.language.lang import gettext, lazy_gettext
 from efaktur.rules import reporting
 from efaktur.rules.emails import EmailError, parse_email
 from efaktur.rules.identity import IdentityError, parse_location_code, parse_npwp
+from efaktur.settings.models import ALERT_DAILY, ALERT_EACH
 from efaktur.settings.threshold import ThresholdLimitError, parse_threshold_limit
 from efaktur.web.forms import AppForm
-from efaktur.web.validators import plain_text
+from efaktur.web.validators import optional_email, plain_text
 
 
 class ThresholdForm(AppForm):
@@ -50,6 +51,22 @@ class RecipientForm(AppForm):
 
 class NotificationLanguageForm(AppForm):
     notification_language = SelectField(lazy_gettext("Language of the threshold e-mail"), choices=[SelectChoice(code, name) for code, name in LANGUAGES.items()])
+    alert_frequency = RadioField(
+        lazy_gettext("When the threshold e-mail goes out"),
+        choices=[SelectChoice(ALERT_EACH, lazy_gettext("After each Generate while at or below the limit")),
+                 SelectChoice(ALERT_DAILY, lazy_gettext("At most one alert a day"))],
+        default=ALERT_EACH)
+    submit = SubmitField(lazy_gettext("Save"))
+
+
+class SenderForm(AppForm):
+    """Who the e-mails come from, and where customers' replies go; empty fields keep the server's sender."""
+
+    sender_name = StringField(lazy_gettext("Sender name"), validators=[Optional(), Length(max=100), plain_text])
+    sender_email = StringField(lazy_gettext("Sender address"), validators=[Length(max=254), optional_email],
+                               description=lazy_gettext("Empty: the mail server's own sender address."))
+    reply_to = StringField(lazy_gettext("Reply-To"), validators=[Length(max=254), optional_email],
+                           description=lazy_gettext("Where a customer's reply goes, e.g. the finance team's inbox."))
     submit = SubmitField(lazy_gettext("Save"))
 
 

@@ -8,6 +8,8 @@ from efaktur.rules.clock import utc_now
 from efaktur.types import UTCDateTime
 
 SETTINGS_ID = 1
+ALERT_EACH = "each"
+ALERT_DAILY = "daily"
 
 
 class CompanySettings(db.Model):
@@ -17,6 +19,7 @@ class CompanySettings(db.Model):
     __table_args__ = (
         CheckConstraint("id = 1", name="single_row"),
         CheckConstraint("threshold_limit >= 0 AND threshold_limit <= 1000000000", name="threshold_limit_range"),
+        CheckConstraint("alert_frequency IN ('each', 'daily')", name="alert_frequency"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
@@ -29,6 +32,13 @@ class CompanySettings(db.Model):
     threshold_active: Mapped[bool] = mapped_column(Boolean, default=False)
     # The threshold e-mail's language ('id' or 'en').
     notification_language: Mapped[str] = mapped_column(String(2), default="id", server_default="id")
+    # When the threshold e-mail goes out: after each Generate at or below the limit (the guide's rule), or
+    # at most once a calendar day (the company's zone).
+    alert_frequency: Mapped[str] = mapped_column(String(10), default=ALERT_EACH, server_default=ALERT_EACH)
+    # Who the e-mails come from (empty: the server's MAIL_DEFAULT_SENDER), and where customers' replies go.
+    sender_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    sender_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    reply_to: Mapped[str] = mapped_column(String(254), default="", server_default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now, onupdate=utc_now)
     # How the company reports its invoices: desktop (NSFP ranges and e-Faktur desktop's CSV), coretax (the XML;
     # DJP numbers them), or both.

@@ -1,4 +1,6 @@
 """Company settings, the threshold and the notification addresses."""
+from email.utils import parseaddr
+
 from flask import current_app, g
 
 from efaktur.activity.services import current_actor, record
@@ -10,7 +12,14 @@ from efaktur.language.lang import N_, gettext
 from efaktur.rules import reporting
 from efaktur.rules.clock import utc_now
 from efaktur.rules.emails import EmailError, parse_email
-from efaktur.settings.models import SETTINGS_ID, CompanySettings, NotificationRecipient, ThresholdAlert
+from efaktur.settings.models import (
+    ALERT_DAILY,
+    ALERT_EACH,
+    SETTINGS_ID,
+    CompanySettings,
+    NotificationRecipient,
+    ThresholdAlert,
+)
 from efaktur.web.errors import Refused, check_revision
 
 
@@ -22,7 +31,7 @@ def _default_settings() -> CompanySettings:
     return CompanySettings(
         id=SETTINGS_ID, company_name="", company_npwp="", company_address="", business_location_code="000000",
         threshold_limit=0, threshold_active=False, notification_language="id", revision=0,
-        route=reporting.DEFAULT,
+        route=reporting.DEFAULT, alert_frequency=ALERT_EACH, sender_name="", sender_email="", reply_to="",
     )
 
 
@@ -111,15 +120,46 @@ def save_route(route: str) -> CompanySettings:
     return settings
 
 
-def save_notification_language(language: str) -> CompanySettings:
-    """The language the threshold e-mail (and the test e-mail) goes out in."""
+def save_notification_language(language: str, frequency: str | None = None) -> CompanySettings:
+    """The language the threshold e-mail (and the test e-mail) goes out in, and how often it may go out."""
     with write_transaction():
         settings = _settings_for_update()
         if settings.notification_language != language:
             settings.notification_language = language
             record("company.notification_language", N_("Set the threshold e-mail's language to %(language)s."),
                    subject="settings", language={"t": LANGUAGE_NAMES[language]})
+        if frequency in ALERT_FREQUENCIES and settings.alert_frequency != frequency:
+            settings.alert_frequency = frequency
+            record("company.alert_frequency", N_("Set the threshold e-mail to go out %(frequency)s."),
+                   subject="settings", frequency={"t": ALERT_FREQUENCIES[frequency]})
     return settings
+
+
+ALERT_FREQUENCIES = {ALERT_EACH: N_("after each Generate"), ALERT_DAILY: N_("at most once a day")}
+
+
+def save_sender(name: str, email: str, reply_to: str) -> CompanySettings:
+    """Who the e-mails come from, and where customers' replies go (each already parsed; empty for none)."""
+    with write_transaction():
+        settings = _settings_for_update()
+        if (settings.sender_name, settings.sender_email, settings.reply_to) != (name, email, reply_to):
+            settings.sender_name, settings.sender_email, settings.reply_to = name, email, reply_to
+            record("company.sender", N_("Set the e-mails' sender to %(sender)s, Reply-To %(reply_to)s."),
+                   subject="settings", sender=f"{name} <{email}>" if name and email else (email or name or "–"),
+                   reply_to=reply_to or "–")
+    return settings
+
+
+def sender_of(settings: CompanySettings) -> str | tuple[str, str] | None:
+    """The From of every e-mail: the saved name and address (a name alone goes with the server's
+    MAIL_DEFAULT_SENDER address), or None for MAIL_DEFAULT_SENDER as it is."""
+    address = settings.sender_email
+    if not address and settings.sender_name:
+        default = current_app.config.get("MAIL_DEFAULT_SENDER")
+        address = default[1] if isinstance(default, (tuple, list)) else parseaddr(default or "")[1]
+    if not address:
+        return None
+    return (settings.sender_name, address) if settings.sender_name else address
 
 
 def recipients() -> list[NotificationRecipient]:

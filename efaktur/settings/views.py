@@ -3,7 +3,14 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from efaktur.language.lang import gettext
 from efaktur.settings.alerts import send_test_email
-from efaktur.settings.forms import CompanyForm, NotificationLanguageForm, RecipientForm, RouteForm, ThresholdForm
+from efaktur.settings.forms import (
+    CompanyForm,
+    NotificationLanguageForm,
+    RecipientForm,
+    RouteForm,
+    SenderForm,
+    ThresholdForm,
+)
 from efaktur.settings.services import (
     SettingsRefused,
     add_recipient,
@@ -14,6 +21,7 @@ from efaktur.settings.services import (
     save_company,
     save_notification_language,
     save_route,
+    save_sender,
     save_threshold,
 )
 from efaktur.web.errors import Refused, apply_field_errors, apply_refusal, parse_revision
@@ -50,7 +58,7 @@ def threshold():
     return render_template(template, form=form), (422 if form.errors else 200)
 
 
-def _billing_context(recipient_form=None, company_form=None, language_form=None, route_form=None):
+def _billing_context(recipient_form=None, company_form=None, language_form=None, route_form=None, sender_form=None):
     settings = current_settings()
     if route_form is None:
         route_form = RouteForm(formdata=None, route=settings.route)
@@ -68,7 +76,10 @@ def _billing_context(recipient_form=None, company_form=None, language_form=None,
         "recipients": recipients(),
         "recipient_form": recipient_form or RecipientForm(formdata=None),
         "language_form": language_form or NotificationLanguageForm(formdata=None,
-                                                                   notification_language=settings.notification_language),
+                                                                   notification_language=settings.notification_language,
+                                                                   alert_frequency=settings.alert_frequency),
+        "sender_form": sender_form or SenderForm(formdata=None, sender_name=settings.sender_name,
+                                                 sender_email=settings.sender_email, reply_to=settings.reply_to),
         "company_form": company_form,
         "route_form": route_form,
         "alerts": recent_alerts(),
@@ -118,9 +129,27 @@ def notification_language():
     """The threshold e-mail's language (Bahasa Indonesia by default)."""
     form = NotificationLanguageForm()
     if form.validate_on_submit():
-        save_notification_language(form.notification_language.data)
+        save_notification_language(form.notification_language.data, form.alert_frequency.data)
         return _recipients_response(RecipientForm(formdata=None))
     return _recipients_response(RecipientForm(formdata=None), 422, language_form=form)
+
+
+@bp.post("/sender")
+@admin_required
+def sender():
+    """The e-mails' sender name and address, and the Reply-To of the customers' e-mails."""
+    form = SenderForm()
+    saved = form.validate_on_submit()
+    if saved:
+        save_sender((form.sender_name.data or "").strip(), form.sender_email.parsed, form.reply_to.parsed)
+        if not is_htmx():
+            flash(gettext("E-mail sender saved."))
+            return redirect(url_for("settings.billing"), code=303)
+        form = None
+    context = _billing_context(sender_form=form)
+    if is_htmx():
+        return render_template("settings/_partials/sender_form.html", saved=saved, **context), (200 if saved else 422)
+    return render_template("settings/billing.html", **context), 422
 
 
 @bp.post("/test-email")

@@ -2,11 +2,11 @@
 and the security headers."""
 import time
 
-from flask import Flask, abort, current_app, flash, request, session
+from flask import Flask, abort, current_app, g, request, session
 from flask_login import current_user, logout_user
 
 from efaktur.api import API_BLUEPRINTS
-from efaktur.language.lang import gettext
+from efaktur.auth.login import SESSION_END_IDLE
 from efaktur.operations import proxy
 
 # Endpoints anyone may reach; everything else needs a logged-in user (the API: its token).
@@ -53,10 +53,12 @@ def register(app: Flask) -> None:
         now, seen = int(time.time()), session.get("seen")
         idle = int(current_app.config["EFAKTUR_SESSION_IDLE_MINUTES"]) * 60
         if isinstance(seen, int) and now - seen > idle:
+            language = session.get("language")
             logout_user()
             session.clear()
-            flash(gettext("You were logged out after %(count)s minutes without activity. Please log in again.",
-                          count=idle // 60))
+            if language:
+                session["language"] = language
+            g.session_end = SESSION_END_IDLE  # said on the login page, or in the login pop-up of an open form
             return current_app.login_manager.unauthorized()
         if not isinstance(seen, int) or now - seen >= 30:  # not a new cookie on every click
             session["seen"] = now

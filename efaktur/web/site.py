@@ -14,6 +14,11 @@ def register(app: Flask) -> None:
         """Your account: who is logged in, with which role."""
         return render_template("auth/me.html")
 
+    @app.get("/session/ping")
+    def session_ping():
+        """"Stay logged in" of the idle warning: a request like any other, so the idle time starts again."""
+        return "", 204, {"Cache-Control": "no-store"}
+
     @app.get("/health")
     def health():
         """For load balancers and uptime checks: cheap, public, and says nothing but ok or not ok."""

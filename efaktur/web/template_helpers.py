@@ -1,6 +1,8 @@
 """What templates can call: filters for numbers, money and dates in the reader's language, and globals."""
+import re
+
 from flask import Flask, has_request_context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from efaktur.auth.models import ROLE_LABELS
 from efaktur.invoices import coretax
@@ -11,10 +13,13 @@ from efaktur.rules import reporting
 from efaktur.rules.amounts import VAT_LABEL, VAT_LABELS
 from efaktur.rules.facilities import facility_label
 from efaktur.rules.goods import LINE_KINDS, unit_name
-from efaktur.rules.identity import countries, format_npwp
+from efaktur.rules.identity import BUYER_DOCUMENTS, countries, format_npwp
 from efaktur.rules.nsfp import format_nsfp
 from efaktur.settings.services import company_route
 from efaktur.web.helpers import is_htmx
+
+# A word of letters and digits joined by - . / with at least one digit: an E-Faktur No, an invoice number.
+_NUMBER_TOKEN = re.compile(r"(?<![\w&#;])(?=[\w./-]*\d)[A-Za-z0-9]+(?:[-./][A-Za-z0-9]+)+")
 
 
 def register(app: Flask) -> None:
@@ -66,7 +71,32 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["some_of"] = some_of  # "INV-1, INV-2 and 3 more"
     app.jinja_env.globals["numberable"] = is_numberable  # the tick box: invoices/numbering.py's rule
     app.jinja_env.globals.update(languages=i18n.LANGUAGES, current_language=i18n.language, decimal=i18n.decimal,
-                                 role_labels=ROLE_LABELS)
+                                 role_labels=ROLE_LABELS, buyer_documents=BUYER_DOCUMENTS)
+
+    @app.template_global("app_words")
+    def app_words():
+        """What static/app.js writes on screen, in the reader's language ({name} is filled in by the script)."""
+        return {
+            "downloaded_one": gettext("Downloaded {file} ({count} invoice)."),
+            "downloaded_many": gettext("Downloaded {file} ({count} invoices)."),
+            "downloaded": gettext("Downloaded {file}."),
+            "export_refused": gettext("The server answered {status}. Nothing was exported."),
+            "download_failed": gettext("The download failed (the connection broke off). Nothing was marked Exported; "
+                                       "try again."),
+            "refused": gettext("The server answered {status}. Nothing was changed."),
+            "unreachable": gettext("The server cannot be reached. Check the connection and try again."),
+            "discard_question": gettext("Close without saving? What you typed in this form is lost."),
+            "idle_question": gettext("You will be logged out in about {minutes} min without activity. Stay logged "
+                                     "in?"),
+            "idle_stay": gettext("Stay logged in"),
+        }
+
+    @app.template_filter("keep_numbers_whole")
+    def keep_numbers_whole(text):
+        """`text` (escaped) with every number people read and copy (010.000-26.00000006, INV-2026-000020) kept on
+        one line: a line may break around it, never inside it."""
+        escaped = str(escape(text))
+        return Markup(_NUMBER_TOKEN.sub(lambda m: f'<span class="nowrap-number">{m.group(0)}</span>', escaped))
 
     @app.template_filter("wrap")
     def wrap(value, tag, **attributes):

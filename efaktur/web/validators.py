@@ -1,7 +1,9 @@
 """WTForms validators shared by the feature packages' forms; each calls the one pure parser of its kind."""
+from flask import current_app
 from wtforms import TextAreaField
 from wtforms.validators import ValidationError
 
+from efaktur.rules.emails import EmailError, parse_email
 from efaktur.rules.text import formula_problem, text_problem
 
 
@@ -27,3 +29,14 @@ def not_blank(message: str):
             raise ValidationError(message)
 
     return check
+
+
+def optional_email(form, field):
+    """An e-mail address, or nothing; the address the one e-mail parser gives is left in `field.parsed`."""
+    if not (field.data or "").strip():
+        field.parsed = ""
+        return
+    try:
+        field.parsed = parse_email(field.data, smtputf8=current_app.config["EFAKTUR_SMTPUTF8"])
+    except EmailError as error:
+        raise ValidationError(str(error)) from None

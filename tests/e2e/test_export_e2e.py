@@ -125,5 +125,5 @@ def test_edit_an_invoice_in_its_modal(logged_in_page, live_server):
     success = page.locator("dialog#success-modal")
     expect(success).to_contain_text("Invoice INV-2026-000103 saved")
     success.get_by_role("button", name="OK").click()
-    expect(page.locator("#detail-buyer-id")).to_contain_text("02.345.678.9-012.000")
+    expect(page.locator("#detail-buyer-id")).to_contain_text("0023 4567 8901 2000")
     expect(page.locator("#detail-total")).to_have_text("Rp 2,664,000.00")  # 2,400,000 + 12% of 11/12

@@ -48,6 +48,12 @@ def test_upload_a_zip_then_send_the_emails(browser, live_server_factory, tmp_pat
 
         page.get_by_label("Tick all files on this page").check()
         page.get_by_role("button", name="Send Email", exact=True).click()
+        asked = page.locator("dialog#confirm-send-modal")  # how many e-mails to which addresses, asked first
+        expect(asked.locator("#send-count")).to_have_text("3 e-mails will go out, to:")
+        for _, address in customers:
+            expect(asked.locator("#send-addresses")).to_contain_text(address)
+        assert sink.parsed() == []
+        asked.get_by_role("button", name="Send 3 e-mails").click()
         sending = page.locator("dialog#send-modal")
         expect(sending.locator("#send-status")).to_contain_text("Done: 3 sent of 3.")
         sending.get_by_role("button", name="OK").click()

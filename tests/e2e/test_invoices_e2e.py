@@ -47,18 +47,20 @@ def test_create_generate_cancel_and_return_the_number(logged_in_page, live_serve
     page.goto(live_server.url("/invoices/"))
     page.get_by_role("link", name="INV-2026-000001").click()
     page.get_by_label("Invoice Status").select_option("cancelled")
-    questions = []
-
-    def answer(dialog):  # Cancelled is final: the page asks first, and says what follows
-        questions.append(dialog.message)
-        dialog.dismiss() if len(questions) == 1 else dialog.accept()
-
-    page.on("dialog", answer)
+    browser_dialogs = []
+    page.on("dialog", lambda dialog: (browser_dialogs.append(dialog.message), dialog.dismiss()))
+    # Cancelled is final: the page asks first in its own dialog, and says what follows.
     page.get_by_role("button", name="Change status").click()
+    question = page.locator("dialog#confirm-dialog")
+    expect(question).to_contain_text("Cancelled is final")
+    expect(question).to_contain_text("Cancel E-Faktur No, which then becomes possible")
+    question.get_by_role("button", name="No").click()
+    expect(question).to_have_count(0)
     expect(page.locator("#detail-status")).to_have_text("Unpaid")  # "No": nothing changed
     page.get_by_role("button", name="Change status").click()
+    page.locator("dialog#confirm-dialog").get_by_role("button", name="Yes").click()
     expect(page.locator("#detail-status")).to_have_text("Cancelled")
-    assert "Cancelled is final" in questions[0] and "Cancel E-Faktur No, which then becomes possible" in questions[0]
+    assert browser_dialogs == []  # never the browser's own confirm()
     page.get_by_role("link", name="Cancel E-Faktur No").click()
     page.locator("dialog#cancel-number-modal").get_by_role("button", name="Yes").click()
     success = page.locator("dialog#success-modal")

@@ -8,7 +8,8 @@ from tests.conftest import add_range, generate, make_invoice
 from tests.e2e.conftest import log_in, screenshot
 
 PAGES = ["/numbers/", "/export/", "/files/", "/invoices/", "/invoices/new", "/invoices/1", "/settings/billing",
-         "/users/", "/api-tokens/", "/activity/", "/operations/", "/me", "/account/password", "/api/v1/docs"]
+         "/users/", "/api-tokens/", "/activity/", "/operations/", "/me", "/account/password", "/api/v1/docs",
+         "/customers/", "/customers/new", "/invoices/1/print"]
 PHONE, LAPTOP = {"width": 390, "height": 844}, {"width": 1280, "height": 800}
 
 
