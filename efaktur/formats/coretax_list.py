@@ -11,6 +11,7 @@ and formulas instead of values (Coretax's own download holds none).
 """
 import csv
 import io
+import logging
 import re
 import zipfile
 from collections.abc import Iterator
@@ -42,6 +43,8 @@ CREATED, APPROVED, AMENDED, CANCELED = "CREATED", "APPROVED", "AMENDED", "CANCEL
 WAITING_FOR_CANCELLATION, WAITING_FOR_AMENDMENT, REJECTED = "WAITING_FOR_CANCELLATION", "WAITING_FOR_AMENDMENT", "REJECTED"
 STATUSES = (CREATED, APPROVED, AMENDED, CANCELED, WAITING_FOR_CANCELLATION, WAITING_FOR_AMENDMENT, REJECTED)
 _STATUS_SPELLINGS = {"CANCELLED": CANCELED}
+
+log = logging.getLogger(__name__)
 
 
 class ListRefused(ValueError):
@@ -148,7 +151,9 @@ def _check_zip(data: bytes, limits: ListLimits) -> zipfile.ZipFile:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError) as error:
-        raise ListRefused(gettext("The file cannot be read as a workbook (%(error)s).", error=str(error)[:200])) from None
+        log.info("output-tax list: not a zip: %s", error)
+        raise ListRefused(gettext("The file cannot be read as a workbook: it is damaged or not an .xlsx file. Download "
+                                  "the list from Coretax again.")) from None
     unpacked = 0
     for info in infos:
         if info.flag_bits & 0x1:
@@ -200,7 +205,9 @@ def _xlsx_rows(data: bytes, limits: ListLimits) -> Iterator[ListRow]:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as error:  # openpyxl raises many kinds for a broken workbook; none may be a 500
-        raise ListRefused(gettext("The workbook cannot be read (%(error)s).", error=str(error)[:200] or type(error).__name__)) from None
+        log.info("output-tax list: openpyxl refused the workbook: %s: %s", type(error).__name__, error)
+        raise ListRefused(gettext("The workbook cannot be read: it is damaged, or not a workbook as Coretax makes "
+                                  "them. Download the list from Coretax again.")) from None
     try:
         sheet = workbook.worksheets[0]
 
@@ -230,7 +237,9 @@ def _csv_rows(text: str, limits: ListLimits) -> Iterator[ListRow]:
     try:
         yield from _rows_of_sheet(csv.reader(io.StringIO(text), delimiter=delimiter), limits)
     except csv.Error as error:
-        raise ListRefused(gettext("The CSV cannot be read (%(error)s).", error=str(error)[:200])) from None
+        log.info("output-tax list: unreadable CSV: %s", error)
+        raise ListRefused(gettext("The CSV cannot be read: it is not text in rows separated by commas or semicolons. "
+                                  "Download the list from Coretax again.")) from None
 
 
 def _decode(data: bytes) -> str:

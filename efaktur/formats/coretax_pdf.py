@@ -17,6 +17,8 @@ _REFERENCE = re.compile(r"\(\s*Referensi\s*:\s*(.*?)\s*\)", re.IGNORECASE | re.D
 _NUMBER = re.compile(r"Kode\s+dan\s+Nomor\s+Seri\s+Faktur\s+Pajak\s*:?\s*([0-9][0-9 .\-]{15,40}[0-9])",
                      re.IGNORECASE)
 
+log = logging.getLogger(__name__)
+
 
 class PdfUnreadable(ValueError):
     """The PDF's text cannot be read; the message is for the user."""
@@ -43,7 +45,8 @@ def read_text(data: bytes) -> str:
         raise
     except (PyPdfError, ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError, OSError,
             NotImplementedError, AssertionError, ZeroDivisionError, UnicodeError) as error:
-        raise PdfUnreadable(gettext("the PDF cannot be read (%(error)s)", error=str(error)[:120] or type(error).__name__)) from None
+        log.info("Coretax PDF: pypdf refused it: %s: %s", type(error).__name__, error)
+        raise PdfUnreadable(gettext("the PDF cannot be read: it is damaged, or not a PDF as Coretax makes them")) from None
 
 
 def coretax_text(data: bytes) -> CoretaxPdfText:
