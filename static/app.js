@@ -57,6 +57,7 @@
   function closeModal(dialog) {
     if (!dialog) return;
     dialog.dataset.closing = "yes";  // closed on purpose: asked already, or nothing typed
+    putRoleBack(dialog);
     dialog.close();
     dialog.remove();
     giveFocusBack();
@@ -84,6 +85,18 @@
     closeModal(dialog);
   });
 
+  // Escape on a form with typing asks too: taken at the key itself (a browser may not let the page refuse the
+  // dialog's own "cancel"), and at "cancel" for the other ways a dialog is cancelled.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape" || event.defaultPrevented) return;
+    var dialog = event.target.closest && event.target.closest("dialog.modal");
+    if (!dialog || !hasTyping(dialog)) return;
+    var pick = event.target.closest("[data-customer-pick]");
+    if (pick && pick.querySelector("[role=listbox]").children.length) return;  // Escape closes the suggestions
+    event.preventDefault();
+    ask(say("discard_question"), function () { closeModal(dialog); });
+  });
+
   // Escape on a form with typing asks too (the browser's "cancel" of a dialog).
   document.addEventListener("cancel", function (event) {
     var dialog = event.target;
@@ -103,9 +116,17 @@
       ask(say("discard_question"), function () { closeModal(dialog); });
       return;
     }
+    putRoleBack(dialog);
     dialog.remove();
     giveFocusBack();
   }, true);
+
+  // The role question closed without Yes (No, ×, Escape): the dropdown shows the user's role again.
+  function putRoleBack(dialog) {
+    if (!dialog.dataset.roleOf) return;
+    var select = document.querySelector("select[data-user-role='" + dialog.dataset.roleOf + "']");
+    if (select) select.value = select.getAttribute("data-role-was");
+  }
 
   // After Generate: the invoice list reloads itself; the rows just numbered are highlighted.
   var justNumbered = [];
@@ -455,15 +476,18 @@
 
   // A session that ended while a form was open: the login pop-up, then the same request again, so no typing is
   // lost (the server answers an htmx request "log in again" with 401 and where the pop-up is).
-  var pending = null;
+  var pending = [];
   document.addEventListener("htmx:responseError", function (event) {
     var xhr = event.detail.xhr;
     var login = xhr.status === 401 && xhr.getResponseHeader("X-Efaktur-Login");
     if (!login) return;
     event.stopImmediatePropagation();
     var config = event.detail.requestConfig || {};
-    pending = { elt: event.detail.elt, verb: config.verb || "get", path: config.path, target: event.detail.target };
-    htmx.ajax("GET", login, { target: "#login-root", swap: "innerHTML" });
+    // Every request refused meanwhile goes again after the login, in order (a live preview, then the Save).
+    pending.push({ elt: event.detail.elt, verb: config.verb || "get", path: config.path, target: event.detail.target });
+    if (!document.getElementById("login-popup")) {
+      htmx.ajax("GET", login, { target: "#login-root", swap: "innerHTML" }).catch(function () {});
+    }
   }, true);
   // The pop-up comes with the page's user filled in, the cursor in the password.
   document.addEventListener("htmx:afterSettle", function (event) {
@@ -489,10 +513,13 @@
     lastActivity = Date.now();
     warned = false;
     var again = pending;
-    pending = null;
-    if (again && again.elt && document.body.contains(again.elt)) {
-      htmx.ajax(again.verb.toUpperCase(), again.path, { source: again.elt, target: again.target });
-    }
+    pending = [];
+    again.forEach(function (request) {
+      if (request.elt && document.body.contains(request.elt)) {
+        htmx.ajax(request.verb.toUpperCase(), request.path, { source: request.elt, target: request.target })
+          .catch(function () {});  // its own answer (an error toast, a form with errors) says what happened
+      }
+    });
   });
 
   // The idle warning: a little before an idle session ends, the page says so and offers to stay logged in.

@@ -258,3 +258,10 @@ def test_an_api_invoice_takes_its_buyer_from_a_customer_by_id(app):
     assert unknown.status_code == 422 and "no customer 4242" in unknown.get_json()["error"]["message"]
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(Invoice.id))) == 1
+
+
+def test_a_search_holding_control_characters_searches_for_the_rest(admin_client, app):
+    add_customer(admin_client)
+    found = _fills(admin_client.get("/customers/suggest?customer_q=si%00nar", headers=HTMX).get_data(as_text=True))
+    assert [fill["customer_name"] for fill in found] == ["PT Sinar Abadi"]
+    assert "PT Sinar Abadi" in admin_client.get("/customers/?q=%00sinar").get_data(as_text=True)

@@ -11,6 +11,7 @@ from efaktur.web.helpers import is_htmx
 
 LOGIN_HEADER = "X-Efaktur-Login"  # an htmx request's answer "log in again": where the pop-up comes from
 
+ENDED_WHY = "ended_why"  # the session's key for why its login ended
 SESSION_END_DEACTIVATED = "deactivated"
 SESSION_END_EVERYWHERE = "everywhere"
 SESSION_END_HERE = "here"
@@ -79,14 +80,20 @@ def init_login(app: Flask) -> None:
         login_url = url_for("auth.login", next=request.full_path.rstrip("?"))
         reason = g.pop("session_end", None)
         if reason is not None:
-            session.pop("_user_id", None)  # said once; the stale login is gone from the cookie
+            # The stale login leaves the cookie; why it ended stays, for every request of the page until the
+            # next login (a form's live preview may be the first to find out, its Save the next).
+            session.pop("_user_id", None)
             session.pop("_fresh", None)
+            session[ENDED_WHY] = reason
+        else:
+            reason = session.get(ENDED_WHY)
         if is_htmx():
             # A form is open: the page opens the login pop-up (static/app.js) and sends the form again after it,
             # so nothing typed is lost. The pop-up says why the session ended.
             return gettext("Please log in to continue."), 401, {
                 "Content-Type": "text/plain; charset=utf-8", LOGIN_HEADER: url_for("auth.login", popup=1, why=reason or ""),
             }
-        if reason is not None:
+        if reason in SESSION_END_WORDS:
+            session.pop(ENDED_WHY, None)  # the login page says it once
             flash(session_end_words(reason))
         return redirect(login_url)

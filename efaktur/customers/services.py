@@ -97,8 +97,12 @@ def update_customer(customer_id: int, values: dict, expected_revision: int | Non
     return customer, True
 
 
+def searched(q: str | None) -> str:
+    """What is typed is searched for as it is: % and _ are letters here, control characters nothing."""
+    return " ".join("".join(c for c in (q or "") if c.isprintable()).split())[:100]
+
+
 def _search_condition(q: str):
-    q = " ".join(q.split())
     digits = "".join(ch for ch in q if ch.isdigit())
     conditions = [Customer.name.icontains(q, autoescape=True), Customer.npwp_name.icontains(q, autoescape=True)]
     if digits and len(digits) >= 3 and not q.strip(digits + ".- "):
@@ -110,14 +114,15 @@ def _search_condition(q: str):
 def customer_query(q: str = ""):
     """Customers by name, those matching `q` (name, NPWP name, NPWP or ID digits) when given."""
     query = db.select(Customer).order_by(func.lower(Customer.name), Customer.id)
-    if q.strip():
+    q = searched(q)
+    if q:
         query = query.where(_search_condition(q))
     return query
 
 
 def suggestions(q: str) -> list[Customer]:
     """What the New Invoice form offers as the clerk types a customer's name: names that begin with it first."""
-    q = " ".join(q.split())
+    q = searched(q)
     if not q:
         return []
     starts = func.lower(Customer.name).startswith(q.lower(), autoescape=True)

@@ -60,15 +60,7 @@ def test_a_customer_found_as_you_type_fills_the_invoice(page, live_server):
             customer_id, "PT Sinar Abadi Tbk", "000001")
 
 
-def test_a_half_typed_invoice_survives_the_end_of_its_session(page, live_server):
-    """Logged out everywhere (from another browser) while the invoice is being typed: Save asks for the
-    password in a pop-up over the form, and then saves the invoice as typed."""
-    app = live_server.app
-    log_in(page, live_server)
-    page.goto(live_server.url("/invoices/"))
-    page.get_by_role("link", name="New Invoice").click()
-    page.get_by_label("Customer Name").fill("PT Setengah Jalan")
-    _type_a_line(page)
+def _log_out_everywhere_elsewhere(page, live_server):
     other = page.context.browser.new_context()
     other_page = other.new_page()
     log_in(other_page, live_server)
@@ -78,7 +70,8 @@ def test_a_half_typed_invoice_survives_the_end_of_its_session(page, live_server)
     other_page.wait_for_url("**/login")
     other.close()
 
-    page.get_by_role("button", name="Save").click()
+
+def _log_in_again(page):
     popup = page.locator("dialog#login-popup")
     expect(popup).to_be_visible()
     expect(popup).to_contain_text("You were logged out on every device")
@@ -87,10 +80,34 @@ def test_a_half_typed_invoice_survives_the_end_of_its_session(page, live_server)
     screenshot(page, "login-popup")
     popup.get_by_label("Password").fill(PASSWORD)
     popup.get_by_role("button", name="Log in").click()
+    expect(popup).to_have_count(0)
+
+
+def test_a_half_typed_invoice_survives_the_end_of_its_session(page, live_server):
+    """Logged out everywhere (from another browser) while the invoice is being typed: the next request of the
+    form (its live totals, or Save) asks for the password in a pop-up over the form, then goes again."""
+    app = live_server.app
+    log_in(page, live_server)
+    page.goto(live_server.url("/invoices/"))
+    page.get_by_role("link", name="New Invoice").click()
+    page.get_by_label("Customer Name").fill("PT Setengah Jalan")
+    _type_a_line(page)
+    expect(page.locator("#preview-total")).to_be_visible()
+    _log_out_everywhere_elsewhere(page, live_server)
+    # Typing more: the live totals are refused first; after the login they come back, the typing stays.
+    page.get_by_label("Discount 1", exact=True).fill("100000")
+    _log_in_again(page)
+    expect(page.locator("#preview-discount")).to_be_visible()
+    expect(page.get_by_label("Customer Name")).to_have_value("PT Setengah Jalan")
+    # Logged out again, and Save pressed: the pop-up, then the invoice saved as typed.
+    _log_out_everywhere_elsewhere(page, live_server)
+    page.get_by_role("button", name="Save").click()
+    _log_in_again(page)
     expect(page.locator("dialog#success-modal")).to_contain_text("saved")
     with app.app_context():
         (invoice,) = db.session.scalars(db.select(Invoice)).all()
         assert invoice.customer_name == "PT Setengah Jalan" and invoice.lines[0].item == "Audit"
+        assert invoice.lines[0].discount == 100_000
 
 
 def test_closing_a_form_with_typing_asks_first(page, live_server):
@@ -98,9 +115,11 @@ def test_closing_a_form_with_typing_asks_first(page, live_server):
     page.goto(live_server.url("/invoices/"))
     page.get_by_role("link", name="New Invoice").click()
     form = page.locator("dialog#invoice-modal")
+    expect(form).to_be_visible()
     page.keyboard.press("Escape")  # nothing typed: closes at once
     expect(form).to_have_count(0)
     page.get_by_role("link", name="New Invoice").click()
+    expect(form).to_be_visible()
     page.get_by_label("Customer Name").press_sequentially("PT Jangan Hilang")
     page.keyboard.press("Escape")
     question = page.locator("dialog#confirm-dialog")
