@@ -32,7 +32,7 @@ from efaktur.api.schemas import (
     StockOut,
 )
 from efaktur.app_clock import current_year, local_today, now
-from efaktur.customers.models import Customer
+from efaktur.customers.models import Customer, customer_values
 from efaktur.customers.services import CustomerRefused, add_customer, customer_named, customer_query
 from efaktur.database import id_in
 from efaktur.exports.queries import EXPORTED, NOT_EXPORTED, Period, Selection
@@ -241,12 +241,9 @@ def _duplicate_customer(name: str) -> ApiError:
 def create_customer(data):
     """Keep a customer (names are unique whatever their letter case); invoices then take it by customer_id."""
     identity = data["identity"]
-    values = {
-        "name": data["name"].strip(), "npwp_name": data["npwp_name"].strip(), "buyer_document": identity.document,
-        "npwp": identity.npwp, "buyer_document_number": identity.number, "buyer_country": data["country"],
-        "buyer_branch_code": data["branch_code"] if identity.npwp else "000000", "address": data["address"].strip(),
-        "email": data["email"].strip(), "email_language": data["language"],
-    }
+    values = customer_values(data["name"].strip(), data["npwp_name"].strip(), identity.document, identity.npwp,
+                             identity.number, data["country"], data["branch_code"], data["address"].strip(),
+                             data["email"].strip(), data["language"])
     if customer_named(values["name"]):
         raise _duplicate_customer(values["name"])
     try:

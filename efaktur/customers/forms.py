@@ -6,6 +6,7 @@ from wtforms import HiddenField, SelectField, StringField, SubmitField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
+from efaktur.customers.models import customer_values
 from efaktur.language.i18n import DEFAULT_LANGUAGE, LANGUAGES, language
 from efaktur.language.lang import lazy_gettext
 from efaktur.rules.identity import (
@@ -65,19 +66,10 @@ class BuyerForm(AppForm):
 
     def buyer_values(self) -> dict:
         """The customer's columns as the validated form gives them."""
-        tin = self.buyer.document == BUYER_TIN
-        return {
-            "name": self.customer_name.data.strip(),
-            "npwp_name": (self.npwp_name.data or "").strip(),
-            "buyer_document": self.buyer.document,
-            "npwp": self.buyer.npwp,
-            "buyer_document_number": self.buyer.number,
-            "buyer_country": self.buyer_country.data,
-            "buyer_branch_code": self.buyer_branch_code.parsed if tin else HEAD_OFFICE_LOCATION,
-            "address": (self.address.data or "").strip(),
-            "email": self.customer_email.parsed,
-            "email_language": self.customer_language.data,
-        }
+        return customer_values((self.customer_name.data or "").strip(), (self.npwp_name.data or "").strip(),
+                               self.buyer.document, self.buyer.npwp, self.buyer.number, self.buyer_country.data,
+                               self.buyer_branch_code.parsed, (self.address.data or "").strip(),
+                               self.customer_email.parsed, self.customer_language.data)
 
 
 class CustomerForm(BuyerForm):

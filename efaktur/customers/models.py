@@ -23,6 +23,19 @@ BUYER_FIELDS = {
 }
 
 
+def customer_values(name: str, npwp_name: str, document: str, npwp: str, document_number: str, country: str,
+                    branch_code: str, address: str, email: str, language: str) -> dict:
+    """A customer's columns from a buyer already parsed, by the invoice's rule: an NPWP and its branch only with
+    Buyer ID NPWP, an ID number only with the other IDs."""
+    tin = document == BUYER_TIN
+    return {
+        "name": name, "npwp_name": npwp_name, "buyer_document": document, "npwp": npwp if tin else "",
+        "buyer_document_number": "" if tin else document_number, "buyer_country": country,
+        "buyer_branch_code": branch_code if tin else HEAD_OFFICE_LOCATION, "address": address, "email": email,
+        "email_language": language,
+    }
+
+
 class Customer(db.Model):
     """A buyer as the New Invoice form takes it: choosing the customer fills the invoice's buyer fields.
 

@@ -7,7 +7,7 @@ from sqlalchemy import BigInteger, cast, func, text
 from sqlalchemy.exc import IntegrityError
 
 from efaktur.activity.services import current_actor, record
-from efaktur.customers.models import Customer
+from efaktur.customers.models import Customer, customer_values
 from efaktur.customers.services import customer_named, insert_customer
 from efaktur.database import is_postgresql, write_transaction
 from efaktur.extensions import db
@@ -248,19 +248,15 @@ def _flush_or_refuse(number: str) -> None:
 def _customer_of(draft: InvoiceDraft) -> int | None:
     """The invoice's customer: the one chosen (if it still exists), or the buyer kept now as a new one."""
     if draft.save_as_customer:
-        tin = draft.buyer_document == BUYER_TIN
         existing = customer_named(draft.customer_name)
         if existing:
             raise InvoiceRefused({"save_customer": gettext(
                 "A customer named %(name)s exists already: choose it from the suggestions, or untick Save as a "
                 "customer.", name=existing.name)})
-        return insert_customer({
-            "name": draft.customer_name, "npwp_name": draft.npwp_name, "buyer_document": draft.buyer_document,
-            "npwp": draft.npwp if tin else "", "buyer_document_number": "" if tin else draft.buyer_document_number,
-            "buyer_country": draft.buyer_country,
-            "buyer_branch_code": draft.buyer_branch_code if tin else HEAD_OFFICE_LOCATION,
-            "address": draft.address, "email": draft.customer_email, "email_language": draft.customer_language,
-        }).id
+        return insert_customer(customer_values(
+            draft.customer_name, draft.npwp_name, draft.buyer_document, draft.npwp, draft.buyer_document_number,
+            draft.buyer_country, draft.buyer_branch_code, draft.address, draft.customer_email,
+            draft.customer_language)).id
     if draft.customer_id is not None and db.session.get(Customer, draft.customer_id) is not None:
         return draft.customer_id
     return None
