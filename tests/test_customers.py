@@ -74,6 +74,21 @@ def test_two_customers_of_one_name_whatever_its_letter_case_are_refused(admin_cl
     assert len(customers(app)) == 1
 
 
+@pytest.mark.parametrize("first, second", [
+    ("Ĥalo Ĝroup", "ĥALO ĝROUP"),  # SQLite's lower() knows only A-Z
+    ("Café Ñusa", "CAFE\u0301 N\u0303USA"),  # a composed letter and the same letter decomposed
+    ("Straße Jaya", "STRASSE JAYA"),
+])
+def test_one_name_in_any_letter_case_or_unicode_spelling_is_one_customer(admin_client, app, first, second):
+    assert add_customer(admin_client, customer_name=first, npwp="").status_code == 200
+    response = add_customer(admin_client, customer_name=second, npwp="")
+    assert response.status_code == 422
+    assert f"A customer named {first} exists already" in response.get_data(as_text=True)
+    assert len(customers(app)) == 1
+    found = admin_client.get("/customers/suggest", query_string={"customer_q": second.split()[0]}, headers=HTMX)
+    assert first in found.get_data(as_text=True)
+
+
 def test_editing_a_customer_keeps_the_invoices_made_before_as_they_were(admin_client, app):
     add_customer(admin_client)
     (customer,) = customers(app)
@@ -222,18 +237,21 @@ def test_the_api_keeps_lists_and_reads_customers(app):
     again = client.post("/api/v1/customers", headers=headers, json={"name": "pt sinar abadi"})
     assert again.status_code == 409
     assert again.get_json()["error"]["customer_id"] == body["id"]
+    made = client.post("/api/v1/customers", headers=headers, json={"name": "\u00a0Ĥalo Ĵaya"})
+    again = client.post("/api/v1/customers", headers=headers, json={"name": "ĥalo ĵaya"})
+    assert again.status_code == 409 and again.get_json()["error"]["customer_id"] == made.get_json()["id"]
     bad = client.post("/api/v1/customers", headers=headers, json={"name": "X", "npwp": "123"})
     assert bad.status_code == 422 and "npwp" in bad.get_json()["error"]["fields"]
     for name in ("CV Dua", "CV Tiga"):
         client.post("/api/v1/customers", headers=headers, json={"name": name})
     first = client.get("/api/v1/customers?limit=2", headers=headers).get_json()
-    assert [c["name"] for c in first["items"]] == ["PT Sinar Abadi", "CV Dua"]
+    assert [c["name"] for c in first["items"]] == ["PT Sinar Abadi", "Ĥalo Ĵaya"]
     rest = client.get(f"/api/v1/customers?limit=2&after={first['next_cursor']}", headers=headers).get_json()
-    assert [c["name"] for c in rest["items"]] == ["CV Tiga"] and rest["next_cursor"] is None
+    assert [c["name"] for c in rest["items"]] == ["CV Dua", "CV Tiga"] and rest["next_cursor"] is None
     searched = client.get("/api/v1/customers?q=tiga", headers=headers).get_json()
     assert [c["name"] for c in searched["items"]] == ["CV Tiga"]
     assert client.get("/api/v1/customers/999", headers=headers).status_code == 404
-    assert len(customers(app)) == 3
+    assert len(customers(app)) == 4
 
 
 def test_an_api_invoice_takes_its_buyer_from_a_customer_by_id(app):

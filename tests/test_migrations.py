@@ -164,3 +164,22 @@ def test_the_upgrade_makes_a_customer_of_each_buyer_name_on_the_invoices(tmp_pat
         assert links == {"INV-1": ids["pt satu"], "INV-2": ids["pt satu"], "INV-3": ids["cv dua"]}
         _case_insensitive_numbers_enforced(db.engine)
         db.engine.dispose()
+
+
+def test_the_upgrade_keys_customer_names_and_keeps_two_that_only_sqlites_lower_told_apart(tmp_path):
+    from efaktur.customers.services import customer_named
+
+    app = create_app(base_config("sqlite:///" + str(tmp_path / "names.sqlite"), str(tmp_path)))
+    with app.app_context():
+        upgrade(revision="ab5e7f9c1d43")
+        with db.engine.begin() as conn:
+            for name in ("Ĥalo Jaya", "ĥalo jaya", "PT Maju"):
+                conn.exec_driver_sql("INSERT INTO customer (name, created_at) VALUES (?, '2026-01-01 00:00:00')",
+                                     (name,))
+        upgrade()
+        rows = db.session.execute(db.text("SELECT name, name_key FROM customer ORDER BY id")).all()
+        assert [tuple(row) for row in rows] == [
+            ("Ĥalo Jaya", "ĥalo jaya"), ("ĥalo jaya", "ĥalo jaya #2"), ("PT Maju", "pt maju")]
+        assert customer_named("ĤALO JAYA").name == "Ĥalo Jaya"
+        assert customer_named("pt maju").name == "PT Maju"
+        db.engine.dispose()

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Index, Integer, String, Text, func
+from sqlalchemy import CheckConstraint, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from efaktur.extensions import db
@@ -50,6 +50,9 @@ class Customer(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    # The name as it is compared (rules.identity.name_key): unique, so two customers of one name in any
+    # letter case cannot both be kept; SQLite's lower() knows only A-Z, so the key is made in Python.
+    name_key: Mapped[str] = mapped_column(String(200), server_default="")
     npwp_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     buyer_document: Mapped[str] = mapped_column(String(10), default=BUYER_TIN, server_default=BUYER_TIN)
     npwp: Mapped[str] = mapped_column(String(16), default="", server_default="")
@@ -75,4 +78,4 @@ class Customer(db.Model):
 
 # A customer's name is how the clerk finds it: two customers of one name (whatever the letter case) would be
 # two entries nobody can tell apart in the list.
-Index("uq_customer_name_lower", func.lower(Customer.name), unique=True)
+Index("uq_customer_name_key", Customer.name_key, unique=True)

@@ -14,7 +14,7 @@ from efaktur.invoices.models import Invoice
 from efaktur.language.i18n import local_time
 from efaktur.language.lang import N_, gettext
 from efaktur.rules.clock import utc_now
-from efaktur.rules.identity import format_npwp, npwp16, npwp_forms, same_name
+from efaktur.rules.identity import format_npwp, name_key, npwp16, npwp_forms, same_name
 from efaktur.web.errors import Refused, check_revision
 
 SUGGESTED = 8  # customers offered as the clerk types
@@ -26,7 +26,7 @@ class CustomerRefused(Refused):
 
 
 def _name_taken(name: str, exclude_id: int | None = None) -> Customer | None:
-    query = db.select(Customer).where(func.lower(Customer.name) == name.lower())
+    query = db.select(Customer).where(Customer.name_key == name_key(name))
     if exclude_id is not None:
         query = query.where(Customer.id != exclude_id)
     return db.session.scalars(query.limit(1)).first()
@@ -44,6 +44,7 @@ def _taken(name: str) -> CustomerRefused:
 def _set(customer: Customer, values: dict) -> None:
     for name, value in values.items():
         setattr(customer, name, value)
+    customer.name_key = name_key(customer.name)
     customer.npwp16 = npwp16(customer.npwp) if customer.npwp else ""
 
 
@@ -104,7 +105,7 @@ def searched(q: str | None) -> str:
 
 def _search_condition(q: str):
     digits = "".join(ch for ch in q if ch.isdigit())
-    conditions = [Customer.name.icontains(q, autoescape=True), Customer.npwp_name.icontains(q, autoescape=True)]
+    conditions = [Customer.name_key.contains(name_key(q), autoescape=True), Customer.npwp_name.icontains(q, autoescape=True)]
     if digits and len(digits) >= 3 and not q.strip(digits + ".- "):
         conditions.append(Customer.npwp16.contains(digits, autoescape=True))
         conditions.append(Customer.buyer_document_number.contains(digits, autoescape=True))
@@ -113,7 +114,7 @@ def _search_condition(q: str):
 
 def customer_query(q: str = ""):
     """Customers by name, those matching `q` (name, NPWP name, NPWP or ID digits) when given."""
-    query = db.select(Customer).order_by(func.lower(Customer.name), Customer.id)
+    query = db.select(Customer).order_by(Customer.name_key, Customer.id)
     q = searched(q)
     if q:
         query = query.where(_search_condition(q))
@@ -125,8 +126,8 @@ def suggestions(q: str) -> list[Customer]:
     q = searched(q)
     if not q:
         return []
-    starts = func.lower(Customer.name).startswith(q.lower(), autoescape=True)
-    query = customer_query(q).order_by(None).order_by(starts.desc(), func.lower(Customer.name), Customer.id)
+    starts = Customer.name_key.startswith(name_key(q), autoescape=True)
+    query = customer_query(q).order_by(None).order_by(starts.desc(), Customer.name_key, Customer.id)
     return list(db.session.scalars(query.limit(SUGGESTED)))
 
 

@@ -4,6 +4,7 @@ Pure domain code: no Flask. One parser per kind of identifier, used by the invoi
 settings forms, the API and the shell alike.
 """
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
@@ -195,6 +196,12 @@ def npwp_forms(npwp: str) -> tuple[str, ...]:
 
 
 _NAME_NOISE = re.compile(r"[\W_]+")
+
+
+def name_key(name: str) -> str:
+    """A name as it is compared and found: the same in every letter case and Unicode spelling ("Ĥ" is "ĥ",
+    a composed "é" the decomposed one), the same on SQLite and PostgreSQL (whose lower() differ)."""
+    return unicodedata.normalize("NFC", name.strip()).casefold()
 
 
 def same_name(first: str, second: str) -> bool:
