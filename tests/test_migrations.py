@@ -183,3 +183,25 @@ def test_the_upgrade_keys_customer_names_and_keeps_two_that_only_sqlites_lower_t
         assert customer_named("ĤALO JAYA").name == "Ĥalo Jaya"
         assert customer_named("pt maju").name == "PT Maju"
         db.engine.dispose()
+
+
+def test_the_upgrade_stores_each_e_faktur_nos_digits_back_to_front_for_the_search(migrated_sqlite_app):
+    from tests.conftest import add_range, generate, make_invoice
+
+    app = migrated_sqlite_app
+    add_range(app, 2026, "010-26.00000001", "010-26.00000100")
+    ids = [make_invoice(app, number=f"INV-{n}") for n in range(3)]
+    generate(app, ids)
+    with app.app_context():
+        downgrade(revision="bc6f8a0d2e54")  # a database from before the key: the column is not there
+        upgrade()
+        keys = db.session.execute(db.text("SELECT number, number_end FROM number_assignment ORDER BY number")).all()
+        assert [tuple(row) for row in keys] == [(n, f"{n:013d}"[::-1]) for n in (102600000001, 102600000002,
+                                                                                 102600000003)]
+        indexes = {ix["name"] for ix in inspect(db.engine).get_indexes("number_assignment")}
+        assert "ix_number_assignment_live_end" in indexes
+        assert {"ix_activity_entry_actor_at"} <= {ix["name"] for ix in inspect(db.engine).get_indexes("activity_entry")}
+        plan = " ".join(str(row) for row in db.session.execute(db.text(
+            "EXPLAIN QUERY PLAN SELECT invoice_id FROM number_assignment WHERE number_end >= '300' "
+            "AND number_end < '300:' AND released_at IS NULL")))
+        assert "ix_number_assignment_live_end" in plan

@@ -12,7 +12,8 @@ class ActivityEntry(db.Model):
     """One change: written in the same transaction as the change itself."""
 
     __tablename__ = "activity_entry"
-    __table_args__ = (Index("ix_activity_entry_at", "at"),)
+    # The page reads newest first: by time, by who (the Who filter), by kind (the action's first part).
+    __table_args__ = (Index("ix_activity_entry_at", "at"), Index("ix_activity_entry_actor_at", "actor", "at", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)

@@ -6,7 +6,11 @@ from flask_login import current_user
 
 from efaktur.activity.models import ActivityEntry
 from efaktur.activity.wording import english
+from efaktur.api.models import ApiToken, token_actor
+from efaktur.auth.models import User
 from efaktur.extensions import db
+from efaktur.language.i18n import LANGUAGES, in_language
+from efaktur.paging import Window, datetime_key, int_key, keyset_page
 from efaktur.rules.clock import utc_now
 
 SYSTEM_ACTOR = "system"
@@ -71,10 +75,23 @@ def filtered_query(kind: str = "", actor: str = "", since=None, until=None, subj
     return query
 
 
-def recent_page(page: int, per_page: int = 50, subject: str | None = None, **filters):
-    return db.paginate(filtered_query(subject=subject, **filters), page=page, per_page=per_page, error_out=False)
+ENTRY_ORDER = [datetime_key(ActivityEntry.at), int_key(ActivityEntry.id)]  # newest first, as filtered_query orders
+
+
+def recent_page(page: int, per_page: int = 50, subject: str | None = None, after: str | None = None,
+                before: str | None = None, **filters) -> Window:
+    return keyset_page(filtered_query(subject=subject, **filters).order_by(None), ENTRY_ORDER, True, page, per_page,
+                       after, before)
 
 
 def actors() -> list[str]:
-    """Everyone who appears in the log, for the filter."""
-    return list(db.session.scalars(db.select(ActivityEntry.actor).distinct().order_by(ActivityEntry.actor)))
+    """Everyone who appears in the log, for the filter: the accounts, the API tokens (under their name in each
+    language, as a request in that language wrote it) and "system", each asked of the log by one index probe
+    (a DISTINCT over millions of entries read them all)."""
+    candidates = {SYSTEM_ACTOR, *db.session.scalars(db.select(User.email))}
+    names = list(db.session.scalars(db.select(ApiToken.name)))
+    for code in LANGUAGES:
+        with in_language(code):
+            candidates.update(token_actor(name) for name in names)
+    return [actor for actor in sorted(candidates) if db.session.scalar(
+        db.select(ActivityEntry.id).where(ActivityEntry.actor == actor).limit(1)) is not None]

@@ -61,7 +61,8 @@ def _filters() -> tuple[dict, dict, list[str]]:
 @admin_required
 def index():
     query_filters, values, problems = _filters()
-    page = recent_page(page_number(), **query_filters)
+    page = recent_page(page_number(), after=request.args.get("after"), before=request.args.get("before"),
+                       **query_filters)
     return render_template("activity/index.html", page=page, kinds=KINDS, actors=actors(), values=values,
                            problems=problems, sentence=lambda entry: entry_sentence(entry, language()), kind_of=kind_of,
                            actor_name=who,

@@ -5,9 +5,14 @@ from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from efaktur.extensions import db
-from efaktur.language.lang import N_
+from efaktur.language.lang import N_, gettext
 from efaktur.rules.clock import utc_now
 from efaktur.types import UTCDateTime
+
+
+def token_actor(name: str) -> str:
+    """Who the activity log says acted when a request came with the token of this name (in the request's language)."""
+    return gettext("API token %(name)s", name=name)
 
 
 class ApiToken(db.Model):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from efaktur.activity.services import record
-from efaktur.api.models import ApiToken
+from efaktur.api.models import ApiToken, token_actor
 from efaktur.database import write_transaction
 from efaktur.extensions import db
 from efaktur.language.lang import N_, gettext
@@ -84,7 +84,7 @@ class Caller:
 
     @property
     def actor(self) -> str:
-        return gettext("API token %(name)s", name=self.name)
+        return token_actor(self.name)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from efaktur.customers.services import (
 )
 from efaktur.extensions import db
 from efaktur.language.lang import gettext
+from efaktur.paging import int_key, keyset_page, text_key
 from efaktur.web.errors import Refused, apply_refusal, parse_revision
 from efaktur.web.events import CUSTOMERS_CHANGED
 from efaktur.web.helpers import is_htmx, page_number, success_response
@@ -22,13 +23,15 @@ from efaktur.web.helpers import is_htmx, page_number, success_response
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 
 PER_PAGE = 50
+CUSTOMER_ORDER = [text_key(Customer.name_key), int_key(Customer.id)]  # by name, as customer_query orders
 
 
 @bp.get("/")
 def index():
     search = CustomerSearchForm(request.args)
     q = (search.q.data or "").strip()[:200]
-    page = db.paginate(customer_query(q), page=page_number(), per_page=PER_PAGE, error_out=False)
+    page = keyset_page(customer_query(q).order_by(None), CUSTOMER_ORDER, False, page_number(), PER_PAGE,
+                       request.args.get("after"), request.args.get("before"))
     context = {"page": page, "search": search, "list_args": {"q": q} if q else {}}
     if is_htmx() and request.headers.get("HX-Target") == "customer-list":
         return render_template("customers/_partials/list.html", **context)

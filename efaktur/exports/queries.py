@@ -13,6 +13,7 @@ from efaktur.invoices.numbering import live_number_join
 from efaktur.invoices.queries import month_bounds
 from efaktur.language.lang import N_, month_year
 from efaktur.numbers.models import NumberAssignment
+from efaktur.paging import Window, date_key, int_key, keyset_page
 from efaktur.rules.amounts import CENTS, VAT_NOT_CHARGED_CODES
 from efaktur.rules.facilities import FACILITY_CODES
 from efaktur.rules.identity import BUYER_NIK, BUYER_TIN, DEFAULT_COUNTRY
@@ -100,8 +101,14 @@ def period_totals(period: Period, export_status: str = "") -> PeriodTotals:
     return PeriodTotals(int(count), int(dpp), int(ppn), int(exempt))
 
 
-def period_page(period: Period, export_status: str, page: int):
-    return db.paginate(period_invoices(period, export_status), page=page, per_page=PER_PAGE, error_out=False)
+PERIOD_ORDER = [date_key(Invoice.invoice_date), int_key(Invoice.id)]  # file order, as period_invoices orders
+
+
+def period_page(period: Period, export_status: str, page: int, count: int, after: str | None = None,
+                before: str | None = None) -> Window:
+    """A page of the period's invoices; `count` is period_totals' (so the period is not counted twice)."""
+    return keyset_page(period_invoices(period, export_status).order_by(None), PERIOD_ORDER, False, page, PER_PAGE,
+                       after, before, count=(count, False))
 
 
 # ---- a selection of invoices, checked in SQL ------------------------------------------------------

@@ -39,14 +39,16 @@ def _filters():
 
 def _list_context():
     form, period, status, period_error = _filters()
-    page = period_page(period, status, page_number())
+    totals = period_totals(period, status)
+    page = period_page(period, status, page_number(), totals.count, request.args.get("after"),
+                       request.args.get("before"))
     return {
         "filters": form,
         "period": period,
         "export_status": status,
         "period_error": period_error,
         "page": page,
-        "totals": period_totals(period, status),
+        "totals": totals,
         "numbers": live_numbers([i.id for i in page.items]),
         "today": local_today(),
         "labels": STATUS_LABELS,

@@ -4,6 +4,7 @@ from sqlalchemy.orm import contains_eager
 from efaktur.extensions import db
 from efaktur.files.models import EfakturFile
 from efaktur.invoices.models import Invoice
+from efaktur.paging import Window, datetime_key, int_key, keyset_page
 
 PER_PAGE = 50
 
@@ -24,8 +25,13 @@ def current_files(email_status: str = "", efaktur_status: str = ""):
     return query.order_by(EfakturFile.uploaded_at.desc(), EfakturFile.id.desc())
 
 
-def files_page(email_status: str, efaktur_status: str, page: int):
-    return db.paginate(current_files(email_status, efaktur_status), page=page, per_page=PER_PAGE, error_out=False)
+FILE_ORDER = [datetime_key(EfakturFile.uploaded_at), int_key(EfakturFile.id)]  # newest first, as current_files orders
+
+
+def files_page(email_status: str, efaktur_status: str, page: int, after: str | None = None,
+               before: str | None = None) -> Window:
+    return keyset_page(current_files(email_status, efaktur_status).order_by(None), FILE_ORDER, True, page, PER_PAGE,
+                       after, before)
 
 
 def invoice_files(invoice_id: int) -> list[EfakturFile]:

@@ -40,7 +40,7 @@ def _list_context():
     filters = FilesFilterForm(request.args)
     email = filters.email_status.data if filters.email_status.data in EMAIL_FILTER else ""
     efaktur = filters.efaktur_status.data if filters.efaktur_status.data in EFAKTUR_FILTER else ""
-    page = files_page(email, efaktur, page_number())
+    page = files_page(email, efaktur, page_number(), request.args.get("after"), request.args.get("before"))
     args = {k: v for k, v in (("email_status", email), ("efaktur_status", efaktur)) if v}
     return {"filters": filters, "page": page, "list_args": args, "send_form": SendForm(formdata=None)}
 

@@ -50,6 +50,7 @@ class Invoice(db.Model):
         CheckConstraint("due_date >= invoice_date", name="due_after_invoice"),
         CheckConstraint("buyer_document IN ('tin', 'nik', 'passport', 'other')", name="buyer_document"),
         Index("ix_invoice_date_id", "invoice_date", "id"),
+        Index("ix_invoice_status_date_id", "status", "invoice_date", "id"),  # the Invoices list by status, newest first
         Index("ix_invoice_npwp", "npwp"),
         UniqueConstraint("api_token_id", "external_ref", name="uq_invoice_api_token_id"),
     )

@@ -64,10 +64,13 @@ def invoice_query(status: str = "", month: str = "", search: str = "", today: da
         digits = "".join(_DIGITS.findall(search))
         if 3 <= len(digits) < 13 and _NUMBER_END.fullmatch(search):
             # The end of an E-Faktur No, as people read it off a list ("00000005", "26.00000005").
+            # Its digits back to front begin the stored key: an index range, not a pass over every number.
+            key = digits[::-1]
             conditions.append(
                 Invoice.id.in_(
                     db.select(NumberAssignment.invoice_id).where(
-                        NumberAssignment.number % 10 ** len(digits) == int(digits), NumberAssignment.released_at.is_(None)
+                        NumberAssignment.number_end >= key, NumberAssignment.number_end < key + ":",
+                        NumberAssignment.released_at.is_(None)
                     )
                 )
             )

@@ -47,6 +47,7 @@ from efaktur.language.lang import gettext
 from efaktur.numbers.generating import GENERATE_TITLE, plan_generate
 from efaktur.numbers.generating import generate as generate_with_recheck
 from efaktur.numbers.ledger import MAX_BATCH, LedgerRefused, cancel_number
+from efaktur.paging import bounded_count, date_key, int_key, keyset_page
 from efaktur.rules.amounts import RATE_12_FROM, default_transaction_code
 from efaktur.rules.identity import (
     BUYER_TIN,
@@ -82,7 +83,8 @@ def _filtered_query(args):
 def _list_context():
     filters, query = _filtered_query(request.args)
     per_page = int(filters.per_page.data) if filters.per_page.data in {str(n) for n in PAGE_SIZES} else PAGE_SIZES[0]
-    page = db.paginate(query, page=page_number(), per_page=per_page, error_out=False)
+    page = keyset_page(query.order_by(None), INVOICE_ORDER, True, page_number(), per_page,
+                       request.args.get("after"), request.args.get("before"))
     args = {k: v for k, v in request.args.items() if v and k in FILTER_ARGS}
     return {
         "filters": filters,
@@ -91,15 +93,18 @@ def _list_context():
         "today": local_today(),
         "labels": STATUS_LABELS,
         "list_args": args,
-        "matching_unnumbered": _unnumbered_count(query) if page.pages > 1 else None,
+        "matching_unnumbered": _unnumbered_count(query) if page.has_prev or page.has_next else None,
     }
 
 
+INVOICE_ORDER = [date_key(Invoice.invoice_date), int_key(Invoice.id)]  # newest first, as invoice_query orders
 FILTER_ARGS = ("status", "month", "year", "q", "efaktur", "coretax", "per_page")
 
 
 def _unnumbered_count(query) -> int:
-    return db.session.scalar(db.select(db.func.count()).select_from(numberable(query).order_by(None).subquery()))
+    """How many of the matching invoices Tick all would tick (up to COUNT_BOUND: beyond, the page says "10,000+"
+    and Generate counts them exactly when asked)."""
+    return bounded_count(numberable(query))
 
 
 @bp.get("/")

@@ -39,7 +39,7 @@ from efaktur.numbers.allocation import RangePool, plan_take
 from efaktur.numbers.models import NumberAssignment, NumberRange, ReleasedNumber
 from efaktur.rules import reporting
 from efaktur.rules.clock import utc_now
-from efaktur.rules.nsfp import STATUS_NORMAL, STATUS_REPLACEMENT, TRANSACTION_CODES, format_efaktur_no
+from efaktur.rules.nsfp import STATUS_NORMAL, STATUS_REPLACEMENT, TRANSACTION_CODES, format_efaktur_no, nsfp_end_key
 from efaktur.settings.services import company_route
 from efaktur.types import UTCDateTime
 
@@ -280,6 +280,7 @@ def _apply_plans(plans, by_year, actor) -> list[IssuedNumber]:
                         "invoice_id": invoice.id,
                         "range_id": take.range_id,
                         "number": number,
+                        "number_end": nsfp_end_key(number),
                         "transaction_code": invoice.transaction_code,
                         "status_digit": STATUS_NORMAL,
                         "assigned_at": now,

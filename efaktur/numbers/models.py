@@ -30,7 +30,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from efaktur.extensions import db
 from efaktur.rules.clock import utc_now
-from efaktur.rules.nsfp import format_efaktur_no
+from efaktur.rules.nsfp import format_efaktur_no, nsfp_end_key
 from efaktur.types import UTCDateTime
 
 
@@ -78,6 +78,10 @@ class ReleasedNumber(db.Model):
     range_id: Mapped[int] = mapped_column(ForeignKey("number_range.id", ondelete="CASCADE"), index=True)
 
 
+def _number_end(context) -> str:
+    return nsfp_end_key(context.get_current_parameters()["number"])
+
+
 class NumberAssignment(db.Model):
     """One hand-out of a number to an invoice; ``released_at`` is set when it comes back.
 
@@ -103,12 +107,21 @@ class NumberAssignment(db.Model):
             postgresql_where=text("released_at IS NULL"),
         ),
         CheckConstraint("status_digit IN ('0', '1')", name="status_digit"),
+        Index(
+            "ix_number_assignment_live_end",
+            "number_end",
+            sqlite_where=text("released_at IS NULL"),
+            postgresql_where=text("released_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id", ondelete="RESTRICT"), index=True)
     range_id: Mapped[int | None] = mapped_column(ForeignKey("number_range.id", ondelete="SET NULL"), index=True)
     number: Mapped[int] = mapped_column(BigInteger)
+    # rules.nsfp.nsfp_end_key(number): the digits back to front, so that the Invoices search for the end
+    # of an E-Faktur No is an index lookup (ix_number_assignment_live_end), not a pass over every number.
+    number_end: Mapped[str] = mapped_column(String(13), default=_number_end, server_default="")
     transaction_code: Mapped[str] = mapped_column(String(2))
     status_digit: Mapped[str] = mapped_column(String(1), default="0")
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now, index=True)

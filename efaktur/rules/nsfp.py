@@ -76,6 +76,12 @@ def nsfp_digits(number: int) -> str:
     return f"{number:013d}"
 
 
+def nsfp_end_key(number: int) -> str:
+    """The 13 digits from the last to the first: searching for the end of a number ("00000123") is then
+    searching for the start of this key, which an index answers."""
+    return nsfp_digits(number)[::-1]
+
+
 def format_nsfp(number: int) -> str:
     d = nsfp_digits(number)
     return f"{d[:3]}-{d[3:5]}.{d[5:]}"

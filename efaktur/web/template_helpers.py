@@ -46,6 +46,7 @@ def register(app: Flask) -> None:
 
     app.jinja_env.filters.update(
         thousands=i18n.thousands,  # 47.818.800 / 47,818,800
+        counted=lambda count: i18n.thousands(count[0]) + ("+" if count[1] else ""),  # (10000, True): 10.000+
         money=i18n.money,  # Rp 47.818.800
         cents=i18n.cents,  # 49.999,50 (an amount kept in cents)
         rupiah=i18n.rupiah,  # Rp 49.999,50
