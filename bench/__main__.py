@@ -29,8 +29,12 @@
    2,000 Coretax PDFs over HTTP to a gunicorn worker, each matched by the reference printed
    inside it (target: at most 20 s).
 
-Options: --quick (smaller sizes, for a smoke run), --postgres URL (also run 3 to 8 on
-PostgreSQL), --only NAME[,NAME] (page, batch, http, export, files, api, ops, coretax).
+9. Every list page (Invoices with its filters and searches, a deep page reached by Next, the Export
+   tab, E-Faktur Files, Activity with its filters, Users, API Tokens) with 1,000,000 invoices and
+   3,000,000 activity entries, against 1,000 invoices (target: at most 2x each).
+
+Options: --quick (smaller sizes, for a smoke run), --postgres URL (also run 3 to 9 on
+PostgreSQL), --only NAME[,NAME] (page, batch, http, export, files, api, ops, coretax, lists).
 """
 import argparse
 import gc
@@ -599,11 +603,102 @@ def bench_emails(app, count):
     print(f"      e-mailing {count} customers their PDF (local SMTP, {rounds} slices): {elapsed:.2f} s  (target <= 10 s)")
 
 
+# ---- 9. Lists at a million -----------------------------------------------------------------------
+
+LIST_CUSTOMERS = 5_000  # distinct buyers: a search for one finds a few hundred of a million invoices
+
+
+def seed_lists(app, count):
+    """`count` invoices over the year (5,000 customers, every fourth paid, half numbered), three activity
+    entries each, straight into the tables."""
+    from datetime import timedelta
+
+    from efaktur.activity.models import ActivityEntry
+    from efaktur.invoices.models import Invoice
+    from efaktur.numbers.models import NumberAssignment, NumberRange
+    from efaktur.rules.nsfp import nsfp_end_key
+
+    range_id = add_range(app, 2600000001, 2600000000 + count)
+    start = datetime(YEAR, 1, 1, tzinfo=timezone.utc)
+    with app.app_context():
+        for offset in range(0, count, 50_000):
+            chunk = range(offset, min(count, offset + 50_000))
+            db.session.execute(insert(Invoice), [
+                {"id": i + 1, "number": f"L-{i + 1:08d}", "customer_name": f"PT Pelanggan {i % LIST_CUSTOMERS:05d}",
+                 "invoice_date": date(YEAR, 1, 1) + timedelta(days=i * 365 // count),
+                 "due_date": date(YEAR, 12, 31), "status": "paid" if i % 4 == 0 else "unpaid", "tax_enabled": True,
+                 "transaction_code": "04"} for i in chunk])
+            db.session.execute(insert(NumberAssignment), [
+                {"invoice_id": i + 1, "range_id": range_id, "number": 2600000001 + i, "number_end": nsfp_end_key(2600000001 + i),
+                 "transaction_code": "04", "status_digit": "0", "assigned_at": start, "assigned_by": ADMIN}
+                for i in chunk if i % 2 == 0])
+            db.session.execute(insert(ActivityEntry), [
+                {"at": start + timedelta(seconds=i * 3 + k), "actor": ADMIN if k else "system",
+                 "action": ("invoice.created", "number.assigned", "invoice.updated")[k], "subject": f"invoice:{i + 1}",
+                 "summary": f"Entry {k} of invoice L-{i + 1:08d}.", "message": None, "params": None}
+                for i in chunk for k in range(3)])
+            db.session.commit()
+        db.session.execute(update(NumberRange).values(next_number=2600000001 + count, held_count=(count + 1) // 2))
+        db.session.commit()
+
+
+def _list_pages(count):
+    """The pages timed: each list with its filters and searches, and a deep page reached by Next."""
+    from efaktur.paging import encode_cursor
+
+    deep = count // 2  # the row Next would have come from, half way down the list (newest first)
+    deep_day = date(YEAR, 1, 1).toordinal() + (count - deep) * 365 // count
+    return [
+        ("Invoices", "/invoices/"),
+        ("Invoices, paid", "/invoices/?status=paid"),
+        ("Invoices, a month", f"/invoices/?month={YEAR}-06"),
+        ("Invoices, search by customer name", "/invoices/?q=Pelanggan+01234"),
+        ("Invoices, search by the end of an E-Faktur No", "/invoices/?q=000123"),
+        ("Invoices, a deep page by Next", f"/invoices/?page=500&after={encode_cursor([date.fromordinal(deep_day), count - deep])}"),
+        ("Export tab, a month", f"/export/?period={YEAR}-06"),
+        ("E-Faktur Files", "/files/"),
+        ("Activity", "/activity/"),
+        ("Activity, by who", f"/activity/?actor={ADMIN}"),
+        ("Activity, by kind", "/activity/?kind=number"),
+        ("Users", "/users/"),
+        ("API Tokens", "/api-tokens/"),
+    ]
+
+
+def _time_url(client, url, repeats):
+    for _ in range(2):
+        assert client.get(url).status_code == 200, url
+    samples = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        response = client.get(url)
+        samples.append(time.perf_counter() - started)
+        assert response.status_code == 200, url
+    return statistics.median(samples)
+
+
+def bench_lists(label, prepare, large, repeats=11):
+    """Each list page at 1,000 invoices against `large` (three activity entries each), median of `repeats`."""
+    figures = {}
+    for size in (1_000, large):
+        app = prepare(f"lists-{size}")
+        set_company(app)
+        started = time.perf_counter()
+        seed_lists(app, size)
+        seeded = time.perf_counter() - started
+        client = logged_in_client(app)
+        figures[size] = [(name, _time_url(client, url, repeats)) for name, url in _list_pages(size)]
+    print(f"[9] List pages on {label}, median of {repeats} (1,000 invoices against {large:,}, three activity entries"
+          f" each; seeding the large one took {seeded:.0f} s):")
+    for (name, small), (_, big) in zip(figures[1_000], figures[large]):
+        print(f"      {name:<48} {small * 1000:7.1f} ms {big * 1000:8.1f} ms   ratio {big / small:5.1f}  (target <= 2)")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--postgres", default=os.environ.get("EFAKTUR_TEST_POSTGRES_URL"))
-    parser.add_argument("--only", default="page,batch,http,export,files,api,ops,coretax")
+    parser.add_argument("--only", default="page,batch,http,export,files,api,ops,coretax,lists")
     args = parser.parse_args()
     only = set(args.only.split(","))
     tmpdir = tempfile.mkdtemp(prefix="efaktur-bench-")
@@ -639,7 +734,10 @@ def main():
             return "sqlite:///" + os.path.join(tmpdir, name), lambda: fresh_sqlite(tmpdir, name)[0]
 
         bench_coretax(tmpdir, "SQLite", fresh_coretax, coretax_rows, coretax_pdfs)
-    if args.postgres and only & {"http", "export", "files", "api", "ops", "coretax"}:
+    lists_large = 100_000 if args.quick else 1_000_000
+    if "lists" in only:
+        bench_lists("SQLite", lambda name: fresh_sqlite(tmpdir, name + ".sqlite")[0], lists_large)
+    if args.postgres and only & {"http", "export", "files", "api", "ops", "coretax", "lists"}:
         uri, prepare = _postgres(args.postgres)
         if "http" in only:
             bench_gunicorn(tmpdir, "PostgreSQL", uri, duration, CLIENTS, prepare)
@@ -656,6 +754,8 @@ def main():
             bench_ops(tmpdir, "PostgreSQL", *_migrated_postgres(args.postgres), ops_count)
         if "coretax" in only:
             bench_coretax(tmpdir, "PostgreSQL", lambda: _postgres(args.postgres), coretax_rows, coretax_pdfs)
+        if "lists" in only:
+            bench_lists("PostgreSQL", lambda name: _postgres(args.postgres)[1](), lists_large)
 
 
 def _postgres(url):

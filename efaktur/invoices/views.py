@@ -101,10 +101,13 @@ INVOICE_ORDER = [date_key(Invoice.invoice_date), int_key(Invoice.id)]  # newest 
 FILTER_ARGS = ("status", "month", "year", "q", "efaktur", "coretax", "per_page")
 
 
-def _unnumbered_count(query) -> int:
-    """How many of the matching invoices Tick all would tick (up to COUNT_BOUND: beyond, the page says "10,000+"
-    and Generate counts them exactly when asked)."""
-    return bounded_count(numberable(query))
+TICK_ALL_BOUND = 1_000  # each is checked against the ledger: beyond, the banner says "1,000+"
+
+
+def _unnumbered_count(query) -> tuple[int, bool]:
+    """How many of the matching invoices Tick all would tick, up to TICK_ALL_BOUND (Generate's confirmation
+    counts them exactly, in SQL, when asked)."""
+    return bounded_count(numberable(query), TICK_ALL_BOUND)
 
 
 @bp.get("/")
