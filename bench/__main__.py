@@ -159,16 +159,7 @@ def logged_in_client(app):
 
 
 def time_page(app, repeats):
-    client = logged_in_client(app)
-    for _ in range(5):
-        client.get("/numbers/")
-    samples = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        response = client.get("/numbers/")
-        samples.append(time.perf_counter() - started)
-        assert response.status_code == 200
-    return statistics.median(samples)
+    return _time_url(logged_in_client(app), "/numbers/", repeats, warm_up=5)
 
 
 def _usage_for_a_year(app, given_out):
@@ -665,8 +656,9 @@ def _list_pages(count):
     ]
 
 
-def _time_url(client, url, repeats):
-    for _ in range(2):
+def _time_url(client, url, repeats, warm_up=2):
+    """The median time of `repeats` renders of `url`, after `warm_up` untimed ones."""
+    for _ in range(warm_up):
         assert client.get(url).status_code == 200, url
     samples = []
     for _ in range(repeats):

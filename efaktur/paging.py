@@ -87,14 +87,6 @@ class Window:
         """The number of pages (at least as many, when the count stopped at its bound)."""
         return max(1, -(-self.total // self.per_page))
 
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
-
 
 def encode_cursor(values) -> str:
     """A row's sort key as it goes in a link: its values joined by "~" (only the first may be text)."""
@@ -123,8 +115,7 @@ def bounded_count(query, bound: int = COUNT_BOUND) -> tuple[int, bool]:
 
 
 def keyset_page(query, keys: list[SortKey], descending: bool, page: int, per_page: int,
-                after: str | None = None, before: str | None = None, count: tuple[int, bool] | None = None,
-                scalars: bool = True) -> Window:
+                after: str | None = None, before: str | None = None, count: tuple[int, bool] | None = None) -> Window:
     """The page of `query` (its filters, no order) in the order of `keys` (all one direction, the last one
     unique): after the row `after` names, before the row `before` names, or the `page`-th by number.
     `count` is (total, more) when the caller keeps it; otherwise it is counted up to COUNT_BOUND."""
@@ -137,7 +128,7 @@ def keyset_page(query, keys: list[SortKey], descending: bool, page: int, per_pag
         value = tuple_(*cursor) if len(cursor) > 1 else cursor[0]
         return row_key < value if forwards == descending else row_key > value
 
-    run = db.session.scalars if scalars else db.session.execute
+    run = db.session.scalars
     after_key, before_key = decode_cursor(after, keys), decode_cursor(before, keys)
     if before_key is not None:
         rows = list(run(query.where(beyond(before_key, False)).order_by(*reverse).limit(per_page + 1)))
@@ -153,8 +144,6 @@ def keyset_page(query, keys: list[SortKey], descending: bool, page: int, per_pag
             rows = list(run(query.order_by(*order).offset((page - 1) * per_page).limit(per_page + 1)))
         has_prev, has_next = page > 1, len(rows) > per_page
         rows = rows[:per_page]
-    if not rows and page > 1 and after_key is None and before_key is None:
-        has_prev = True
     total, more = count if count is not None else bounded_count(query)
     if not more:
         total = max(total, (page - 1) * per_page + len(rows))
