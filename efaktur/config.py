@@ -58,6 +58,8 @@ class DefaultConfig:
     TRUSTED_HOSTS = None  # set from EFAKTUR_PUBLIC_URL when unset (see create_app)
     # Request bodies: a few MB is far above any form; the E-Faktur Files upload has its own limit.
     MAX_CONTENT_LENGTH = 4 * 2**20
+    # A form's fields in memory: 100,000 ticked ids, one by one, take under 1 MB (Werkzeug's default is 500 kB).
+    MAX_FORM_MEMORY_SIZE = 2 * 2**20
     MAIL_SERVER = None  # no mail server: threshold alerts are recorded as not sent
     MAIL_PORT = 25
     MAIL_TIMEOUT = 10

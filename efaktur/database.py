@@ -133,3 +133,32 @@ def write_transaction():
         except BaseException:
             session.rollback()
             raise
+
+
+# ---- what the database keeps itself -------------------------------------------------------------
+# Triggers, the text index and their functions: objects SQLAlchemy's metadata does not model. Each
+# feature registers its statements here (next to its models); a fresh schema (`db.create_all()`) runs
+# them after the tables, the migration that introduced them runs its own copy, and
+# tests/test_kept.py checks that both give the same objects.
+
+KEPT: list[tuple[str, str]] = []  # (dialect, statement), in the order registered
+KEPT_NAMES: set[str] = set()  # the tables and indexes among them: Alembic's comparison leaves them alone
+KEPT_FUNCTIONS = ("number_assignment_held", "invoice_period_totals")  # PostgreSQL's trigger functions
+
+
+def keep(dialect: str, *statements: str, names: tuple[str, ...] = ()) -> None:
+    """Statements the `dialect` ('sqlite' or 'postgresql') runs after the tables are made."""
+    KEPT.extend((dialect, statement) for statement in statements)
+    KEPT_NAMES.update(names)
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """For Alembic: the objects registered with keep() (and a text index's own tables) are not the models'."""
+    return not any(name == kept or (type_ == "table" and name.startswith(kept + "_")) for kept in KEPT_NAMES)
+
+
+@event.listens_for(db.metadata, "after_create")
+def _create_kept(target, connection, **kw):
+    for dialect, statement in KEPT:
+        if dialect == connection.dialect.name:
+            connection.exec_driver_sql(statement)

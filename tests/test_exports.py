@@ -12,6 +12,7 @@ from efaktur.activity.models import ActivityEntry
 from efaktur.extensions import db
 from efaktur.invoices.models import Invoice
 from efaktur.invoices.services import DraftLine
+from efaktur.rules.ids import compact_ids
 from tests.conftest import HTMX, add_range, generate, make_invoice
 from tests.test_formats import SCHEMA
 
@@ -319,7 +320,7 @@ def test_generate_from_the_export_tab_numbers_the_not_set_ones(admin_client, app
     body = confirm.get_data(as_text=True)
     assert confirm.status_code == 200
     assert "Generate E-Faktur No for 2 invoices?" in body and 'action="/invoices/generate"' in body
-    assert f'value="{waiting[0]},{waiting[1]}"' in body
+    assert f'value="{compact_ids(waiting)}"' in body
     assert "1 of the selected invoices already holds a number" in body
     # The same plan as the Invoices page's dialog: the years, what is available and what is left.
     assert 'id="generate-years"' in body and "2 numbers from 2026:" in body

@@ -1,5 +1,7 @@
 """Parsers of identifiers: NPWP, NIK, passport, other ID, location code, country; record ids."""
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from efaktur.rules.identity import (
     IdentityError,
@@ -11,7 +13,7 @@ from efaktur.rules.identity import (
     parse_npwp,
     parse_passport,
 )
-from efaktur.rules.ids import MAX_ID, IdsError, parse_id, parse_ids
+from efaktur.rules.ids import MAX_ID, IdsError, compact_ids, parse_id, parse_ids
 
 
 @pytest.mark.parametrize(
@@ -84,3 +86,21 @@ def test_id_lists_take_commas_and_refuse_junk_and_excess():
         parse_ids(["1", "x"], limit=10)
     with pytest.raises(IdsError, match="At most 3"):
         parse_ids(["1,2,3,4"], limit=3)
+
+
+@given(st.sets(st.integers(1, 400), max_size=120))
+def test_runs_of_ids_read_back_as_the_ids(ids):
+    assert parse_ids([compact_ids(ids)], limit=400) == sorted(ids)
+
+
+def test_runs_of_ids_are_short_and_bounded():
+    assert compact_ids([7, 1, 2, 3, 9, 10]) == "1-3,7,9-10"
+    assert len(compact_ids(range(1, 100_001))) == len("1-100000")
+    assert parse_ids(["5-7", "7"], limit=4) == [5, 6, 7]
+    for junk in ("3-1", "1-", "-5", "1-2-3", "1-x", "0-4", f"1-{MAX_ID + 1}"):
+        with pytest.raises(IdsError, match="not understood"):
+            parse_ids([junk], limit=10)
+    with pytest.raises(IdsError, match="At most 10"):  # a run over the limit, however long, is refused at once
+        parse_ids([f"1-{MAX_ID}"], limit=10)
+    with pytest.raises(IdsError, match="At most 10"):  # so is the same run again and again
+        parse_ids(["1-6"] * 1000, limit=10)

@@ -7,6 +7,7 @@ import re
 from efaktur.extensions import db
 from efaktur.numbers.models import NumberAssignment
 from efaktur.rules.identity import format_npwp
+from efaktur.rules.ids import parse_ids
 from tests.conftest import HTMX, add_range, generate, make_invoice, set_threshold
 
 
@@ -102,8 +103,8 @@ def test_tick_all_matching_across_pages_and_generate_them_in_one_go(app, admin_c
     body = confirm.get_data(as_text=True)
     assert confirm.status_code == 200 and "Generate E-Faktur No for 29 invoices?" in body
     assert "29 numbers from 2026: 99 available, <strong>70</strong> left afterwards." in body
-    ids = re.search(r'name="invoice_ids" value="([\d,]+)"', body).group(1)
-    assert sorted(map(int, ids.split(","))) == sorted(june[1:])
+    ids = re.search(r'name="invoice_ids" value="([\d,-]+)"', body).group(1)
+    assert parse_ids([ids], 100) == sorted(june[1:])
     done = admin_client.post("/invoices/generate", data={"invoice_ids": ids}, headers=HTMX)
     assert done.status_code == 200 and "29 E-Faktur numbers generated" in done.get_data(as_text=True)
     # The list reloading itself is told which rows to highlight.

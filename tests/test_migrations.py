@@ -6,13 +6,14 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
 from efaktur import create_app
+from efaktur.database import include_object
 from efaktur.extensions import db
 from tests.conftest import _truncate_all, base_config
 
 
 def schema_differences(engine):
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": include_object})
         return compare_metadata(context, db.metadata)
 
 

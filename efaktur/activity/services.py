@@ -5,7 +5,7 @@ from flask import g, has_request_context
 from flask_login import current_user
 
 from efaktur.activity.models import ActivityEntry
-from efaktur.activity.wording import english
+from efaktur.activity.wording import english, kind_of
 from efaktur.api.models import ApiToken, token_actor
 from efaktur.auth.models import User
 from efaktur.extensions import db
@@ -52,7 +52,7 @@ def activity_rows(action: str, message: str, items: list[tuple[str, dict]],
     user_id, actor_email = actor or _actor()
     now = utc_now()
     return [
-        {"user_id": user_id, "actor": actor_email, "action": action, "subject": subject, "at": now,
+        {"user_id": user_id, "actor": actor_email, "action": action, "kind": kind_of(action), "subject": subject, "at": now,
          **entry_text(message, params)}
         for subject, params in items
     ]
@@ -63,7 +63,7 @@ def filtered_query(kind: str = "", actor: str = "", since=None, until=None, subj
     `until` (exclusive), newest first."""
     query = db.select(ActivityEntry).order_by(ActivityEntry.at.desc(), ActivityEntry.id.desc())
     if kind:
-        query = query.where(ActivityEntry.action.startswith(kind + ".", autoescape=True))
+        query = query.where(ActivityEntry.kind == kind)
     if actor:
         query = query.where(ActivityEntry.actor == actor)
     if since is not None:

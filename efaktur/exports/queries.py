@@ -4,9 +4,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
-from sqlalchemy import and_, case, func, not_, or_
+from sqlalchemy import and_, func, not_, or_
 
 from efaktur.database import id_in
+from efaktur.exports.models import PeriodTotal
 from efaktur.extensions import db
 from efaktur.invoices.models import STATUS_CANCELLED, Invoice, InvoiceLine
 from efaktur.invoices.numbering import live_number_join
@@ -14,7 +15,6 @@ from efaktur.invoices.queries import month_bounds
 from efaktur.language.lang import N_, month_year
 from efaktur.numbers.models import NumberAssignment
 from efaktur.paging import Window, date_key, int_key, keyset_page
-from efaktur.rules.amounts import CENTS, VAT_NOT_CHARGED_CODES
 from efaktur.rules.facilities import FACILITY_CODES
 from efaktur.rules.identity import BUYER_NIK, BUYER_TIN, DEFAULT_COUNTRY
 
@@ -89,15 +89,14 @@ class PeriodTotals:
 
 
 def period_totals(period: Period, export_status: str = "") -> PeriodTotals:
-    """The period's DPP and PPN above the Export tab's table, summed by the database (one pass, no rows read)."""
-    billed = Invoice.vat_cents // CENTS
-    not_charged = Invoice.transaction_code.in_(sorted(VAT_NOT_CHARGED_CODES))
-    count, dpp, ppn, exempt = db.session.execute(
-        db.select(func.count(Invoice.id), func.coalesce(func.sum(Invoice.dpp_cents), 0),
-                  func.coalesce(func.sum(case((not_charged, 0), else_=billed)), 0),
-                  func.coalesce(func.sum(case((not_charged, billed), else_=0)), 0))
-        .where(*period_conditions(period, export_status))
-    ).one()
+    """The period's count, DPP and PPN above the Export tab's table: read from the totals the database keeps
+    (exports/models.py), one or two rows however many invoices the period holds."""
+    query = db.select(func.coalesce(func.sum(PeriodTotal.invoices), 0), func.coalesce(func.sum(PeriodTotal.dpp_cents), 0),
+                      func.coalesce(func.sum(PeriodTotal.ppn), 0), func.coalesce(func.sum(PeriodTotal.ppn_not_charged), 0)
+                      ).where(PeriodTotal.period == period.year * 100 + period.month)
+    if export_status in (EXPORTED, NOT_EXPORTED):
+        query = query.where(PeriodTotal.exported.is_(export_status == EXPORTED))
+    count, dpp, ppn, exempt = db.session.execute(query).one()
     return PeriodTotals(int(count), int(dpp), int(ppn), int(exempt))
 
 

@@ -13,10 +13,16 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
     func,
+    literal_column,
+)
+from sqlalchemy import (
+    false as sql_false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from efaktur.database import keep
 from efaktur.extensions import db
 from efaktur.language.lang import N_
 from efaktur.rules.amounts import CENTS, InvoiceAmounts, LineAmounts, billed_ppn, price_cents, vat_is_charged
@@ -24,6 +30,7 @@ from efaktur.rules.clock import utc_now
 from efaktur.rules.facilities import Facility
 from efaktur.rules.goods import DEFAULT_UNIT, GOODS, NO_GOODS_CODE
 from efaktur.rules.identity import BUYER_DOCUMENTS, BUYER_TIN, DEFAULT_COUNTRY, BuyerIdentity
+from efaktur.rules.nsfp import CORETAX_ONLY_CODE
 from efaktur.types import UTCDateTime
 
 STATUS_UNPAID = "unpaid"
@@ -94,6 +101,9 @@ class Invoice(db.Model):
     # What Coretax says of the invoice (invoices/coretax.py): created (a draft), approved, amended, cancelled,
     # waiting_cancellation, waiting_amendment, rejected; None while Coretax has said nothing.
     coretax_status: Mapped[str | None] = mapped_column(String(24), index=True)
+    # Whether it holds an E-Faktur No now: kept by the database on every write to the assignments
+    # (numbers/models.py), read by the lists' filters and "Tick all" (invoices/numbering.py).
+    holds_number: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql_false())
     # Made through the API: by which token, under the caller's own reference (unique per token).
     api_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_token.id", ondelete="SET NULL"))
     external_ref: Mapped[str | None] = mapped_column(String(100))
@@ -168,6 +178,51 @@ class Invoice(db.Model):
     @property
     def buyer_document_label(self) -> str:
         return BUYER_DOCUMENTS[self.buyer_document]
+
+
+def numberable_terms() -> tuple:
+    """SQL: Generate may number the invoice (invoices/numbering.py names each clause). Values are written into
+    the SQL, not bound, so that SQLite sees the query's terms are the partial index's below. The Coretax number
+    is compared through coalesce() so that SQLite does not take the unique index on it for "IS NULL"."""
+    return (Invoice.tax_enabled.is_(True), Invoice.status != literal_column(f"'{STATUS_CANCELLED}'"),
+            Invoice.holds_number.is_(False), Invoice.transaction_code != literal_column(f"'{CORETAX_ONLY_CODE}'"),
+            func.coalesce(Invoice.coretax_number, literal_column("''")) == literal_column("''"))
+
+
+# "Tick all N matching" and the "not set" filters count the numberable invoices of a status, a month, a search:
+# the index holds only those, so a count stops at the bound however many invoices hold numbers already.
+Index("ix_invoice_numberable", Invoice.status, Invoice.invoice_date, Invoice.id,
+      sqlite_where=and_(*numberable_terms()), postgresql_where=and_(*numberable_terms()))
+
+# The Invoices search: a text index over the invoice number and the customer's name, kept by the database.
+# SQLite: FTS5 with trigrams (any part of three letters or more is a lookup); the rows live in `invoice`.
+SEARCH_TABLE = "invoice_search"
+keep("sqlite",
+     f"CREATE VIRTUAL TABLE {SEARCH_TABLE} USING fts5(number, customer_name, content='invoice', content_rowid='id', "
+     "tokenize='trigram')",
+     f"CREATE TRIGGER invoice_search_insert AFTER INSERT ON invoice BEGIN INSERT INTO {SEARCH_TABLE}"
+     "(rowid, number, customer_name) VALUES (new.id, new.number, new.customer_name); END",
+     f"CREATE TRIGGER invoice_search_delete AFTER DELETE ON invoice BEGIN INSERT INTO {SEARCH_TABLE}"
+     f"({SEARCH_TABLE}, rowid, number, customer_name) VALUES ('delete', old.id, old.number, old.customer_name); END",
+     f"CREATE TRIGGER invoice_search_update AFTER UPDATE OF number, customer_name ON invoice BEGIN "
+     f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}, rowid, number, customer_name) "
+     "VALUES ('delete', old.id, old.number, old.customer_name); "
+     f"INSERT INTO {SEARCH_TABLE}(rowid, number, customer_name) VALUES (new.id, new.number, new.customer_name); END",
+     names=(SEARCH_TABLE,))
+# PostgreSQL: pg_trgm's GIN indexes on the lower-cased texts, which answer `lower(x) LIKE '%...%'` (the
+# extension is made in the schema `public` unless the database has it already, wherever it is).
+TRIGRAM_INDEXES = ("ix_invoice_number_trgm", "ix_invoice_customer_name_trgm")
+keep("postgresql", """
+DO $$
+DECLARE schema_name text;
+BEGIN
+  CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public;
+  SELECT quote_ident(nspname) INTO schema_name FROM pg_extension JOIN pg_namespace ON pg_namespace.oid = extnamespace
+   WHERE extname = 'pg_trgm';
+  EXECUTE 'CREATE INDEX ix_invoice_number_trgm ON invoice USING gin (lower(number) ' || schema_name || '.gin_trgm_ops)';
+  EXECUTE 'CREATE INDEX ix_invoice_customer_name_trgm ON invoice USING gin (lower(customer_name) ' || schema_name
+          || '.gin_trgm_ops)';
+END $$""", names=TRIGRAM_INDEXES)
 
 
 class CoretaxEvent(db.Model):

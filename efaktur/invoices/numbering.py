@@ -11,11 +11,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_
 
-from ..extensions import db
 from ..language.lang import N_
 from ..numbers.models import NumberAssignment
-from ..rules.nsfp import CORETAX_ONLY_CODE, takes_range_number
-from .models import STATUS_CANCELLED, Invoice
+from ..rules.nsfp import takes_range_number
+from .models import STATUS_CANCELLED, Invoice, numberable_terms
 
 
 def live_number_join():
@@ -24,8 +23,13 @@ def live_number_join():
 
 
 def holds_a_number():
-    """SQL: the invoice holds an E-Faktur No now."""
-    return db.select(NumberAssignment.id).where(live_number_join()).exists()
+    """SQL: the invoice holds an E-Faktur No now (the flag the database keeps from the assignments)."""
+    return Invoice.holds_number.is_(True)
+
+
+def lacks_a_number():
+    """SQL: the invoice holds no E-Faktur No now."""
+    return Invoice.holds_number.is_(False)
 
 
 @dataclass(frozen=True)
@@ -35,19 +39,21 @@ class Clause:
     condition: Callable[[], object]  # the same clause as an SQL condition
 
 
+_TAX_ON, _NOT_CANCELLED, _NO_NUMBER, _RANGE_CODE, _NO_CORETAX_NUMBER = range(5)  # numberable_terms()' order
+
 CLAUSES = (
     Clause(N_("have Invoice Tax switched off"), lambda invoice, holds: bool(invoice.tax_enabled),
-           lambda: Invoice.tax_enabled.is_(True)),
+           lambda: numberable_terms()[_TAX_ON]),
     Clause(N_("are cancelled"), lambda invoice, holds: invoice.status != STATUS_CANCELLED,
-           lambda: Invoice.status != STATUS_CANCELLED),
+           lambda: numberable_terms()[_NOT_CANCELLED]),
     Clause(N_("already have an E-Faktur No"), lambda invoice, holds: not holds,
-           lambda: ~holds_a_number()),
+           lambda: numberable_terms()[_NO_NUMBER]),
     Clause(N_("have transaction code 10, which exists only in Coretax and takes no E-Faktur No from a range"),
            lambda invoice, holds: takes_range_number(invoice.transaction_code),
-           lambda: Invoice.transaction_code != CORETAX_ONLY_CODE),
+           lambda: numberable_terms()[_RANGE_CODE]),
     Clause(N_("hold a Coretax number already, so they take no E-Faktur No from a range"),
            lambda invoice, holds: not invoice.coretax_number,
-           lambda: Invoice.coretax_number.is_(None)),
+           lambda: numberable_terms()[_NO_CORETAX_NUMBER]),
 )
 
 

@@ -2,13 +2,15 @@
 import re
 from datetime import date
 
-from sqlalchemy import or_
+from sqlalchemy import column, func, literal_column, or_, table, union
 
+from efaktur.database import is_postgresql
 from efaktur.extensions import db
 from efaktur.invoices.coretax import BUCKET_LABELS, bucket_conditions
-from efaktur.invoices.models import STATUS_OVERDUE, STATUS_UNPAID, Invoice
-from efaktur.invoices.numbering import holds_a_number
+from efaktur.invoices.models import SEARCH_TABLE, STATUS_OVERDUE, STATUS_UNPAID, Invoice
+from efaktur.invoices.numbering import holds_a_number, lacks_a_number
 from efaktur.numbers.models import NumberAssignment
+from efaktur.paging import COUNT_BOUND
 
 _DIGITS = re.compile(r"\d")
 _NUMBER_END = re.compile(r"[\d.\-]+")
@@ -42,7 +44,7 @@ def invoice_query(status: str = "", month: str = "", search: str = "", today: da
     if coretax in BUCKET_LABELS:
         query = query.where(*bucket_conditions(coretax, holds_a_number()))
     if efaktur == "not_set":
-        query = query.where(Invoice.tax_enabled.is_(True), ~holds_a_number())
+        query = query.where(Invoice.tax_enabled.is_(True), lacks_a_number())
     elif efaktur == "set":
         query = query.where(holds_a_number())
     if status == STATUS_OVERDUE:
@@ -57,34 +59,60 @@ def invoice_query(status: str = "", month: str = "", search: str = "", today: da
     # What is typed is searched for as it is: % and _ are letters here, control characters nothing.
     search = "".join(c for c in (search or "") if c.isprintable())[:100].strip()
     if search:
-        conditions = [
-            Invoice.number.icontains(search, autoescape=True),
-            Invoice.customer_name.icontains(search, autoescape=True),
-        ]
-        digits = "".join(_DIGITS.findall(search))
-        if 3 <= len(digits) < 13 and _NUMBER_END.fullmatch(search):
-            # The end of an E-Faktur No, as people read it off a list ("00000005", "26.00000005").
-            # Its digits back to front begin the stored key: an index range, not a pass over every number.
-            key = digits[::-1]
-            conditions.append(
-                Invoice.id.in_(
-                    db.select(NumberAssignment.invoice_id).where(
-                        NumberAssignment.number_end >= key, NumberAssignment.number_end < key + ":",
-                        NumberAssignment.released_at.is_(None)
-                    )
-                )
-            )
-        if len(digits) >= 13:
-            # An E-Faktur No (16 digits) or NSFP (13): the NSFP is the last 13 digits.
-            conditions.append(
-                Invoice.id.in_(
-                    db.select(NumberAssignment.invoice_id).where(
-                        NumberAssignment.number == int(digits[-13:]), NumberAssignment.released_at.is_(None)
-                    )
-                )
-            )
-        query = query.where(or_(*conditions))
+        query = query.where(search_condition(search))
     return query.order_by(Invoice.invoice_date.desc(), Invoice.id.desc())
+
+
+_SEARCH_INDEX = table(SEARCH_TABLE, column("rowid"), column("number"), column("customer_name"))
+SORT_BOUND = COUNT_BOUND  # up to so many invoices found by the text index are read and sorted for a page
+TRIGRAM = 3  # the text index finds parts of three letters or more; a shorter search reads the list in order
+
+
+def _contains(search: str, number, name):
+    return or_(number.icontains(search, autoescape=True), name.icontains(search, autoescape=True))
+
+
+def _text_hits(search: str):
+    """The ids of the invoices whose number or customer name contains `search` (3 letters or more), found
+    by the text index. On SQLite the index's candidates are checked with the same LIKE as a shorter
+    search (FTS5 folds more letters than SQLite's lower()), so both find the same invoices."""
+    if is_postgresql():  # pg_trgm's indexes answer the LIKE itself
+        return db.select(Invoice.id).where(_contains(search, Invoice.number, Invoice.customer_name))
+    phrase = '"' + search.replace('"', '""') + '"'
+    return (db.select(_SEARCH_INDEX.c.rowid)
+            .where(literal_column(SEARCH_TABLE).match(phrase),
+                   _contains(search, _SEARCH_INDEX.c.number, _SEARCH_INDEX.c.customer_name)))
+
+
+def search_condition(search: str):
+    """SQL: the invoice matches what was typed in the search box: a part of its number or customer name,
+    the end of its E-Faktur No, or its whole E-Faktur No or NSFP. Each is an index lookup; together they
+    are one list of ids."""
+    if len(search) < TRIGRAM:
+        return _contains(search, Invoice.number, Invoice.customer_name)
+    text_hits = _text_hits(search)
+    found = [text_hits]
+    plain = None
+    if not is_postgresql() and db.session.scalar(
+            db.select(func.count()).select_from(text_hits.limit(SORT_BOUND + 1).subquery())) > SORT_BOUND:
+        # Found in more than SORT_BOUND invoices: the list is read in its order and each row's text checked
+        # (a page fills within a few rows), rather than every invoice found being read and sorted first.
+        found, plain = [], _contains(search, Invoice.number, Invoice.customer_name)
+    digits = "".join(_DIGITS.findall(search))
+    if 3 <= len(digits) < 13 and _NUMBER_END.fullmatch(search):
+        # The end of an E-Faktur No, as people read it off a list ("00000005", "26.00000005").
+        # Its digits back to front begin the stored key: an index range, not a pass over every number.
+        key = digits[::-1]
+        found.append(db.select(NumberAssignment.invoice_id).where(
+            NumberAssignment.number_end >= key, NumberAssignment.number_end < key + ":",
+            NumberAssignment.released_at.is_(None)))
+    if len(digits) >= 13:
+        # An E-Faktur No (16 digits) or NSFP (13): the NSFP is the last 13 digits.
+        found.append(db.select(NumberAssignment.invoice_id).where(
+            NumberAssignment.number == int(digits[-13:]), NumberAssignment.released_at.is_(None)))
+    if plain is not None:
+        return or_(plain, *(Invoice.id.in_(ids) for ids in found))
+    return Invoice.id.in_(union(*found) if len(found) > 1 else found[0])
 
 
 def live_numbers(invoice_ids: list[int]) -> dict[int, NumberAssignment]:

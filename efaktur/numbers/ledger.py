@@ -45,7 +45,7 @@ from efaktur.types import UTCDateTime
 
 # Bind-parameter lists are cut to this size (SQLite and PostgreSQL limits are far above).
 CHUNK = 5000
-MAX_BATCH = 20_000
+MAX_BATCH = 100_000  # invoices numbered in one request ("Tick all N matching"), all or none
 
 
 class LedgerRefused(ValueError):

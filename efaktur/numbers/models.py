@@ -28,6 +28,7 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from efaktur.database import keep
 from efaktur.extensions import db
 from efaktur.rules.clock import utc_now
 from efaktur.rules.nsfp import format_efaktur_no, nsfp_end_key
@@ -136,6 +137,44 @@ class NumberAssignment(db.Model):
     @property
     def is_live(self) -> bool:
         return self.released_at is None
+
+
+# invoice.holds_number: whether the invoice holds an E-Faktur No now, kept by the database on every write to
+# the assignments (whoever writes them: the ledger, a migration, a restore), so that the lists' filters and
+# "Tick all" read a column of the invoice instead of asking the assignments row by row. The ledger itself
+# decides from the assignments, under its locks.
+_HELD_NOW = ("EXISTS (SELECT 1 FROM number_assignment a WHERE a.invoice_id = invoice.id AND a.released_at IS NULL)")
+keep("sqlite",
+     "CREATE TRIGGER number_assignment_held_insert AFTER INSERT ON number_assignment WHEN new.released_at IS NULL "
+     "BEGIN UPDATE invoice SET holds_number = 1 WHERE id = new.invoice_id; END",
+     "CREATE TRIGGER number_assignment_held_update AFTER UPDATE OF invoice_id, released_at ON number_assignment "
+     f"BEGIN UPDATE invoice SET holds_number = {_HELD_NOW} WHERE id IN (old.invoice_id, new.invoice_id); END",
+     "CREATE TRIGGER number_assignment_held_delete AFTER DELETE ON number_assignment "
+     f"BEGIN UPDATE invoice SET holds_number = {_HELD_NOW} WHERE id = old.invoice_id; END")
+# PostgreSQL: once per statement, over the rows it changed (a Generate of 100,000 is one UPDATE of invoices).
+keep("postgresql", f"""
+CREATE FUNCTION number_assignment_held() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    UPDATE invoice SET holds_number = true
+     WHERE id IN (SELECT invoice_id FROM changed_new WHERE released_at IS NULL) AND NOT holds_number;
+  ELSIF TG_OP = 'UPDATE' THEN
+    UPDATE invoice SET holds_number = {_HELD_NOW}
+     WHERE id IN (SELECT invoice_id FROM changed_old UNION SELECT invoice_id FROM changed_new)
+       AND holds_number IS DISTINCT FROM {_HELD_NOW};
+  ELSE
+    UPDATE invoice SET holds_number = {_HELD_NOW}
+     WHERE id IN (SELECT invoice_id FROM changed_old) AND holds_number IS DISTINCT FROM {_HELD_NOW};
+  END IF;
+  RETURN NULL;
+END $$""",
+     "CREATE TRIGGER number_assignment_held_insert AFTER INSERT ON number_assignment "
+     "REFERENCING NEW TABLE AS changed_new FOR EACH STATEMENT EXECUTE FUNCTION number_assignment_held()",
+     "CREATE TRIGGER number_assignment_held_update AFTER UPDATE ON number_assignment "
+     "REFERENCING OLD TABLE AS changed_old NEW TABLE AS changed_new FOR EACH STATEMENT "
+     "EXECUTE FUNCTION number_assignment_held()",
+     "CREATE TRIGGER number_assignment_held_delete AFTER DELETE ON number_assignment "
+     "REFERENCING OLD TABLE AS changed_old FOR EACH STATEMENT EXECUTE FUNCTION number_assignment_held()")
 
 
 class NumberUsageDay(db.Model):

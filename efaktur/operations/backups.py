@@ -30,7 +30,7 @@ from flask import current_app
 from sqlalchemy import inspect, select, text
 
 from efaktur.app_clock import now
-from efaktur.database import write_transaction
+from efaktur.database import KEPT_FUNCTIONS, write_transaction
 from efaktur.extensions import db
 from efaktur.language.lang import counted
 from efaktur.operations.models import BackupRecord
@@ -356,6 +356,11 @@ def _restore_postgresql(path: str, had_tables: bool, toc: list[str]) -> None:
     if had_tables:  # empty (or --force): the backup's tables take the place of the app's
         names = {name for _, name in tables} | {t.name for t in db.metadata.sorted_tables} | {"alembic_version"}
         preamble += [f"DROP TABLE IF EXISTS {_quoted_name(current)}.{_quoted_name(name)} CASCADE;" for name in sorted(names)]
+        # The triggers' functions outlive their tables; the backup makes them again.
+        preamble += [f"DROP FUNCTION IF EXISTS {_quoted_name(current)}.{_quoted_name(name)}() CASCADE;"
+                     for name in KEPT_FUNCTIONS]
+    # The text index's operator class comes from pg_trgm, which a schema's backup does not hold.
+    preamble.append("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public;")
     db.session.remove()  # no connection of ours holds a lock the restore waits for
     db.engine.dispose()
     with tempfile.NamedTemporaryFile("w", suffix=".list", delete=False) as listing, \

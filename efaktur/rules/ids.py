@@ -25,17 +25,36 @@ def parse_id(text: str | None) -> int | None:
 
 
 def parse_ids(values: Iterable[str], limit: int) -> list[int]:
-    """Distinct ids, ascending, from form values that each hold one id or several joined by commas."""
+    """Distinct ids, ascending, from form values that each hold one id, several joined by commas, or runs
+    "first-last" (what compact_ids writes: a confirmation carries 100,000 ids in a few characters)."""
     ids: set[int] = set()
+    taken = 0  # ids read, a repeated one counted again: bounds the work whatever the input repeats
     for value in values:
         for part in (value or "").split(","):
             if not part.strip():
                 continue
-            parsed = parse_id(part)
-            if parsed is None:
+            first, dash, last = part.partition("-")
+            low, high = parse_id(first), parse_id(last) if dash else parse_id(first)
+            if low is None or high is None or high < low:
                 raise IdsError(gettext("The selection was not understood; reload the page and tick the invoices "
                                        "again."))
-            ids.add(parsed)
-            if len(ids) > limit:
+            taken += high - low + 1
+            if taken > limit:
                 raise IdsError(gettext("At most %(limit)s invoices at once.", limit=limit))
+            ids.update(range(low, high + 1))
     return sorted(ids)
+
+
+def compact_ids(ids: Iterable[int]) -> str:
+    """Ids as parse_ids reads them, consecutive ones as a run: [1, 2, 3, 7] -> "1-3,7"."""
+    parts, run = [], None
+    for value in sorted(set(ids)):
+        if run and value == run[1] + 1:
+            run[1] = value
+            continue
+        if run:
+            parts.append(f"{run[0]}-{run[1]}" if run[1] > run[0] else str(run[0]))
+        run = [value, value]
+    if run:
+        parts.append(f"{run[0]}-{run[1]}" if run[1] > run[0] else str(run[0]))
+    return ",".join(parts)

@@ -14,6 +14,7 @@ from efaktur.rules.amounts import VAT_LABEL, VAT_LABELS
 from efaktur.rules.facilities import facility_label
 from efaktur.rules.goods import LINE_KINDS, unit_name
 from efaktur.rules.identity import BUYER_DOCUMENTS, countries, format_npwp
+from efaktur.rules.ids import compact_ids
 from efaktur.rules.nsfp import format_nsfp
 from efaktur.settings.services import company_route
 from efaktur.web.helpers import is_htmx
@@ -25,6 +26,7 @@ _NUMBER_TOKEN = re.compile(r"(?<![\w&#;])(?=[\w./-]*\d)[A-Za-z0-9]+(?:[-./][A-Za
 def register(app: Flask) -> None:
 
     app.jinja_env.filters["nsfp"] = format_nsfp
+    app.jinja_env.filters["compact_ids"] = compact_ids
     app.jinja_env.filters["npwp"] = format_npwp
     app.jinja_env.globals.update(
         line_kinds=LINE_KINDS,
