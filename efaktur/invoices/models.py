@@ -209,7 +209,7 @@ keep("sqlite",
      "VALUES ('delete', old.id, old.number, old.customer_name); "
      f"INSERT INTO {SEARCH_TABLE}(rowid, number, customer_name) VALUES (new.id, new.number, new.customer_name); END",
      names=(SEARCH_TABLE,))
-# PostgreSQL: pg_trgm's GIN indexes on the lower-cased texts, which answer `lower(x) LIKE '%...%'` (the
+# PostgreSQL: pg_trgm's GIN indexes on the texts, which answer `x ILIKE '%...%'` (the
 # extension is made in the schema `public` unless the database has it already, wherever it is).
 TRIGRAM_INDEXES = ("ix_invoice_number_trgm", "ix_invoice_customer_name_trgm")
 keep("postgresql", """
@@ -219,8 +219,8 @@ BEGIN
   CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public;
   SELECT quote_ident(nspname) INTO schema_name FROM pg_extension JOIN pg_namespace ON pg_namespace.oid = extnamespace
    WHERE extname = 'pg_trgm';
-  EXECUTE 'CREATE INDEX ix_invoice_number_trgm ON invoice USING gin (lower(number) ' || schema_name || '.gin_trgm_ops)';
-  EXECUTE 'CREATE INDEX ix_invoice_customer_name_trgm ON invoice USING gin (lower(customer_name) ' || schema_name
+  EXECUTE 'CREATE INDEX ix_invoice_number_trgm ON invoice USING gin (number ' || schema_name || '.gin_trgm_ops)';
+  EXECUTE 'CREATE INDEX ix_invoice_customer_name_trgm ON invoice USING gin (customer_name ' || schema_name
           || '.gin_trgm_ops)';
 END $$""", names=TRIGRAM_INDEXES)
 
