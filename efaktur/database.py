@@ -143,13 +143,15 @@ def write_transaction():
 
 KEPT: list[tuple[str, str]] = []  # (dialect, statement), in the order registered
 KEPT_NAMES: set[str] = set()  # the tables and indexes among them: Alembic's comparison leaves them alone
-KEPT_FUNCTIONS = ("number_assignment_held", "invoice_period_totals")  # PostgreSQL's trigger functions
+KEPT_FUNCTIONS: list[str] = []  # PostgreSQL's trigger functions among them (a restore drops them with the tables)
 
 
-def keep(dialect: str, *statements: str, names: tuple[str, ...] = ()) -> None:
-    """Statements the `dialect` ('sqlite' or 'postgresql') runs after the tables are made."""
+def keep(dialect: str, *statements: str, names: tuple[str, ...] = (), functions: tuple[str, ...] = ()) -> None:
+    """Statements the `dialect` ('sqlite' or 'postgresql') runs after the tables are made; `names` are the
+    tables and indexes they make, `functions` the functions (which take no arguments)."""
     KEPT.extend((dialect, statement) for statement in statements)
     KEPT_NAMES.update(names)
+    KEPT_FUNCTIONS.extend(functions)
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:

@@ -37,11 +37,20 @@ def _counted(row: str) -> str:
     return f"{row}.tax_enabled AND {row}.status <> 'cancelled'"
 
 
+def _ppn(row: str) -> str:
+    """The PPN billed of an invoice: its VAT in whole rupiah, rounded down; nothing for codes 07 and 08."""
+    return f"(CASE WHEN {row}.transaction_code IN ({_NOT_CHARGED}) THEN 0 ELSE {row}.vat_cents / 100 END)"
+
+
+def _ppn_not_charged(row: str) -> str:
+    """The PPN computed but not charged: codes 07 and 08 only."""
+    return f"(CASE WHEN {row}.transaction_code IN ({_NOT_CHARGED}) THEN {row}.vat_cents / 100 ELSE 0 END)"
+
+
 def _share(row: str, period: str, sign: str = "") -> str:
     """An invoice's part of its period's row: period, exported, 1, DPP, PPN, PPN not charged."""
-    return (f"{period}, {row}.exported_at IS NOT NULL, {sign}1, {sign}{row}.dpp_cents, "
-            f"{sign}(CASE WHEN {row}.transaction_code IN ({_NOT_CHARGED}) THEN 0 ELSE {row}.vat_cents / 100 END), "
-            f"{sign}(CASE WHEN {row}.transaction_code IN ({_NOT_CHARGED}) THEN {row}.vat_cents / 100 ELSE 0 END)")
+    return (f"{period}, {row}.exported_at IS NOT NULL, {sign}1, {sign}{row}.dpp_cents, {sign}{_ppn(row)}, "
+            f"{sign}{_ppn_not_charged(row)}")
 
 
 def _sqlite_period(row: str) -> str:
@@ -50,9 +59,7 @@ def _sqlite_period(row: str) -> str:
 
 def _sqlite_take_out(row: str) -> str:
     return (f"UPDATE period_total SET invoices = invoices - 1, dpp_cents = dpp_cents - {row}.dpp_cents, "
-            f"ppn = ppn - (CASE WHEN {row}.transaction_code IN ({_NOT_CHARGED}) THEN 0 ELSE {row}.vat_cents / 100 END), "
-            f"ppn_not_charged = ppn_not_charged - (CASE WHEN {row}.transaction_code IN ({_NOT_CHARGED}) "
-            f"THEN {row}.vat_cents / 100 ELSE 0 END) "
+            f"ppn = ppn - {_ppn(row)}, ppn_not_charged = ppn_not_charged - {_ppn_not_charged(row)} "
             f"WHERE period = {_sqlite_period(row)} AND exported = ({row}.exported_at IS NOT NULL) AND {_counted(row)}")
 
 
@@ -106,4 +113,5 @@ END $$""",
      "CREATE TRIGGER invoice_period_update AFTER UPDATE ON invoice REFERENCING OLD TABLE AS changed_old "
      "NEW TABLE AS changed_new FOR EACH STATEMENT EXECUTE FUNCTION invoice_period_totals()",
      "CREATE TRIGGER invoice_period_delete AFTER DELETE ON invoice REFERENCING OLD TABLE AS changed_old "
-     "FOR EACH STATEMENT EXECUTE FUNCTION invoice_period_totals()")
+     "FOR EACH STATEMENT EXECUTE FUNCTION invoice_period_totals()",
+     functions=("invoice_period_totals",))

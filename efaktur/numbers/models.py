@@ -174,7 +174,8 @@ END $$""",
      "REFERENCING OLD TABLE AS changed_old NEW TABLE AS changed_new FOR EACH STATEMENT "
      "EXECUTE FUNCTION number_assignment_held()",
      "CREATE TRIGGER number_assignment_held_delete AFTER DELETE ON number_assignment "
-     "REFERENCING OLD TABLE AS changed_old FOR EACH STATEMENT EXECUTE FUNCTION number_assignment_held()")
+     "REFERENCING OLD TABLE AS changed_old FOR EACH STATEMENT EXECUTE FUNCTION number_assignment_held()",
+     functions=("number_assignment_held",))
 
 
 class NumberUsageDay(db.Model):

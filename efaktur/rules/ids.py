@@ -47,14 +47,10 @@ def parse_ids(values: Iterable[str], limit: int) -> list[int]:
 
 def compact_ids(ids: Iterable[int]) -> str:
     """Ids as parse_ids reads them, consecutive ones as a run: [1, 2, 3, 7] -> "1-3,7"."""
-    parts, run = [], None
+    runs: list[list[int]] = []
     for value in sorted(set(ids)):
-        if run and value == run[1] + 1:
-            run[1] = value
-            continue
-        if run:
-            parts.append(f"{run[0]}-{run[1]}" if run[1] > run[0] else str(run[0]))
-        run = [value, value]
-    if run:
-        parts.append(f"{run[0]}-{run[1]}" if run[1] > run[0] else str(run[0]))
-    return ",".join(parts)
+        if runs and value == runs[-1][1] + 1:
+            runs[-1][1] = value
+        else:
+            runs.append([value, value])
+    return ",".join(f"{low}-{high}" if high > low else str(low) for low, high in runs)
