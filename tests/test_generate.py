@@ -283,3 +283,21 @@ def test_service_result_lists_what_was_issued(app, range_2026):
     invoice = make_invoice(app, invoice_date="2026-03-03")
     result = generate(app, [invoice])
     assert [(i.invoice_id, i.efaktur_no, i.year) for i in result] == [(invoice, "010.000-26.00000001", 2026)]
+
+
+def test_generate_writes_its_rows_as_the_models_would(admin_client, app, range_2026):
+    """The assignments and entries go in as one JSON array of rows: every column, the instant included, reads
+    back as the ORM writes and reads it."""
+    number = "INV/2026.06_1-A"
+    invoice = make_invoice(app, number=number)
+    assert post_generate(admin_client, [invoice]).status_code == 200
+    assert activity(app, "number.assigned") == [f"Assigned 010.000-26.00000001 to invoice {number}."]
+    with app.app_context():
+        entry = db.session.scalars(db.select(ActivityEntry).where(ActivityEntry.action == "number.assigned")).one()
+        held = db.session.scalars(db.select(NumberAssignment)).one()
+        assert (entry.kind, entry.subject, entry.actor) == ("number", f"invoice:{invoice}", "admin@example.com")
+        assert entry.at.tzinfo is not None and abs((entry.at - held.assigned_at).total_seconds()) < 5
+        assert (held.number, held.number_end, held.transaction_code, held.status_digit) == (
+            2600000001, "1000000062000", "01", "0")
+        # the instant is stored as the column stores any other (a filter by it finds the row)
+        assert db.session.scalar(db.select(db.func.count()).where(NumberAssignment.assigned_at == held.assigned_at)) == 1

@@ -5,11 +5,12 @@ from flask import g, has_request_context
 from flask_login import current_user
 
 from efaktur.activity.models import ActivityEntry
-from efaktur.activity.wording import english, kind_of
+from efaktur.activity.wording import kind_of
 from efaktur.api.models import ApiToken, token_actor
 from efaktur.auth.models import User
 from efaktur.extensions import db
 from efaktur.language.i18n import LANGUAGES, in_language
+from efaktur.language.lang import gettext, in_english
 from efaktur.paging import Window, datetime_key, int_key, keyset_page
 from efaktur.rules.clock import utc_now
 
@@ -38,7 +39,14 @@ def record(action: str, message: str, subject: str = "", **params) -> ActivityEn
 
 def entry_text(message: str, params: dict) -> dict:
     """The summary (English), message and params columns of an entry."""
-    return {"summary": english(message, params), "message": message, "params": json.dumps(params, ensure_ascii=False)}
+    return entry_texts(message, [params])[0]
+
+
+def entry_texts(message: str, params_list: list[dict]) -> list[dict]:
+    """entry_text of one message with each of `params_list` (the English catalogue entered once for all)."""
+    with in_english():
+        return [{"summary": gettext(message, **params), "message": message,
+                 "params": json.dumps(params, ensure_ascii=False)} for params in params_list]
 
 
 def current_actor() -> tuple[int | None, str]:
@@ -50,11 +58,11 @@ def activity_rows(action: str, message: str, items: list[tuple[str, dict]],
                   actor: tuple[int | None, str] | None = None) -> list[dict]:
     """Rows for the activity table, one per (subject, params) of the same message, for callers that insert in bulk."""
     user_id, actor_email = actor or _actor()
-    now = utc_now()
+    now, kind = utc_now(), kind_of(action)
+    texts = entry_texts(message, [params for _, params in items])
     return [
-        {"user_id": user_id, "actor": actor_email, "action": action, "kind": kind_of(action), "subject": subject, "at": now,
-         **entry_text(message, params)}
-        for subject, params in items
+        {"user_id": user_id, "actor": actor_email, "action": action, "kind": kind, "subject": subject, "at": now, **text}
+        for (subject, _), text in zip(items, texts)
     ]
 
 

@@ -7,7 +7,7 @@ sentences: "sari@company.co.id generated 010.000-26.00000006 for INV-2026-000020
 import json
 import re
 
-from efaktur.language.lang import N_, gettext, in_english
+from efaktur.language.lang import N_, gettext
 
 # Kinds for the filter: the first part of the action, in the clerks' words.
 KINDS = {
@@ -54,12 +54,6 @@ def sentence(actor: str, action: str, summary: str) -> str:
         what = what[0].lower() + what[1:] if what.startswith("Invoice ") else f"the role of {what}"
         return f"{actor} changed {what} from {match['old']} to {match['new']}."
     return f"{summary} ({actor})"
-
-
-def english(message: str, params: dict) -> str:
-    """A logged message in English, as it reads in the summary column."""
-    with in_english():
-        return gettext(message, **params)
 
 
 def entry_sentence(entry, language: str = "en") -> str:
