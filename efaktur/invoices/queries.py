@@ -78,10 +78,38 @@ def _text_hits(search: str):
     search (FTS5 folds more letters than SQLite's lower()), so both find the same invoices."""
     if is_postgresql():  # pg_trgm's indexes answer the LIKE itself
         return db.select(Invoice.id).where(_contains(search, Invoice.number, Invoice.customer_name))
-    phrase = '"' + search.replace('"', '""') + '"'
     return (db.select(_SEARCH_INDEX.c.rowid)
-            .where(literal_column(SEARCH_TABLE).match(phrase),
+            .where(literal_column(SEARCH_TABLE).match(_fts_query(search)),
                    _contains(search, _SEARCH_INDEX.c.number, _SEARCH_INDEX.c.customer_name)))
+
+
+RARE = 1_000  # a part of three letters found in fewer invoices than this narrows the text index's reading
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _fts_query(search: str) -> str:
+    """What the text index is asked: the whole phrase, or, when some of its three-letter parts are rare, the
+    two rarest together. Every invoice holding the phrase holds them (the LIKE then checks the phrase), and
+    the index reads only their short lists of invoices instead of every list the phrase's common parts have
+    ("PT Pelanggan 01234": "Pel" is in every invoice, "234" in a few hundred)."""
+    parts = sorted({search[i:i + TRIGRAM] for i in range(len(search) - TRIGRAM + 1)})
+    if len(parts) <= 2:
+        return _quoted(search)
+    counts = db.session.execute(db.select(*(  # how many invoices hold each part, up to RARE: one round trip
+        db.select(func.count()).select_from(
+            db.select(_SEARCH_INDEX.c.rowid).where(literal_column(SEARCH_TABLE).match(_quoted(part)))
+            .limit(RARE).subquery()).scalar_subquery()
+        for part in parts))).one()
+    seen = dict(zip(parts, counts))
+    rarest = sorted(parts, key=seen.get)[:2]
+    if seen[rarest[0]] == 0:
+        return _quoted(rarest[0])  # no invoice holds this part: none holds the phrase
+    if seen[rarest[0]] >= RARE:
+        return _quoted(search)
+    return " AND ".join(_quoted(part) for part in rarest)
 
 
 def search_condition(search: str):
