@@ -78,8 +78,12 @@ def export_csv():
     zone = ZoneInfo(app_timezone())
     reader = language()
 
+    kinds: dict[str, str] = {}  # the Kind column of each action, translated once per export, not per row
+
     def kind(action: str) -> str:
-        return gettext(KINDS[kind_of(action)]) if kind_of(action) in KINDS else kind_of(action)
+        if action not in kinds:
+            kinds[action] = gettext(KINDS[kind_of(action)]) if kind_of(action) in KINDS else kind_of(action)
+        return kinds[action]
 
     def rows():
         buffer = io.StringIO()

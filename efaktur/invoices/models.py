@@ -190,8 +190,12 @@ def numberable_terms() -> tuple:
 
 
 # "Tick all N matching" and the "not set" filters count the numberable invoices of a status, a month, a search:
-# the index holds only those, so a count stops at the bound however many invoices hold numbers already.
+# the index holds only those, so a count stops at the bound however many invoices hold numbers already. It
+# also holds every column the rule reads, so that it answers the count alone (a covering index), which is
+# what makes SQLite take it over ix_invoice_status whatever order the two were made in.
+NUMBERABLE_RULE_COLUMNS = ("tax_enabled", "holds_number", "transaction_code", "coretax_number")
 Index("ix_invoice_numberable", Invoice.status, Invoice.invoice_date, Invoice.id,
+      *(Invoice.__table__.c[name] for name in NUMBERABLE_RULE_COLUMNS),
       sqlite_where=and_(*numberable_terms()), postgresql_where=and_(*numberable_terms()))
 
 # The Invoices search: a text index over the invoice number and the customer's name, kept by the database.

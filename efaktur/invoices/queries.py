@@ -1,4 +1,5 @@
 """Reading invoices for the list and the detail view."""
+import json
 import re
 from datetime import date
 
@@ -91,10 +92,10 @@ def _quoted(text: str) -> str:
 
 
 def _fts_query(search: str) -> str:
-    """What the text index is asked: the whole phrase, or, when some of its three-letter parts are rare, the
-    two rarest together. Every invoice holding the phrase holds them (the LIKE then checks the phrase), and
-    the index reads only their short lists of invoices instead of every list the phrase's common parts have
-    ("PT Pelanggan 01234": "Pel" is in every invoice, "234" in a few hundred)."""
+    """What the text index is asked: the two rarest of the phrase's three-letter parts when some are rare, or
+    all of its parts, never the phrase itself. Every invoice holding the phrase holds them (the LIKE then checks
+    the phrase), and the index reads the short lists of the rare parts only ("PT Pelanggan 01234": "Pel" is in
+    every invoice, "234" in a few hundred), or the parts' lists without the positions a phrase reads."""
     parts = sorted({search[i:i + TRIGRAM] for i in range(len(search) - TRIGRAM + 1)})
     if len(parts) <= 2:
         return _quoted(search)
@@ -107,8 +108,8 @@ def _fts_query(search: str) -> str:
     rarest = sorted(parts, key=seen.get)[:2]
     if seen[rarest[0]] == 0:
         return _quoted(rarest[0])  # no invoice holds this part: none holds the phrase
-    if seen[rarest[0]] >= RARE:
-        return _quoted(search)
+    if seen[rarest[0]] >= RARE:  # every part is common: all of them, in any order (the phrase's positions,
+        return " AND ".join(_quoted(part) for part in parts)  # read for every invoice, cost several times more)
     return " AND ".join(_quoted(part) for part in rarest)
 
 
@@ -118,14 +119,16 @@ def search_condition(search: str):
     are one list of ids."""
     if len(search) < TRIGRAM:
         return _contains(search, Invoice.number, Invoice.customer_name)
-    text_hits = _text_hits(search)
-    found = [text_hits]
-    plain = None
-    if not is_postgresql() and db.session.scalar(
-            db.select(func.count()).select_from(text_hits.limit(SORT_BOUND + 1).subquery())) > SORT_BOUND:
-        # Found in more than SORT_BOUND invoices: the list is read in its order and each row's text checked
-        # (a page fills within a few rows), rather than every invoice found being read and sorted first.
-        found, plain = [], _contains(search, Invoice.number, Invoice.customer_name)
+    found, plain = [_text_hits(search)], None
+    if not is_postgresql():
+        # SQLite: the text index is read once here, and its invoices named to the page and its counts.
+        hits = list(db.session.scalars(found[0].limit(SORT_BOUND + 1)))
+        if len(hits) > SORT_BOUND:
+            # Found in more than SORT_BOUND invoices: the list is read in its order and each row's text checked
+            # (a page fills within a few rows), rather than every invoice found being read and sorted first.
+            found, plain = [], _contains(search, Invoice.number, Invoice.customer_name)
+        else:
+            found = [db.select(func.json_each(json.dumps(hits)).table_valued("value").c.value)]
     digits = "".join(_DIGITS.findall(search))
     if 3 <= len(digits) < 13 and _NUMBER_END.fullmatch(search):
         # The end of an E-Faktur No, as people read it off a list ("00000005", "26.00000005").

@@ -59,7 +59,8 @@ def upgrade():
     op.add_column('invoice', sa.Column('holds_number', sa.Boolean(), server_default=sa.false(), nullable=False))
     op.execute(f"UPDATE invoice SET holds_number = {true} WHERE EXISTS (SELECT 1 FROM number_assignment a "
                "WHERE a.invoice_id = invoice.id AND a.released_at IS NULL)")
-    op.create_index('ix_invoice_numberable', 'invoice', ['status', 'invoice_date', 'id'], unique=False,
+    op.create_index('ix_invoice_numberable', 'invoice', ['status', 'invoice_date', 'id', 'tax_enabled', 'holds_number',
+                                                       'transaction_code', 'coretax_number'], unique=False,
                     sqlite_where=sa.text(NUMBERABLE.format(true=true, false=false)),
                     postgresql_where=sa.text(NUMBERABLE.format(true=true, false=false)))
 
