@@ -79,6 +79,9 @@ class DefaultConfig:
     # Import Coretax List (the output-tax list, xlsx or CSV): at most this large, and this many rows.
     EFAKTUR_MAX_LIST_BYTES = 50 * 2**20
     EFAKTUR_MAX_LIST_ROWS = 100_000
+    # Import Invoices (a spreadsheet of invoices): at most this large, and this many lines.
+    EFAKTUR_IMPORT_MAX_BYTES = 30 * 2**20
+    EFAKTUR_IMPORT_MAX_LINES = 20_000
     # Backups (`flask --app efaktur backup`): where they go (None: instance/backups) and how many are kept.
     EFAKTUR_BACKUP_DIR = None
     EFAKTUR_BACKUP_KEEP = 14

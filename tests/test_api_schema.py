@@ -18,12 +18,14 @@ from tests.test_api import make_token
 # invoice date. Such a request is refused (422 naming the field), which this check would call
 # "valid data rejected". Every other check, and every other operation, is held to the full set.
 # Likewise a Coretax number must carry the invoice's transaction code and year and belong to no other invoice,
-# and an uploaded output-tax list must be a workbook with Coretax's headers: no document can say so. A new
+# and an uploaded output-tax list (or spreadsheet of invoices) must be a workbook with its headers: no document can
+# say so. A new
 # customer passes the same NPWP and e-mail parsers as a new invoice's buyer.
 EXCLUDED = {"POST /api/v1/invoices": [positive_data_acceptance],
             "POST /api/v1/customers": [positive_data_acceptance],
             "POST /api/v1/invoices/{invoice_id}/coretax-number": [positive_data_acceptance],
-            "POST /api/v1/coretax/output-list": [positive_data_acceptance]}
+            "POST /api/v1/coretax/output-list": [positive_data_acceptance],
+            "POST /api/v1/invoices/import": [positive_data_acceptance]}
 
 
 def _operations() -> list[str]:

@@ -203,6 +203,8 @@ QUERY_FIELDS = {
     "invoices.edit": [],
     "invoices.index": ["status", "month", "year", "q", "page", "efaktur", "coretax", "per_page"],
     "invoices.new": ["customer", "from"],
+    "invoices.import_form": [],
+    "invoices.import_template": [],
     "me": [],
     "invoices.recompute": [],
     "invoices.print_view": [],
@@ -270,6 +272,7 @@ POST_FIELDS = {
     "api_v1.status": {},
     "api_v1.record_coretax": {},
     "api_v1.import_output_list_view": {"file": "x"},
+    "api_v1.import_invoices_view": {"file": "x", "dry_run": "true"},
     "auth.language": {"language": "en", "next": "/invoices/"},
     "auth.login": {"email": ADMIN_EMAIL, "password": "wrong-password"},
     "auth.new_user": {"email": "sweep@example.com", "role": "staff", "password": "sweep-pass-1"},
@@ -280,6 +283,8 @@ POST_FIELDS = {
     "exports.generate_confirm": {"scope": "period", "period": "2026-06", "export_status": "", "invoice_ids": "2"},
     "files.upload": {"files": "x"},
     "files.coretax_list": {"file": "x"},
+    "invoices.import_preview": {"file": "x", "valid_only": "y"},
+    "invoices.import_file": {"file": "x", "valid_only": "y"},
     "files.remove": {"reason": "wrongly matched"},
     "files.send": {"file_ids": "1", "scope": "", "resend": "1"},
     "files.send_next": {"file_ids": "1", "title": "Send Email"},
@@ -435,3 +440,13 @@ def test_every_nasty_file_for_the_list_import_is_answered_and_changes_nothing_wh
             assert form.status_code < 500, (data[:20], name, form.status_code)
             if response.status_code >= 400 and form.status_code >= 400:
                 assert snapshot(app) == before, (data[:20], name)
+            # Import Invoices takes a spreadsheet too, on the page (Preview, Import) and in the API.
+            before = snapshot(app)
+            for path in ("/invoices/import/preview", "/invoices/import"):
+                answer = page.post(path, headers=_headers(app, True), content_type="multipart/form-data",
+                                   data={"file": (io.BytesIO(data), name)})
+                assert answer.status_code == 422, (path, data[:20], name, answer.status_code)
+            answer = api.post("/api/v1/invoices/import", headers=headers, content_type="multipart/form-data",
+                              data={"file": (io.BytesIO(data), name)})
+            assert answer.status_code == 422 and answer.is_json, (data[:20], name, answer.status_code)
+            assert snapshot(app) == before, (data[:20], name)

@@ -40,7 +40,7 @@ def authenticate_request():
 
 
 # The API's endpoints that take a file (multipart/form-data) rather than JSON.
-FILE_ENDPOINTS = ("api_v1.import_output_list_view",)
+FILE_ENDPOINTS = ("api_v1.import_output_list_view", "api_v1.import_invoices_view")
 
 
 def _admit(token: Caller):

@@ -504,3 +504,40 @@ class ListImportOut(Schema):
 
 class ListFileIn(Schema):
     file = Upload(required=True, metadata={"description": "Coretax's output-tax list: .xlsx, .csv, or the zip of its bulk download"})
+
+
+class InvoiceImportIn(Schema):
+    file = Upload(required=True, metadata={"description": "A spreadsheet of invoices: our template (.xlsx or .csv, "
+                                                          "GET /invoices/import/template.xlsx on the app) or DJP's "
+                                                          "converter template (sheets Faktur and DetailFaktur)"})
+
+
+class InvoiceImportOptionsIn(Schema):
+    dry_run = fields.Boolean(load_default=False, metadata={"description": "true: only the preview, nothing is written"})
+    valid_only = fields.Boolean(load_default=False, metadata={
+        "description": "true: import the file's valid invoices even when others have problems (else a file with "
+                       "problems imports nothing)"})
+
+
+class ImportProblemOut(Schema):
+    sheet = fields.String(required=True)
+    row = fields.Integer(required=True, metadata={"description": "The row in the sheet (1 is its first); 0: the file"})
+    column = fields.String(required=True, metadata={"description": "The column's header as the file writes it"})
+    message = fields.String(required=True)
+
+
+class InvoiceImportOut(Schema):
+    file = fields.String(required=True)
+    layout = fields.String(required=True, metadata={"description": "template (ours) or djp"})
+    dry_run = fields.Boolean(required=True)
+    imported = fields.Boolean(required=True, metadata={"description": "Whether the invoices were created"})
+    invoices = fields.Integer(required=True, metadata={"description": "The valid invoices (created, unless dry_run)"})
+    lines = fields.Integer(required=True)
+    dpp = fields.String(required=True, metadata={"description": "Their DPP, rupiah with 2 decimals"})
+    ppn = fields.Integer(required=True, metadata={"description": "Their PPN billed, whole rupiah"})
+    total = fields.String(required=True, metadata={"description": "DPP plus the PPN charged, rupiah with 2 decimals"})
+    problem_count = fields.Integer(required=True)
+    problems = fields.List(fields.Nested(ImportProblemOut), required=True, metadata={"description": "The first 200"})
+    rejected = fields.List(fields.String(), required=True, metadata={"description": "The invoices that cannot be imported"})
+    existing = fields.List(fields.String(), required=True, metadata={"description": "Invoice numbers the app holds already"})
+    invoice_ids = fields.List(fields.Integer(), required=True, metadata={"description": "The invoices created"})

@@ -22,6 +22,9 @@ from efaktur.api.schemas import (
     ExportIn,
     GenerateOut,
     InvoiceIdsIn,
+    InvoiceImportIn,
+    InvoiceImportOptionsIn,
+    InvoiceImportOut,
     InvoiceIn,
     InvoiceOut,
     InvoicePage,
@@ -40,6 +43,8 @@ from efaktur.exports.services import ExportRefused, plan_export, stream_export
 from efaktur.extensions import db
 from efaktur.files.output_list import ListImportRefused, import_output_list
 from efaktur.invoices.coretax import CoretaxRefused, record_coretax_number
+from efaktur.invoices.imports import ImportRefused, import_invoices
+from efaktur.invoices.imports import preview as preview_import
 from efaktur.invoices.models import Invoice
 from efaktur.invoices.queries import invoice_query, live_numbers
 from efaktur.invoices.services import DraftLine, InvoiceDraft, InvoiceRefused, change_status, create_invoice
@@ -447,6 +452,34 @@ def import_output_list_view(data):
         "rows": [{"row": o.row, "reference": o.reference, "number": o.number, "status": o.status, "outcome": o.kind,
                   "invoice_id": o.invoice_id, "invoice_number": o.invoice_number, "message": o.message}
                  for o in result.outcomes],
+    }
+
+
+@bp.route("/invoices/import", methods=["POST"])
+@bp.arguments(InvoiceImportIn, location="files")
+@bp.arguments(InvoiceImportOptionsIn, location="form")
+@bp.response(200, InvoiceImportOut)
+@documented_errors()
+def import_invoices_view(files, options):
+    """Import invoices from a spreadsheet (multipart field `file`), all or none, as Import Invoices does on the
+    Invoices page; `dry_run=true` answers the preview only. A file refused whole, or one with problems (without
+    `valid_only=true`), is a 422 and nothing is written."""
+    upload = files["file"]
+    name = upload.filename or "invoices.xlsx"
+    try:
+        if options["dry_run"]:
+            result = preview_import(name, upload.stream)
+        else:
+            result = import_invoices(name, upload.stream, valid_only=options["valid_only"])
+    except ImportRefused as refused:
+        raise _refused(refused, "file")
+    return {
+        "file": result.file_name, "layout": result.layout, "dry_run": options["dry_run"],
+        "imported": not options["dry_run"], "invoices": result.invoices, "lines": result.lines,
+        "dpp": format_cents(result.dpp_cents), "ppn": result.ppn, "total": format_cents(result.total_cents),
+        "problem_count": result.problem_count,
+        "problems": [{"sheet": p.sheet, "row": p.row, "column": p.column, "message": p.message} for p in result.problems],
+        "rejected": result.rejected, "existing": result.existing, "invoice_ids": result.created,
     }
 
 

@@ -9,20 +9,26 @@ a file that is neither a workbook nor a CSV, an encrypted or broken workbook, on
 the limits (a zip bomb), a sheet without the headers (naming the missing ones), more rows than the limit,
 and formulas instead of values (Coretax's own download holds none).
 """
-import csv
-import io
 import logging
 import re
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import BinaryIO
 
+from efaktur.formats.workbooks import (
+    XLSX,
+    ZIP,
+    Limits,
+    WorkbookRefused,
+    csv_rows,
+    decode,
+    open_workbook,
+    read_upload,
+    sheet_rows,
+)
 from efaktur.language.lang import gettext
 
-OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # an encrypted xlsx (or an old .xls) is an OLE compound file
-ZIP_MAGIC = b"PK\x03\x04"
 HEADER_ROWS_SEARCHED = 10
 
 REFERENCE, NUMBER, STATUS, CODE, DATE, BUYER = "reference", "number", "status", "code", "date", "buyer"
@@ -47,16 +53,8 @@ _STATUS_SPELLINGS = {"CANCELLED": CANCELED}
 log = logging.getLogger(__name__)
 
 
-class ListRefused(ValueError):
-    """The whole file is refused; nothing of it is applied. The message is for the user."""
-
-
-@dataclass(frozen=True)
-class ListLimits:
-    max_rows: int = 100_000
-    max_file_bytes: int = 50 * 2**20  # the file as uploaded
-    max_unpacked_bytes: int = 500 * 2**20  # what a workbook (or a zip of CSVs) unpacks to, in all
-    max_ratio: int = 100  # unpacked / packed size of one member, as for the zip of PDFs
+ListRefused = WorkbookRefused  # the whole file is refused; nothing of it is applied
+ListLimits = Limits
 
 
 @dataclass(frozen=True)
@@ -146,28 +144,6 @@ def read_row(row_number: int, values: list, columns: dict[str, int]) -> ListRow 
                    str(cell(BUYER) or "").strip()[:200], problem)
 
 
-def _check_zip(data: bytes, limits: ListLimits) -> zipfile.ZipFile:
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        infos = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError) as error:
-        log.info("output-tax list: not a zip: %s", error)
-        raise ListRefused(gettext("The file cannot be read as a workbook: it is damaged or not an .xlsx file. Download "
-                                  "the list from Coretax again.")) from None
-    unpacked = 0
-    for info in infos:
-        if info.flag_bits & 0x1:
-            raise ListRefused(gettext("The file is encrypted; download the list from Coretax again, without a password."))
-        unpacked += info.file_size
-        if info.file_size > 64 * 1024 and info.file_size > limits.max_ratio * max(info.compress_size, 1):
-            raise ListRefused(gettext("The file unpacks to %(ratio)s times its size: refused as a zip bomb.",
-                                      ratio=info.file_size // max(info.compress_size, 1)))
-    if unpacked > limits.max_unpacked_bytes:
-        raise ListRefused(gettext("The file unpacks to more than %(megabytes)s MB: refused.",
-                                  megabytes=limits.max_unpacked_bytes // 2**20))
-    return archive
-
-
 def _rows_of_sheet(rows: Iterator[tuple], limits: ListLimits) -> Iterator[ListRow]:
     """The data rows below the header row (found among the first rows), within the row limit."""
     columns, header_at, missing = None, 0, None
@@ -198,85 +174,22 @@ def _rows_of_sheet(rows: Iterator[tuple], limits: ListLimits) -> Iterator[ListRo
                                   rows=HEADER_ROWS_SEARCHED))
 
 
-def _xlsx_rows(data: bytes, limits: ListLimits) -> Iterator[ListRow]:
-    _check_zip(data, limits)
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except Exception as error:  # openpyxl raises many kinds for a broken workbook; none may be a 500
-        log.info("output-tax list: openpyxl refused the workbook: %s: %s", type(error).__name__, error)
-        raise ListRefused(gettext("The workbook cannot be read: it is damaged, or not a workbook as Coretax makes "
-                                  "them. Download the list from Coretax again.")) from None
-    try:
-        sheet = workbook.worksheets[0]
-
-        def values():
-            for cells in sheet.iter_rows():
-                row = []
-                for cell in cells:
-                    if getattr(cell, "data_type", None) == "f":
-                        raise ListRefused(gettext("Cell %(cell)s holds a formula (%(formula)s), not its value: download "
-                                                  "the list from Coretax again, or paste it as values.",
-                                                  cell=cell.coordinate, formula=str(cell.value)[:40]))
-                    row.append(cell.value)
-                yield tuple(row)
-
-        yield from _rows_of_sheet(values(), limits)
-    except ListRefused:
-        raise
-    except Exception as error:
-        raise ListRefused(gettext("The workbook cannot be read (%(error)s).", error=str(error)[:200] or type(error).__name__)) from None
-    finally:
-        workbook.close()
+def _again() -> str:
+    return gettext("Download the list from Coretax again.")
 
 
-def _csv_rows(text: str, limits: ListLimits) -> Iterator[ListRow]:
-    sample = text[:4096]
-    delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    try:
-        yield from _rows_of_sheet(csv.reader(io.StringIO(text), delimiter=delimiter), limits)
-    except csv.Error as error:
-        log.info("output-tax list: unreadable CSV: %s", error)
-        raise ListRefused(gettext("The CSV cannot be read: it is not text in rows separated by commas or semicolons. "
-                                  "Download the list from Coretax again.")) from None
-
-
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ListRefused(gettext("The CSV is neither UTF-8 nor Windows text."))
-
-
-def read_list(name: str, stream: BinaryIO, limits: ListLimits = ListLimits()) -> Iterator[ListRow]:
+def read_list(name: str, stream: BinaryIO, limits: Limits | None = None) -> Iterator[ListRow]:
     """The rows of an output-tax list upload (xlsx, csv, or the bulk download's zip of CSVs)."""
-    data = stream.read(limits.max_file_bytes + 1)
-    if len(data) > limits.max_file_bytes:
-        raise ListRefused(gettext("The file is larger than %(megabytes)s MB.", megabytes=limits.max_file_bytes // 2**20))
-    if not data.strip():
-        raise ListRefused(gettext("The file is empty."))
-    if data[:4] == OLE_MAGIC:
-        raise ListRefused(gettext("The workbook is encrypted (or an old .xls): download the list from Coretax again as "
-                                  ".xlsx, without a password."))
-    if data[:4] == ZIP_MAGIC:
-        archive = _check_zip(data, limits)
-        names = archive.namelist()
-        if "[Content_Types].xml" in names or any(n.startswith("xl/") for n in names):
-            yield from _xlsx_rows(data, limits)
-            return
-        members = [n for n in names if n.lower().endswith(".csv")]
+    limits = limits or Limits()
+    upload = read_upload(name, stream, limits, _again())
+    if upload.kind == XLSX:
+        with open_workbook(upload, _again()) as workbook:
+            yield from _rows_of_sheet(sheet_rows(workbook.worksheets[0], _again()), limits)
+    elif upload.kind == ZIP:
+        members = [n for n in upload.archive.namelist() if n.lower().endswith(".csv")]
         if not members:
             raise ListRefused(gettext("The zip holds no CSV of Coretax's list."))
         for member in members:
-            yield from _csv_rows(_decode(archive.read(member)), limits)
-        return
-    lowered = name.lower()
-    if lowered.endswith((".xlsx", ".xlsm", ".xls")):
-        raise ListRefused(gettext("%(name)s is not a workbook that can be read.", name=name[-80:]))
-    text = _decode(data)
-    if "\x00" in text[:4096] or not lowered.endswith((".csv", ".txt")) and "," not in text[:4096] and ";" not in text[:4096]:
-        raise ListRefused(gettext("%(name)s is neither an .xlsx workbook nor a CSV.", name=name[-80:]))
-    yield from _csv_rows(text, limits)
+            yield from _rows_of_sheet(csv_rows(decode(upload.archive.read(member)), _again()), limits)
+    else:
+        yield from _rows_of_sheet(csv_rows(upload.text, _again()), limits)

@@ -3,6 +3,7 @@
 Every value goes through the project's one parser of its kind (money, identity, goods,
 facilities, e-mail, text); the service then applies the rules that need more than one field.
 """
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -249,3 +250,12 @@ class CoretaxForm(AppForm):
         lazy_gettext("Coretax Number"), render_kw={"inputmode": "numeric", "autocomplete": "off", "placeholder": lazy_gettext("17 digits, e.g. 04002500037469724")}
     )
     submit = SubmitField(lazy_gettext("Save"))
+
+
+class ImportForm(AppForm):
+    """Import Invoices: a workbook or CSV in our template's layout, or DJP's converter template."""
+
+    file = FileField(lazy_gettext("Spreadsheet"),
+                     render_kw={"accept": ".xlsx,.csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,text/csv"})
+    valid_only = BooleanField(lazy_gettext("Import the valid invoices only"), default=False)
+    submit = SubmitField(lazy_gettext("Preview"))

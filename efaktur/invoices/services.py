@@ -114,7 +114,7 @@ FIELD_LABELS = {
 }
 
 
-def _check_draft(draft: InvoiceDraft) -> None:
+def check_draft(draft: InvoiceDraft) -> None:
     """The rules a draft must meet whoever sends it (form or API)."""
     errors = {}
     problem = invoice_number_problem(draft.number) if draft.number else None
@@ -142,7 +142,7 @@ def _check_draft(draft: InvoiceDraft) -> None:
         raise InvoiceRefused(errors)
 
 
-def _lock_invoice_numbers() -> None:
+def lock_invoice_numbers() -> None:
     """Two people saving at once must not both take the same (generated) number.
 
     SQLite: the write transaction holds the database lock already.
@@ -179,7 +179,7 @@ def _number_taken(number: str, exclude_id: int | None = None) -> str | None:
     return db.session.scalar(query.limit(1))
 
 
-def _taken_message(number: str, existing: str) -> str:
+def taken_message(number: str, existing: str) -> str:
     if existing == number:
         return gettext("Invoice No %(number)s exists already.", number=number)
     return gettext("Invoice No %(number)s exists already as %(existing)s (letter case does not make a new number).",
@@ -262,19 +262,27 @@ def _customer_of(draft: InvoiceDraft) -> int | None:
     return None
 
 
+def add_invoice(draft: InvoiceDraft, number: str, api_token_id: int | None = None,
+                external_ref: str | None = None) -> Invoice:
+    """The new invoice of a checked draft, added to the session (the caller's write transaction, its number
+    locked and free): the one way an invoice is made, by the form, the API and the import alike."""
+    invoice = Invoice(status="unpaid", api_token_id=api_token_id, external_ref=external_ref)
+    _apply(invoice, draft, number)
+    invoice.customer_id = _customer_of(draft)
+    db.session.add(invoice)
+    return invoice
+
+
 def create_invoice(draft: InvoiceDraft, api_token_id: int | None = None, external_ref: str | None = None) -> Invoice:
     """A new invoice; through the API it carries its token and the caller's own reference."""
-    _check_draft(draft)
+    check_draft(draft)
     with write_transaction():
-        _lock_invoice_numbers()
+        lock_invoice_numbers()
         number = draft.number or next_invoice_number(draft.invoice_date.year)
         existing = _number_taken(number)
         if existing:
-            raise InvoiceRefused({"number": _taken_message(number, existing)})
-        invoice = Invoice(status="unpaid", api_token_id=api_token_id, external_ref=external_ref)
-        _apply(invoice, draft, number)
-        invoice.customer_id = _customer_of(draft)
-        db.session.add(invoice)
+            raise InvoiceRefused({"number": taken_message(number, existing)})
+        invoice = add_invoice(draft, number, api_token_id, external_ref)
         _flush_or_refuse(number)
         record(
             "invoice.created",
@@ -415,12 +423,12 @@ def update_invoice(invoice_id: int, draft: InvoiceDraft, code_change_confirmed: 
     to Not Exported. A form opened at `expected_revision` is refused (StaleEdit) when the
     invoice was saved since.
     """
-    _check_draft(draft)
+    check_draft(draft)
     number = draft.number.strip()
     if not number:
         raise InvoiceRefused({"number": gettext("Enter the Invoice No.")})
     with write_transaction():
-        _lock_invoice_numbers()
+        lock_invoice_numbers()
         invoice = _lock(invoice_id)  # lock order as in the ledger: the invoice first
         if invoice is None:
             raise InvoiceRefused({"number": gettext("This invoice no longer exists.")})
@@ -449,7 +457,7 @@ def update_invoice(invoice_id: int, draft: InvoiceDraft, code_change_confirmed: 
                     invoice.ppn, draft.amounts.ppn))
         existing = _number_taken(number, exclude_id=invoice.id)
         if existing:
-            raise InvoiceRefused({"number": _taken_message(number, existing)})
+            raise InvoiceRefused({"number": taken_message(number, existing)})
         changes = _changes(invoice, draft, number)
         if not changes:
             return invoice, []

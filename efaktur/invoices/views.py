@@ -10,6 +10,7 @@ from efaktur.customers.services import buyer_form_data, npwp_warning
 from efaktur.database import id_in
 from efaktur.extensions import db
 from efaktur.files.queries import invoice_files
+from efaktur.files.uploads import megabytes
 from efaktur.formats.invoice_pdf import invoice_pdf
 from efaktur.invoices import coretax
 from efaktur.invoices.coretax import record_coretax_number
@@ -20,11 +21,15 @@ from efaktur.invoices.forms import (
     CoretaxForm,
     FilterForm,
     GenerateForm,
+    ImportForm,
     InvoiceForm,
     LineForm,
     StatusForm,
     amounts_preview,
 )
+from efaktur.invoices.imports import ImportRefused, import_invoices, template_file
+from efaktur.invoices.imports import limits as import_limits
+from efaktur.invoices.imports import preview as preview_import
 from efaktur.invoices.models import STATUS_LABELS, Invoice
 from efaktur.invoices.numbering import numberable
 from efaktur.invoices.printing import printable
@@ -43,7 +48,7 @@ from efaktur.invoices.services import (
     update_invoice,
 )
 from efaktur.language import i18n
-from efaktur.language.lang import gettext
+from efaktur.language.lang import gettext, lazy_gettext, ngettext
 from efaktur.numbers.generating import GENERATE_TITLE, plan_generate
 from efaktur.numbers.generating import generate as generate_with_recheck
 from efaktur.numbers.ledger import MAX_BATCH, LedgerRefused, cancel_number
@@ -500,3 +505,80 @@ def cancel_number_view(invoice_id: int):
             gettext("Cancel E-Faktur No"),
         )
     return render_template("invoices/_partials/confirm_cancel_number.html", invoice=invoice, live=live, form=form)
+
+
+# ---- Import Invoices -------------------------------------------------------------------------------
+
+IMPORT_TITLE = lazy_gettext("Import Invoices")
+
+
+def _import_hint() -> str:
+    bounds = import_limits()
+    return gettext("Our template (Download template), or DJP's converter template as it is (sheets Faktur and "
+                   "DetailFaktur): .xlsx or .csv, at most %(size)s and %(lines)s lines.",
+                   size=megabytes(bounds.max_file_bytes), lines=i18n.thousands(bounds.max_rows))
+
+
+def _import_page(form: ImportForm, preview=None, error: str | None = None, status: int = 200):
+    context = {"form": form, "hint": _import_hint(), "preview": preview, "error": error, "fragment": is_htmx()}
+    if is_htmx() and request.method == "POST":  # the preview (or the refusal) under the form, the file kept
+        return render_template("invoices/_partials/import_preview.html", **context), status
+    return render_template("invoices/import.html", **context), status
+
+
+def _uploaded(form: ImportForm):
+    upload = request.files.get(form.file.name)
+    if not form.validate_on_submit() or upload is None or not upload.filename:
+        return None, (form.errors.get("csrf_token") or [gettext("Choose the spreadsheet to import (.xlsx or .csv).")])[0]
+    return upload, None
+
+
+@bp.get("/import")
+def import_form():
+    """Import Invoices: choose the file; Preview says what it holds before anything is written."""
+    return _import_page(ImportForm(formdata=None))
+
+
+@bp.get("/import/template.xlsx")
+def import_template():
+    response = Response(template_file(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response.headers["Content-Disposition"] = 'attachment; filename="efaktur-invoices-template.xlsx"'
+    return response
+
+
+@bp.post("/import/preview")
+def import_preview():
+    form = ImportForm()
+    upload, error = _uploaded(form)
+    if upload is None:
+        return _import_page(form, error=error, status=422)
+    try:
+        result = preview_import(upload.filename, upload.stream)
+    except ImportRefused as refused:
+        return _import_page(form, error=refused.errors["file"], status=422)
+    return _import_page(form, preview=result)
+
+
+@bp.post("/import")
+def import_file():
+    """Import N invoices: the file again, all its invoices in one transaction (or its valid ones, when asked)."""
+    form = ImportForm()
+    upload, error = _uploaded(form)
+    if upload is None:
+        return _import_page(form, error=error, status=422)
+    try:
+        result = import_invoices(upload.filename, upload.stream, valid_only=bool(form.valid_only.data))
+    except ImportRefused as refused:
+        try:
+            upload.stream.seek(0)
+            again = preview_import(upload.filename, upload.stream)
+        except (ImportRefused, OSError):
+            again = None
+        page, status = _import_page(form, preview=again, error=refused.errors["file"], status=422)
+        response = make_response(page, status)
+        if is_htmx():  # the Import button aims at the dialog; a refusal goes under the form, as a preview does
+            response.headers["HX-Retarget"] = "#import-preview"
+        return response
+    message = ngettext("%(num)s invoice imported from %(file)s.", "%(num)s invoices imported from %(file)s.",
+                       result.invoices, file=upload.filename[-80:])
+    return _success(message, None, CHANGED_EVENT)

@@ -25,6 +25,8 @@ def check_request_body():
     config = current_app.config
     if request.endpoint in LIST_UPLOADS:
         request.max_content_length = int(config["EFAKTUR_MAX_LIST_BYTES"]) + 2**20  # + the form around the file
+    if request.endpoint in IMPORT_UPLOADS:
+        request.max_content_length = int(config["EFAKTUR_IMPORT_MAX_BYTES"]) + 2**20
     if request.blueprint in API_BLUEPRINTS:
         return None
     if request.mimetype and request.mimetype not in FORM_BODIES:
@@ -37,6 +39,8 @@ def check_request_body():
 
 # Where Coretax's output-tax list is uploaded (larger than any form, smaller than the PDFs' upload).
 LIST_UPLOADS = ("files.coretax_list", "api_v1.import_output_list_view")
+# Where a spreadsheet of invoices is uploaded (Import Invoices).
+IMPORT_UPLOADS = ("invoices.import_preview", "invoices.import_file", "api_v1.import_invoices_view")
 
 
 def register(app: Flask) -> None:
