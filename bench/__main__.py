@@ -33,8 +33,11 @@
    tab, E-Faktur Files, Activity with its filters, Users, API Tokens) with 1,000,000 invoices and
    3,000,000 activity entries, against 1,000 invoices (target: at most 2x each).
 
-Options: --quick (smaller sizes, for a smoke run), --postgres URL (also run 3 to 9 on
-PostgreSQL), --only NAME[,NAME] (page, batch, http, export, files, api, ops, coretax, lists).
+10. Import Invoices: a workbook of 10,000 invoices x 3 lines in our template's layout, previewed and then
+   imported over the app's routes (targets: at most 15 s and 64 MB peak memory growth each).
+
+Options: --quick (smaller sizes, for a smoke run), --postgres URL (also run 2 to 10 on
+PostgreSQL), --only NAME[,NAME] (page, batch, http, export, files, api, ops, coretax, lists, import).
 """
 import argparse
 import gc
@@ -726,11 +729,66 @@ def _stream_activity_csv(client, entries):
     return result
 
 
+# ---- 10. Import Invoices ----------------------------------------------------------------------------
+
+def _import_workbook(path, invoices, lines):
+    """Our template's layout: `invoices` invoices of `lines` lines, as a spreadsheet saves them (its size first)."""
+    from openpyxl import Workbook
+
+    from efaktur.formats.invoice_sheets import OUR_COLUMNS
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Invoices"
+    sheet.append([column.label for column in OUR_COLUMNS])  # the English headers
+    keys = [column.key for column in OUR_COLUMNS]
+    for n in range(1, invoices + 1):
+        first = {"number": f"IMP-{n:06d}", "invoice_date": date(YEAR, 6, 1 + n % 28), "customer_name": f"PT Pembeli {n % 500}",
+                 "npwp": f"01{n % 500:014d}", "buyer_country": "IDN", "address": "Jl. Sudirman 1", "transaction_code": "04"}
+        for k in range(lines):
+            row = dict(first) if k == 0 else {}
+            row.update({"item": f"Barang {k + 1}", "kind": "A", "unit": "UM.0018", "quantity": 1 + k,
+                        "unit_price": 100_000 + 1_000 * k, "discount": 0})
+            sheet.append([row.get(key) for key in keys])
+    workbook.save(path)
+
+
+def bench_import(tmpdir, label, prepare, invoices, lines=3):
+    """Import Invoices of a workbook of `invoices` x `lines`: the preview, then the import, over the app's routes."""
+    app = prepare()
+    app.config["EFAKTUR_IMPORT_MAX_LINES"] = invoices * lines
+    path = os.path.join(tmpdir, f"import-{label}.xlsx")
+    _import_workbook(path, invoices, lines)
+    with open(path, "rb") as handle:
+        data = handle.read()
+    client = logged_in_client(app)
+
+    def post(url):
+        import io
+
+        response = client.post(url, data={"file": (io.BytesIO(data), "juni.xlsx")}, headers={"HX-Request": "true"},
+                               content_type="multipart/form-data")
+        response.get_data()
+        assert response.status_code == 200, response.get_data(as_text=True)[:500]
+        return response
+
+    preview_s, preview_mb, how, _ = measure_peak(lambda: post("/invoices/import/preview"))
+    import_s, import_mb, _, _ = measure_peak(lambda: post("/invoices/import"))
+    with app.app_context():
+        from efaktur.invoices.models import Invoice
+
+        assert db.session.scalar(db.select(db.func.count(Invoice.id))) == invoices
+    print(f"[10] Import Invoices on {label}: a workbook of {invoices:,} invoices x {lines} lines "
+          f"({len(data) / 2**20:.1f} MB):")
+    print(f"      preview {preview_s:.1f} s, peak memory growth {preview_mb:.1f} MB; import {import_s:.1f} s, "
+          f"{import_mb:.1f} MB ({how})  (targets <= 15 s and <= 64 MB each)")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--postgres", default=os.environ.get("EFAKTUR_TEST_POSTGRES_URL"))
-    parser.add_argument("--only", default="page,batch,http,export,files,api,ops,coretax,lists")
+    parser.add_argument("--only", default="page,batch,http,export,files,api,ops,coretax,lists,import")
     args = parser.parse_args()
     only = set(args.only.split(","))
     tmpdir = tempfile.mkdtemp(prefix="efaktur-bench-")
@@ -770,7 +828,10 @@ def main():
     lists_large = 100_000 if args.quick else 1_000_000
     if "lists" in only:
         bench_lists("SQLite", lambda name: fresh_sqlite(tmpdir, name + ".sqlite")[0], lists_large)
-    if args.postgres and only & {"batch", "http", "export", "files", "api", "ops", "coretax", "lists"}:
+    import_count = 1_000 if args.quick else 10_000
+    if "import" in only:
+        bench_import(tmpdir, "SQLite", lambda: fresh_sqlite(tmpdir, "import.sqlite")[0], import_count)
+    if args.postgres and only & {"batch", "http", "export", "files", "api", "ops", "coretax", "lists", "import"}:
         uri, prepare = _postgres(args.postgres)
         if "http" in only:
             bench_gunicorn(tmpdir, "PostgreSQL", uri, duration, CLIENTS, prepare)
@@ -791,6 +852,8 @@ def main():
             bench_generate_batch("PostgreSQL", lambda name: _postgres(args.postgres)[1](), batch, 1 if args.quick else 3)
         if "lists" in only:
             bench_lists("PostgreSQL", lambda name: _postgres(args.postgres)[1](), lists_large)
+        if "import" in only:
+            bench_import(tmpdir, "PostgreSQL", lambda: _postgres(args.postgres)[1](), import_count)
 
 
 def _postgres(url):

@@ -5,8 +5,8 @@ Total by the app's rules, and every problem by sheet, row and column. `import_in
 file is sent again with the button, so nothing of an upload is kept between the two) and creates all its valid
 invoices in ONE transaction, or none: a file with problems imports nothing unless the user asked for its valid
 invoices only. Every value goes through the project's one parser of its kind, and every draft through
-services.check_draft and services.add_invoice: an imported invoice is what the New Invoice form makes of the
-same values.
+services.check_draft and services.draft_rows (services.insert_invoices adds them a thousand at a time): an imported
+invoice is what the New Invoice form makes of the same values.
 """
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -51,8 +51,8 @@ from efaktur.invoices.services import (
     DraftLine,
     InvoiceDraft,
     InvoiceRefused,
-    add_invoice,
     check_draft,
+    insert_invoices,
     invoice_number_problem,
     lock_invoice_numbers,
 )
@@ -514,9 +514,7 @@ def import_invoices(name: str, stream, valid_only: bool = False) -> ImportPrevie
         if taken:
             raise ImportRefused({"file": gettext("Invoice No %(numbers)s exist already: nothing was imported.",
                                                  numbers=", ".join(sorted(taken.values())[:20]))})
-        invoices = [add_invoice(item.draft, item.draft.number) for item in result.drafts]
-        db.session.flush()
-        result.created = [invoice.id for invoice in invoices]
+        result.created = insert_invoices([item.draft for item in result.drafts])
         record("invoice.imported", N_("Imported %(invoices)s invoices with %(lines)s lines from %(file)s (DPP %(dpp)s, "
                                       "PPN %(ppn)s)."),
                invoices=result.invoices, lines=result.lines, file=name[-120:], dpp={"cents": result.dpp_cents},
