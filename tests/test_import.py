@@ -282,6 +282,12 @@ def test_a_duplicate_number_in_the_file_or_in_the_app_and_an_orphan_detail_row(a
     no_lines = djp_workbook([djp_invoice(1, "DJP-1"), djp_invoice(2, "DJP-2")], [djp_line(1, "A", 1000)])
     assert ("Faktur", "5", "", "has no line in DetailFaktur (no row with its Baris)") in problems_of(
         preview(admin_client, no_lines).get_data(as_text=True))
+    from tests.conftest import set_company
+
+    set_company(app, npwp="0099999999999000")  # the template's ID TKU Penjual is another company's
+    other = problems_of(preview(admin_client, djp_workbook([djp_invoice(1, "DJP-S")], [djp_line(1, "A", 1000)])
+                                ).get_data(as_text=True))
+    assert other and other[0][:3] == ("Faktur", "4", "ID TKU Penjual") and "not this company's NPWP" in other[0][3]
     facility = djp_workbook([djp_invoice(1, "DJP-7", code="07")], [djp_line(1, "A", 1000)])
     assert any(row[:3] == ("Faktur", "4", "Keterangan Tambahan") for row in problems_of(
         preview(admin_client, facility).get_data(as_text=True)))

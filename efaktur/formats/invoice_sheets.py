@@ -26,7 +26,7 @@ END = "END"
 INVOICE_KEYS = ("number", "invoice_date", "due_date", "customer_name", "npwp_name", "buyer_document", "npwp",
                 "buyer_document_number", "buyer_country", "buyer_branch_code", "address", "customer_email",
                 "customer_language", "tax_enabled", "transaction_code", "add_info", "stamp", "custom_doc",
-                "custom_doc_period", "invoice_type", "buyer_nitku")
+                "custom_doc_period", "invoice_type", "buyer_nitku", "seller_nitku")
 LINE_KEYS = ("item", "kind", "goods_code", "unit", "quantity", "unit_price", "discount")
 
 
@@ -96,6 +96,7 @@ DJP_INVOICE_HEADERS = {
     "referensi": "number", "cap fasilitas": "stamp", "npwp/nik pembeli": "npwp", "jenis id pembeli": "buyer_document",
     "negara pembeli": "buyer_country", "nomor dokumen pembeli": "buyer_document_number", "nama pembeli": "customer_name",
     "alamat pembeli": "address", "email pembeli": "customer_email", "id tku pembeli": "buyer_nitku",
+    "id tku penjual": "seller_nitku",
 }
 DJP_LINE_HEADERS = {
     "baris": "baris", "barang/jasa": "kind", "kode barang jasa": "goods_code", "kode barang/jasa": "goods_code",

@@ -68,6 +68,7 @@ from efaktur.rules.identity import (
     BUYER_TIN,
     CORETAX_BUYER_DOCUMENT,
     IdentityError,
+    npwp16,
     parse_buyer_identity,
     parse_country,
     parse_location_code,
@@ -75,6 +76,7 @@ from efaktur.rules.identity import (
 from efaktur.rules.money import MoneyError, parse_quantity, parse_rupiah
 from efaktur.rules.nsfp import INVOICE_TRANSACTION_CODES
 from efaktur.rules.text import formula_problem, text_problem
+from efaktur.settings.services import current_settings
 
 SHOWN_PROBLEMS = 200  # the preview lists so many problems; it counts all of them
 LOOKUP_CHUNK = 1000
@@ -366,9 +368,20 @@ _DRAFT_FIELDS = {"number": "number", "transaction_code": "transaction_code", "du
                  "buyer_document": "buyer_document", "add_info": "add_info", "lines": "item"}
 
 
-def parse_invoice(invoice: SheetInvoice, layout: str) -> tuple[InvoiceDraft | None, list[Problem]]:
+def _seller(cells: _Cells, company_npwp: str) -> None:
+    """DJP's template names the seller (ID TKU Penjual): another company's file is not this company's invoices."""
+    nitku = cells.text("seller_nitku").replace(".", "").replace("-", "")
+    if nitku and company_npwp and nitku[:16] != npwp16(company_npwp):
+        cells.problem("seller_nitku", gettext("%(value)s is not this company's NPWP %(npwp)s (Billing Settings): is the "
+                                              "file another company's?", value=nitku[:30], npwp=npwp16(company_npwp)))
+
+
+def parse_invoice(invoice: SheetInvoice, layout: str, company_npwp: str = "") -> tuple[InvoiceDraft | None,
+                                                                                       list[Problem]]:
     """The draft of one invoice of the file, or None and why not (each problem at its cell)."""
     cells, djp = _Cells(invoice), layout == "djp"
+    if djp:
+        _seller(cells, company_npwp)
     number = cells.text("number")
     if not number:
         if not any(p.column == invoice.headers.get("number") for p in cells.problems):
@@ -448,11 +461,12 @@ def preview(name: str, stream) -> ImportPreview:
     file_problems: list[Problem] = []
     result = None
     seen: dict[str, tuple[str, int]] = {}  # lower(number) -> (sheet, row) of its first invoice
+    company_npwp = current_settings().company_npwp
     try:
         for layout, sheet_invoice in _sheet_invoices(name, stream, file_problems):
             if result is None:
                 result = ImportPreview(name, layout)
-            draft, problems = parse_invoice(sheet_invoice, layout)
+            draft, problems = parse_invoice(sheet_invoice, layout, company_npwp)
             key = cell_text(sheet_invoice.values.get("number")).lower()
             if key and key in seen:
                 problems.append(Problem(sheet_invoice.sheet, sheet_invoice.row,
