@@ -1,5 +1,6 @@
 """Import Invoices: our template or DJP's converter template, previewed with every problem by sheet, row and
 column, then imported all or none, as the New Invoice form would have made each invoice."""
+import hashlib
 import html as html_module
 import io
 import zipfile
@@ -64,6 +65,8 @@ def preview(client, data, name="invoices.xlsx"):
 
 
 def do_import(client, data, name="invoices.xlsx", **form):
+    """Import, as the page's button sends it: with the digest of the file its preview read."""
+    form.setdefault("previewed", hashlib.sha256(data).hexdigest())
     return post(client, "/invoices/import", data, name, **form)
 
 
@@ -391,6 +394,19 @@ def test_more_lines_than_the_limit_is_refused_with_the_limit(admin_client, app):
                                            line("INV-L3")])
     response = preview(admin_client, data)
     assert response.status_code == 422 and "more than 3 lines" in response.get_data(as_text=True)
+
+
+def test_import_takes_only_the_file_that_was_previewed(admin_client, app):
+    previewed = filled(template(admin_client), [line("INV-P1")])
+    other = filled(template(admin_client), [line("INV-P2")])
+    html = preview(admin_client, previewed).get_data(as_text=True)
+    digest = hashlib.sha256(previewed).hexdigest()
+    assert f'name="previewed" value="{digest}"' in html
+    refused = do_import(admin_client, other, previewed=digest)  # another file chosen after the preview
+    assert refused.status_code == 422 and "not the file that was previewed" in refused.get_data(as_text=True)
+    assert do_import(admin_client, other, previewed="").status_code == 422
+    assert count_invoices(app) == 0
+    assert do_import(admin_client, previewed, previewed=digest).status_code == 200
 
 
 def test_the_import_page_works_without_javascript(admin_client):

@@ -117,6 +117,7 @@ class ImportPreview:
     problem_count: int = 0
     existing: list[str] = field(default_factory=list)  # numbers the app holds already
     created: list[int] = field(default_factory=list)  # the ids of the invoices imported
+    digest: str = ""  # the file's SHA-256, carried by the page from Preview to Import
     drafts: list[ImportedDraft] = field(default_factory=list, repr=False)
 
     @property
