@@ -198,6 +198,19 @@ Index("ix_invoice_numberable", Invoice.status, Invoice.invoice_date, Invoice.id,
       *(Invoice.__table__.c[name] for name in NUMBERABLE_RULE_COLUMNS),
       sqlite_where=and_(*numberable_terms()), postgresql_where=and_(*numberable_terms()))
 
+def coretax_route_terms() -> tuple:
+    """SQL: the invoice may go to Coretax as XML: Invoice Tax on and no range number (invoices/coretax.py's buckets
+    all require it). Written as the partial index's own terms, so SQLite takes the index for them."""
+    return Invoice.tax_enabled.is_(True), Invoice.holds_number.is_(False)
+
+
+# The E-Faktur No page's Coretax counts read the year's invoices of the Coretax route only, from this index alone
+# (on both routes, most invoices hold range numbers and are not in it): it holds every column the buckets read.
+CORETAX_BUCKET_COLUMNS = ("invoice_date", "coretax_status", "status", "exported_at", "coretax_number", "tax_enabled",
+                          "holds_number")
+Index("ix_invoice_coretax_route", *(Invoice.__table__.c[name] for name in CORETAX_BUCKET_COLUMNS),
+      sqlite_where=and_(*coretax_route_terms()), postgresql_where=and_(*coretax_route_terms()))
+
 # The Invoices search: a text index over the invoice number and the customer's name, kept by the database.
 # SQLite: FTS5 with trigrams (any part of three letters or more is a lookup); the rows live in `invoice`.
 SEARCH_TABLE = "invoice_search"
