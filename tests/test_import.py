@@ -449,3 +449,26 @@ def test_the_problems_are_said_in_the_users_language(admin_client, app):
     found = problems_of(response.get_data(as_text=True))
     assert ("Invoices", "2", "Unit", "UM.0999 bukan kode satuan DJP (UM.0001 ... UM.0039)") in found, found
     assert any(column == "Invoice Date" and "bukan tanggal" in message for _, _, column, message in found), found
+
+
+def _entity_bomb(client) -> bytes:
+    """The template with its sheet's XML replaced by one declaring nested entities (a billion laughs)."""
+    source = zipfile.ZipFile(io.BytesIO(template(client)))
+    out = io.BytesIO()
+    entities = '<!ENTITY a "ha">' + "".join(f'<!ENTITY {c} "{("&" + p + ";") * 10}">'
+                                           for p, c in zip("abcdefgh", "bcdefghi"))
+    bomb = (f'<?xml version="1.0"?><!DOCTYPE worksheet [{entities}]>'
+            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+            '<row r="1"><c r="A1" t="inlineStr"><is><t>&i;</t></is></c></row></sheetData></worksheet>')
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = bomb.encode() if info.filename == "xl/worksheets/sheet1.xml" else source.read(info)
+            target.writestr(info.filename, data)
+    return out.getvalue()
+
+
+def test_a_sheet_declaring_entities_is_refused_not_expanded(admin_client, app):
+    response = preview(admin_client, _entity_bomb(admin_client))
+    assert response.status_code == 422
+    assert "cannot be read" in html_module.unescape(response.get_data(as_text=True))
+    assert count_invoices(app) == 0
