@@ -255,6 +255,7 @@ def test_djp_converter_template_with_two_invoices_of_several_lines(admin_client,
     ({"NPWP": "12345"}, "NPWP", "15 or 16 digits"),
     ({"NPWP": 12345678901000}, "NPWP", "loses its leading zero"),
     ({"Buyer ID": "NIK", "NPWP": "", "ID Number": "31712345"}, "ID Number", "16 digits"),
+    ({"Buyer ID": "NIK", "NPWP": "", "ID Number": 3171234567890123}, "ID Number", "saved as a number"),
     ({"Unit": "UM.0999"}, "Unit", "not one of DJP's unit codes"),
     ({"Transaction Code": "11"}, "Transaction Code", "not a transaction code"),
     ({"Transaction Code": "07"}, "Keterangan Tambahan", "needs its facility"),
@@ -291,6 +292,9 @@ def test_a_duplicate_number_in_the_file_or_in_the_app_and_an_orphan_detail_row(a
     other = problems_of(preview(admin_client, djp_workbook([djp_invoice(1, "DJP-S")], [djp_line(1, "A", 1000)])
                                 ).get_data(as_text=True))
     assert other and other[0][:3] == ("Faktur", "4", "ID TKU Penjual") and "not this company's NPWP" in other[0][3]
+    short = djp_workbook([djp_invoice(1, "DJP-T", nitku="0098765432109000")], [djp_line(1, "A", 1000)])
+    assert any(row[:3] == ("Faktur", "4", "ID TKU Pembeli") and "22 digits" in row[3] for row in problems_of(
+        preview(admin_client, short).get_data(as_text=True)))
     facility = djp_workbook([djp_invoice(1, "DJP-7", code="07")], [djp_line(1, "A", 1000)])
     assert any(row[:3] == ("Faktur", "4", "Keterangan Tambahan") for row in problems_of(
         preview(admin_client, facility).get_data(as_text=True)))

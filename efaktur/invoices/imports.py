@@ -278,14 +278,21 @@ def _document(cells: _Cells) -> str | None:
     return found
 
 
+def _saved_as_number(cells: _Cells, key: str) -> bool:
+    """An identifier saved as a number has lost its leading zeros (and, past 15 digits, its last digits)."""
+    value = cells.raw(key)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        cells.problem(key, gettext("was saved as a number, which loses its leading zero: format the column as text "
+                                   "and type the number again"))
+        return True
+    return False
+
+
 def _buyer(cells: _Cells, djp: bool):
     document = _document(cells)
-    npwp_value, number = cells.raw("npwp"), cells.text("buyer_document_number")
-    if isinstance(npwp_value, (int, float)) and not isinstance(npwp_value, bool):
-        cells.problem("npwp", gettext("was saved as a number, which loses its leading zero: format the column as text "
-                                      "and type the NPWP again"))
+    if _saved_as_number(cells, "npwp") | _saved_as_number(cells, "buyer_document_number"):
         return None
-    npwp = cell_text(npwp_value)
+    npwp, number = cells.text("npwp"), cells.text("buyer_document_number")
     if djp and document != BUYER_TIN:  # DJP's template: 16 zeros (or the NIK) in NPWP/NIK Pembeli
         if number in ("", "-") and npwp.strip("0"):
             number = npwp
@@ -304,7 +311,13 @@ def _buyer(cells: _Cells, djp: bool):
 def _branch(cells: _Cells, djp: bool) -> str:
     try:
         if djp:
-            nitku = cell_text(cells.raw("buyer_nitku")).replace(".", "").replace("-", "")
+            if _saved_as_number(cells, "buyer_nitku"):
+                return ""
+            nitku = cells.text("buyer_nitku").replace(".", "").replace("-", "")
+            if nitku and len(nitku) != 22 and cells.text("buyer_document").upper() == "TIN":
+                cells.problem("buyer_nitku", gettext("%(value)s is not an ID TKU: the buyer's NPWP (16 digits) and its "
+                                                     "6-digit location, 22 digits", value=nitku[:30]))
+                return ""
             return parse_location_code(nitku[-6:] if len(nitku) == 22 else "")
         return parse_location_code(cells.text("buyer_branch_code"))
     except IdentityError as error:
@@ -371,6 +384,8 @@ _DRAFT_FIELDS = {"number": "number", "transaction_code": "transaction_code", "du
 
 def _seller(cells: _Cells, company_npwp: str) -> None:
     """DJP's template names the seller (ID TKU Penjual): another company's file is not this company's invoices."""
+    if _saved_as_number(cells, "seller_nitku"):
+        return
     nitku = cells.text("seller_nitku").replace(".", "").replace("-", "")
     if nitku and company_npwp and nitku[:16] != npwp16(company_npwp):
         cells.problem("seller_nitku", gettext("%(value)s is not this company's NPWP %(npwp)s (Billing Settings): is the "
