@@ -476,7 +476,7 @@ def test_the_openapi_document_is_generated_and_served(app):
         ("POST", "/api/v1/efaktur-numbers"), ("POST", "/api/v1/invoices/{invoice_id}/efaktur-number/cancel"),
         ("GET", "/api/v1/stock"), ("POST", "/api/v1/exports/csv"), ("POST", "/api/v1/exports/xml"),
         ("GET", "/api/v1/operations"), ("POST", "/api/v1/invoices/{invoice_id}/coretax-number"),
-        ("POST", "/api/v1/coretax/output-list"),
+        ("POST", "/api/v1/coretax/output-list"), ("POST", "/api/v1/invoices/import"),
         ("GET", "/api/v1/customers"), ("POST", "/api/v1/customers"), ("GET", "/api/v1/customers/{customer_id}"),
     }
     create = spec["paths"]["/api/v1/invoices"]["post"]
