@@ -8,6 +8,7 @@ invoices only. Every value goes through the project's one parser of its kind, an
 services.check_draft and services.draft_rows (services.insert_invoices adds them a thousand at a time): an imported
 invoice is what the New Invoice form makes of the same values.
 """
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -131,7 +132,11 @@ class ImportPreview:
 
 
 class ImportRefused(InvoiceRefused):
-    """Nothing was imported; the message says why."""
+    """Nothing was imported; the message says why, and `preview` what the file holds (when it could be read)."""
+
+    def __init__(self, errors: dict[str, str], preview: "ImportPreview | None" = None):
+        super().__init__(errors)
+        self.preview = preview
 
 
 # ---- reading the file -------------------------------------------------------------------------
@@ -146,10 +151,9 @@ def header_names() -> dict[str, str]:
     return names
 
 
-def _sheet_invoices(name: str, stream, file_problems: list[Problem]) -> Iterator[tuple[str, SheetInvoice]]:
+def _sheet_invoices(name: str, upload, file_problems: list[Problem]) -> Iterator[tuple[str, SheetInvoice]]:
     """("template" | "djp", invoice as read) for each invoice of the upload. Raises WorkbookRefused."""
     bounds, again = limits(), _again()
-    upload = read_upload(name, stream, bounds, again)
     if upload.kind == CSV:
         for invoice in read_our_layout("CSV", csv_rows(upload.text, again), header_names(), bounds.max_rows):
             yield "template", invoice
@@ -479,9 +483,11 @@ def preview(name: str, stream) -> ImportPreview:
     seen: dict[str, tuple[str, int]] = {}  # lower(number) -> (sheet, row) of its first invoice
     company_npwp = current_settings().company_npwp
     try:
-        for layout, sheet_invoice in _sheet_invoices(name, stream, file_problems):
+        upload = read_upload(name, stream, limits(), _again())
+        digest = hashlib.sha256(upload.data).hexdigest()
+        for layout, sheet_invoice in _sheet_invoices(name, upload, file_problems):
             if result is None:
-                result = ImportPreview(name, layout)
+                result = ImportPreview(name, layout, digest=digest)
             draft, problems = parse_invoice(sheet_invoice, layout, company_npwp)
             key = cell_text(sheet_invoice.values.get("number")).lower()
             if key and key in seen:
@@ -530,20 +536,25 @@ def preview(name: str, stream) -> ImportPreview:
     return result
 
 
-def import_invoices(name: str, stream, valid_only: bool = False) -> ImportPreview:
-    """Create the file's invoices in one transaction, all or none. Raises ImportRefused (nothing written)."""
+def import_invoices(name: str, stream, valid_only: bool = False, previewed: str | None = None) -> ImportPreview:
+    """Create the file's invoices in one transaction, all or none. Raises ImportRefused (nothing written).
+
+    `previewed`: the digest of the file the user previewed (the page's Import); another file is refused."""
     result = preview(name, stream)
+    if previewed is not None and previewed != result.digest:  # another file was chosen after the preview
+        raise ImportRefused({"file": gettext("This is not the file that was previewed: Preview it first.")}, result)
     if not result.drafts:
-        raise ImportRefused({"file": gettext("No invoice of the file can be imported: see the problems below.")})
+        raise ImportRefused({"file": gettext("No invoice of the file can be imported: see the problems below.")},
+                            result)
     if not result.clean and not valid_only:
         raise ImportRefused({"file": gettext("The file has problems, so nothing was imported: mend them, or import "
-                                             "its valid invoices only.")})
+                                             "its valid invoices only.")}, result)
     with write_transaction():
         lock_invoice_numbers()
         taken = _existing([item.draft.number for item in result.drafts])  # again, under the lock
         if taken:
             raise ImportRefused({"file": gettext("Invoice No %(numbers)s exist already: nothing was imported.",
-                                                 numbers=", ".join(sorted(taken.values())[:20]))})
+                                                 numbers=", ".join(sorted(taken.values())[:20]))}, result)
         result.created = insert_invoices([item.draft for item in result.drafts])
         record("invoice.imported", N_("Imported %(invoices)s invoices with %(lines)s lines from %(file)s (DPP %(dpp)s, "
                                       "PPN %(ppn)s)."),

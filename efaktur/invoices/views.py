@@ -1,5 +1,4 @@
 """Invoices page, New Invoice modal, invoice detail, Generate and Cancel E-Faktur No, Import Invoices."""
-import hashlib
 import logging
 
 from flask import Blueprint, Response, abort, current_app, make_response, redirect, render_template, request, url_for
@@ -49,7 +48,7 @@ from efaktur.invoices.services import (
     update_invoice,
 )
 from efaktur.language import i18n
-from efaktur.language.lang import gettext, lazy_gettext, ngettext
+from efaktur.language.lang import gettext, ngettext
 from efaktur.numbers.generating import GENERATE_TITLE, plan_generate
 from efaktur.numbers.generating import generate as generate_with_recheck
 from efaktur.numbers.ledger import MAX_BATCH, LedgerRefused, cancel_number
@@ -510,9 +509,6 @@ def cancel_number_view(invoice_id: int):
 
 # ---- Import Invoices -------------------------------------------------------------------------------
 
-IMPORT_TITLE = lazy_gettext("Import Invoices")
-
-
 def _import_hint() -> str:
     bounds = import_limits()
     return gettext("Our template (Download template), or DJP's converter template as it is (sheets Faktur and "
@@ -534,15 +530,6 @@ def _uploaded(form: ImportForm):
     return upload, None
 
 
-def _digest(upload) -> str:
-    """The file's SHA-256: Import checks that the file it gets is the one previewed."""
-    digest = hashlib.sha256()
-    for chunk in iter(lambda: upload.stream.read(2**20), b""):
-        digest.update(chunk)
-    upload.stream.seek(0)
-    return digest.hexdigest()
-
-
 @bp.get("/import")
 def import_form():
     """Import Invoices: choose the file; Preview says what it holds before anything is written."""
@@ -562,12 +549,10 @@ def import_preview():
     upload, error = _uploaded(form)
     if upload is None:
         return _import_page(form, error=error, status=422)
-    digest = _digest(upload)
     try:
         result = preview_import(upload.filename, upload.stream)
     except ImportRefused as refused:
         return _import_page(form, error=refused.errors["file"], status=422)
-    result.digest = digest
     return _import_page(form, preview=result)
 
 
@@ -578,20 +563,11 @@ def import_file():
     upload, error = _uploaded(form)
     if upload is None:
         return _import_page(form, error=error, status=422)
-    previewed = request.form.get("previewed", "")
     try:
-        if previewed != _digest(upload):  # another file was chosen after the preview (or none was previewed)
-            raise ImportRefused({"file": gettext("This is not the file that was previewed: Preview it first.")})
-        result = import_invoices(upload.filename, upload.stream, valid_only=bool(form.valid_only.data))
-    except ImportRefused as refused:
-        try:
-            upload.stream.seek(0)
-            digest = _digest(upload)
-            again = preview_import(upload.filename, upload.stream)
-            again.digest = digest
-        except (ImportRefused, OSError):
-            again = None
-        page, status = _import_page(form, preview=again, error=refused.errors["file"], status=422)
+        result = import_invoices(upload.filename, upload.stream, valid_only=bool(form.valid_only.data),
+                                 previewed=request.form.get("previewed", ""))
+    except ImportRefused as refused:  # said under the form, with what the file holds
+        page, status = _import_page(form, preview=refused.preview, error=refused.errors["file"], status=422)
         response = make_response(page, status)
         if is_htmx():  # the Import button aims at the dialog; a refusal goes under the form, as a preview does
             response.headers["HX-Retarget"] = "#import-preview"
