@@ -72,7 +72,8 @@ def _apply(change, count, range_id, numbers):
                   "amount": {"dpp_cents": value * 7, "vat_cents": value},
                   "export": {"exported_at": None if value % 2 else _ASSIGNED_AT},
                   "code": {"transaction_code": CODES[value % 5]},
-                  "rename": {"customer_name": NAMES[value % len(NAMES)], "number": f"R-{value:07d}"}}.get(what)
+                  "rename": {"customer_name": NAMES[value % len(NAMES)],
+                             "number": f"R-{invoice_id:02d}-{value:07d}"}}.get(what)  # unique: one per invoice
         if values:
             db.session.execute(update(Invoice).where(Invoice.id == invoice_id).values(**values))
     db.session.commit()
