@@ -179,7 +179,7 @@ def _number_taken(number: str, exclude_id: int | None = None) -> str | None:
     return db.session.scalar(query.limit(1))
 
 
-def taken_message(number: str, existing: str) -> str:
+def _taken_message(number: str, existing: str) -> str:
     if existing == number:
         return gettext("Invoice No %(number)s exists already.", number=number)
     return gettext("Invoice No %(number)s exists already as %(existing)s (letter case does not make a new number).",
@@ -275,7 +275,7 @@ def _customer_of(draft: InvoiceDraft) -> int | None:
 def add_invoice(draft: InvoiceDraft, number: str, api_token_id: int | None = None,
                 external_ref: str | None = None) -> Invoice:
     """The new invoice of a checked draft, added to the session (the caller's write transaction, its number
-    locked and free): the one way an invoice is made, by the form, the API and the import alike."""
+    locked and free), for New Invoice and the API; the import adds many at once with insert_invoices."""
     invoice = Invoice(status="unpaid", api_token_id=api_token_id, external_ref=external_ref)
     _apply(invoice, draft, number)
     invoice.customer_id = _customer_of(draft)
@@ -309,7 +309,7 @@ def create_invoice(draft: InvoiceDraft, api_token_id: int | None = None, externa
         number = draft.number or next_invoice_number(draft.invoice_date.year)
         existing = _number_taken(number)
         if existing:
-            raise InvoiceRefused({"number": taken_message(number, existing)})
+            raise InvoiceRefused({"number": _taken_message(number, existing)})
         invoice = add_invoice(draft, number, api_token_id, external_ref)
         _flush_or_refuse(number)
         record(
@@ -485,7 +485,7 @@ def update_invoice(invoice_id: int, draft: InvoiceDraft, code_change_confirmed: 
                     invoice.ppn, draft.amounts.ppn))
         existing = _number_taken(number, exclude_id=invoice.id)
         if existing:
-            raise InvoiceRefused({"number": taken_message(number, existing)})
+            raise InvoiceRefused({"number": _taken_message(number, existing)})
         changes = _changes(invoice, draft, number)
         if not changes:
             return invoice, []
