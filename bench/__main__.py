@@ -857,7 +857,24 @@ def main():
             bench_import(tmpdir, "PostgreSQL", lambda: _postgres(args.postgres)[1](), import_count)
 
 
+def _drop_schema(url, schema):
+    """At exit: the run's schema goes (the lists part leaves a million invoices in it)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SET lock_timeout = '10s'"))
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    except Exception as error:  # a connection still open in it: say so, never hang the exit
+        print(f"could not drop the benchmark schema {schema}: {error}", file=sys.stderr)
+    finally:
+        engine.dispose()
+
+
 def _postgres(url):
+    import atexit
+
     from sqlalchemy import create_engine, text
 
     schema = f"efaktur_bench_{os.getpid()}"
@@ -865,6 +882,9 @@ def _postgres(url):
     with engine.connect() as conn:
         conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+    atexit.unregister(_drop_schema)  # once per run, however many parts made it afresh
+    atexit.register(_drop_schema, url, schema)
     uri = f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
 
     def prepare():
