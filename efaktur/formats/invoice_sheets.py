@@ -245,6 +245,18 @@ def _baris(value) -> str:
     return cell_text(value).upper()
 
 
+def _rows_to_end(rows: Iterator[tuple], columns: dict, header_at: int) -> Iterator[tuple[int, tuple, str]]:
+    """(row number, row, its Baris) of a sheet of DJP's template below its header row, up to the END row; empty rows
+    skipped."""
+    for number, row in enumerate(rows, start=header_at + 1):
+        if all(is_empty(v) for v in row):
+            continue
+        baris = _baris(_values(row, columns, {"baris"}).get("baris"))
+        if baris == END:
+            return
+        yield number, row, baris
+
+
 def read_djp_template(invoice_rows: Iterable[tuple], line_rows: Iterable[tuple], max_lines: int,
                       file_problems: list[Problem]) -> Iterator[SheetInvoice]:
     """Invoices of DJP's converter template: the Faktur rows with their DetailFaktur lines (by Baris), in the
@@ -255,12 +267,7 @@ def read_djp_template(invoice_rows: Iterable[tuple], line_rows: Iterable[tuple],
     headers_of, invoice_keys = _headers(columns), set(INVOICE_KEYS)
     invoices: dict[str, SheetInvoice] = {}
     ordered: list[SheetInvoice] = []
-    for number, row in enumerate(invoice_rows, start=header_at + 1):
-        if all(is_empty(v) for v in row):
-            continue
-        baris = _baris(_values(row, columns, {"baris"}).get("baris"))
-        if baris == END:
-            break
+    for number, row, baris in _rows_to_end(invoice_rows, columns, header_at):
         invoice = SheetInvoice(DJP_INVOICE_SHEET, number, _values(row, columns, invoice_keys), headers_of,
                                line_sheet=DJP_LINE_SHEET)
         ordered.append(invoice)
@@ -276,12 +283,7 @@ def read_djp_template(invoice_rows: Iterable[tuple], line_rows: Iterable[tuple],
         raise WorkbookRefused(gettext("Sheet Faktur of DJP's template holds no invoice."))
     header_at, columns = _djp_columns(DJP_LINE_SHEET, line_rows, DJP_LINE_HEADERS)
     line_headers, line_keys, lines = _headers(columns), set(LINE_KEYS), 0
-    for number, row in enumerate(line_rows, start=header_at + 1):
-        if all(is_empty(v) for v in row):
-            continue
-        baris = _baris(_values(row, columns, {"baris"}).get("baris"))
-        if baris == END:
-            break
+    for number, row, baris in _rows_to_end(line_rows, columns, header_at):
         lines += 1
         if lines > max_lines:
             raise _too_many(max_lines)
