@@ -2,11 +2,15 @@
 on Billing Settings through a real SMTP server."""
 import csv
 import io
+import json
 from datetime import datetime, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from efaktur.activity.models import ActivityEntry
+from efaktur.activity.services import entry_texts
 from efaktur.activity.wording import sentence
 from efaktur.extensions import db
 from efaktur.settings.alerts import NO_MAIL_SERVER, NO_RECIPIENTS
@@ -31,6 +35,19 @@ from tests.test_files import _sending_app
 ])
 def test_entries_read_as_sentences(action, summary, expected):
     assert sentence("sari@co.id", action, summary) == expected
+
+
+@given(st.lists(st.dictionaries(st.sampled_from(["no", "invoice"]), st.text()), min_size=1, max_size=5))
+def test_bulk_entries_read_as_one_by_one(params_list):
+    """A Generate's entries (all values strings: filled in directly, their JSON written by hand) read exactly as
+    gettext and json.dumps write them: quotes, backslashes, per cents, control characters and any script."""
+    message = "Assigned %(no)s to invoice %(invoice)s (100%% sure)."
+    texts = entry_texts(message, [params for params in params_list if len(params) == 2])
+    expected = [(message % params, json.dumps(params, ensure_ascii=False)) for params in params_list if len(params) == 2]
+    assert list(zip(texts["summary"], texts["params"])) == expected
+    mixed = entry_texts("Took %(n)s of %(what)s.", [{"n": 3, "what": "x"}, {"n": 1_000, "what": "\"y\""}])
+    assert mixed == {"summary": ["Took 3 of x.", 'Took 1,000 of "y".'],
+                     "params": ['{"n": 3, "what": "x"}', '{"n": 1000, "what": "\\"y\\""}']}
 
 
 def _entry(app, at, actor, action, summary):

@@ -114,4 +114,7 @@ END $$""",
      "NEW TABLE AS changed_new FOR EACH STATEMENT EXECUTE FUNCTION invoice_period_totals()",
      "CREATE TRIGGER invoice_period_delete AFTER DELETE ON invoice REFERENCING OLD TABLE AS changed_old "
      "FOR EACH STATEMENT EXECUTE FUNCTION invoice_period_totals()",
+     # Without JIT: PostgreSQL compiled the sums of a Generate's 100,000 changed rows to machine code first,
+     # which took 0.48 s of the trigger's 0.76 s (the sums themselves are one pass over the rows).
+     "ALTER FUNCTION invoice_period_totals() SET jit = off",
      functions=("invoice_period_totals",))

@@ -198,6 +198,20 @@ Index("ix_invoice_numberable", Invoice.status, Invoice.invoice_date, Invoice.id,
       *(Invoice.__table__.c[name] for name in NUMBERABLE_RULE_COLUMNS),
       sqlite_where=and_(*numberable_terms()), postgresql_where=and_(*numberable_terms()))
 
+# PostgreSQL estimates `coalesce(coretax_number, '') = ''` (numberable_terms) at half a percent of the invoices
+# unless it has statistics of the expression: it then took the partial index above for a few hundred rows and read
+# all of them to count the numberable among 200 invoices found by a search (60 ms at a million, 1 ms with them).
+# Statistics of an expression exist from PostgreSQL 14; before, the estimate stays the default one.
+CORETAX_NUMBER_STATISTICS = "st_invoice_coretax_number_unset"
+keep("postgresql", f"""
+DO $$
+BEGIN
+  IF current_setting('server_version_num')::int >= 140000 THEN
+    CREATE STATISTICS {CORETAX_NUMBER_STATISTICS} ON (coalesce(coretax_number, '')) FROM invoice;
+  END IF;
+END $$""")
+
+
 def coretax_route_terms() -> tuple:
     """SQL: the invoice may go to Coretax as XML: Invoice Tax on and no range number (invoices/coretax.py's buckets
     all require it). Written as the partial index's own terms, so SQLite takes the index for them."""

@@ -62,6 +62,13 @@ def numberable_conditions() -> list:
     return [clause.condition() for clause in CLAUSES]
 
 
+def numberable_apart_from_its_number():
+    """SQL: every clause of the rule but "holds no number", as one condition. The ledger reads it with the rows
+    it locks and asks the predicates (failing) only of the invoices it fails and of those holding a number: the
+    SQL is the same rule, so no other invoice can fail a clause."""
+    return and_(*(clause.condition() for position, clause in enumerate(CLAUSES) if position != _NO_NUMBER))
+
+
 def numberable(query):
     """Of the invoices `query` selects, those Generate can number."""
     return query.where(*numberable_conditions())

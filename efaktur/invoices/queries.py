@@ -3,7 +3,8 @@ import json
 import re
 from datetime import date
 
-from sqlalchemy import column, func, literal_column, or_, table, union
+from sqlalchemy import Integer, and_, bindparam, column, func, literal_column, or_, table, text
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from efaktur.database import is_postgresql
 from efaktur.extensions import db
@@ -75,10 +76,19 @@ def _contains(search: str, number, name):
 
 def _text_hits(search: str):
     """The ids of the invoices whose number or customer name contains `search` (3 letters or more), found
-    by the text index. On SQLite the index's candidates are checked with the same LIKE as a shorter
-    search (FTS5 folds more letters than SQLite's lower()), so both find the same invoices."""
-    if is_postgresql():  # pg_trgm's indexes answer the LIKE itself
-        return db.select(Invoice.id).where(_contains(search, Invoice.number, Invoice.customer_name))
+    by the text index. The index is asked for a few of the phrase's three-letter parts (_fts_query,
+    _trigram_parts), and each invoice it finds is checked with the same LIKE as a shorter search (on SQLite,
+    FTS5 folds more letters than SQLite's lower()), so every way finds the same invoices."""
+    if is_postgresql():
+        parts = _trigram_parts(search)
+        if parts is None:  # pg_trgm's indexes answer the LIKE itself
+            return db.select(Invoice.id).where(_contains(search, Invoice.number, Invoice.customer_name))
+        # Each index is asked for the parts only; the phrase is checked on what they find (`|| ''` keeps the
+        # planner from asking the index for the phrase's every part as well).
+        return db.select(Invoice.id).where(or_(*(
+            and_(*(field.icontains(part, autoescape=True) for part in parts),
+                 field.concat("").icontains(search, autoescape=True))
+            for field in (Invoice.number, Invoice.customer_name))))
     return (db.select(_SEARCH_INDEX.c.rowid)
             .where(literal_column(SEARCH_TABLE).match(_fts_query(search)),
                    _contains(search, _SEARCH_INDEX.c.number, _SEARCH_INDEX.c.customer_name)))
@@ -113,37 +123,74 @@ def _fts_query(search: str) -> str:
     return " AND ".join(_quoted(part) for part in rarest)
 
 
+RARE_SHARE = 0.05  # PostgreSQL: a part in fewer than this share of the invoices (by the statistics) is rare
+_WORD_PART = re.compile(r"(?=([^\W_]{3}))")  # three letters or digits: what pg_trgm makes a trigram of
+_STATISTICS = text(
+    "SELECT null_frac, CAST(CAST(most_common_vals AS text) AS text[]), most_common_freqs, "
+    "CAST(CAST(histogram_bounds AS text) AS text[]) FROM pg_stats "
+    "WHERE schemaname = current_schema() AND tablename = 'invoice' AND attname IN ('number', 'customer_name')")
+
+
+def _trigram_parts(search: str) -> list[str] | None:
+    """PostgreSQL: the two rarest of the phrase's three-letter parts, or None (ask the index for the phrase).
+
+    pg_trgm's index reads the whole list of every trigram it is asked for, and "pel" or "000" is in every
+    invoice. How rare a part is comes from the statistics PostgreSQL keeps of the two columns (pg_stats, which
+    ANALYZE and autovacuum write: the commonest values with their shares, and a histogram of the rest), as its
+    own planner estimates a LIKE; without statistics (a small, new table) the index is asked for the phrase."""
+    parts = sorted({match.lower() for match in _WORD_PART.findall(search)})
+    if len(parts) <= 2:
+        return None
+    columns = db.session.execute(_STATISTICS).all()
+    if not columns:
+        return None
+    share = dict.fromkeys(parts, 0.0)
+    for null_share, common, common_shares, bounds in columns:
+        common, common_shares, bounds = common or [], common_shares or [], [b.lower() for b in bounds or []]
+        rest = max(0.0, 1.0 - (null_share or 0.0) - sum(common_shares))
+        for part in parts:
+            share[part] += sum(f for value, f in zip(common, common_shares) if part in value.lower())
+            if bounds:
+                share[part] += rest * sum(part in bound for bound in bounds) / len(bounds)
+    rarest = sorted(parts, key=share.get)[:2]
+    return rarest if share[rarest[0]] < RARE_SHARE else None
+
+
+def _among(ids: list[int]):
+    """SQL: the invoice is one of `ids` (up to SORT_BOUND of them), as one parameter."""
+    if is_postgresql():  # IN (unnest): PostgreSQL then reads the invoices by id (`= ANY` it compared with every row)
+        return Invoice.id.in_(db.select(func.unnest(bindparam(None, ids, type_=ARRAY(Integer)))))
+    return Invoice.id.in_(db.select(func.json_each(json.dumps(ids)).table_valued("value").c.value))
+
+
 def search_condition(search: str):
     """SQL: the invoice matches what was typed in the search box: a part of its number or customer name,
-    the end of its E-Faktur No, or its whole E-Faktur No or NSFP. Each is an index lookup; together they
-    are one list of ids."""
+    the end of its E-Faktur No, or its whole E-Faktur No or NSFP. Each is an index lookup, read once here:
+    the page and its counts are then given the invoices found, by id."""
     if len(search) < TRIGRAM:
         return _contains(search, Invoice.number, Invoice.customer_name)
-    found, plain = [_text_hits(search)], None
-    if not is_postgresql():
-        # SQLite: the text index is read once here, and its invoices named to the page and its counts.
-        hits = list(db.session.scalars(found[0].limit(SORT_BOUND + 1)))
-        if len(hits) > SORT_BOUND:
-            # Found in more than SORT_BOUND invoices: the list is read in its order and each row's text checked
-            # (a page fills within a few rows), rather than every invoice found being read and sorted first.
-            found, plain = [], _contains(search, Invoice.number, Invoice.customer_name)
-        else:
-            found = [db.select(func.json_each(json.dumps(hits)).table_valued("value").c.value)]
+    lookups = [_text_hits(search)]
     digits = "".join(_DIGITS.findall(search))
     if 3 <= len(digits) < 13 and _NUMBER_END.fullmatch(search):
         # The end of an E-Faktur No, as people read it off a list ("00000005", "26.00000005").
         # Its digits back to front begin the stored key: an index range, not a pass over every number.
         key = digits[::-1]
-        found.append(db.select(NumberAssignment.invoice_id).where(
+        lookups.append(db.select(NumberAssignment.invoice_id).where(
             NumberAssignment.number_end >= key, NumberAssignment.number_end < key + ":",
             NumberAssignment.released_at.is_(None)))
     if len(digits) >= 13:
         # An E-Faktur No (16 digits) or NSFP (13): the NSFP is the last 13 digits.
-        found.append(db.select(NumberAssignment.invoice_id).where(
+        lookups.append(db.select(NumberAssignment.invoice_id).where(
             NumberAssignment.number == int(digits[-13:]), NumberAssignment.released_at.is_(None)))
-    if plain is not None:
-        return or_(plain, *(Invoice.id.in_(ids) for ids in found))
-    return Invoice.id.in_(union(*found) if len(found) > 1 else found[0])
+    found: set[int] = set()
+    for lookup in lookups:
+        found.update(db.session.scalars(lookup.limit(SORT_BOUND + 1)))
+        if len(found) > SORT_BOUND:
+            # Found in more than SORT_BOUND invoices: the list is read in its order and each row checked (a page
+            # fills within a few rows), rather than every invoice found being read and sorted first.
+            return or_(_contains(search, Invoice.number, Invoice.customer_name),
+                       *(Invoice.id.in_(lookup) for lookup in lookups[1:]))
+    return _among(sorted(found))
 
 
 def live_numbers(invoice_ids: list[int]) -> dict[int, NumberAssignment]:

@@ -21,7 +21,6 @@ indexes on number_assignment stay as the last line of defence.
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from functools import cache
 from types import SimpleNamespace
 
@@ -35,7 +34,7 @@ from efaktur.app_clock import local_today
 from efaktur.database import is_postgresql, write_transaction
 from efaktur.extensions import db
 from efaktur.invoices.models import STATUS_CANCELLED, Invoice
-from efaktur.invoices.numbering import failing
+from efaktur.invoices.numbering import failing, numberable_apart_from_its_number
 from efaktur.language.lang import N_, gettext, ngettext, some_of
 from efaktur.numbers.allocation import RangePool, plan_take
 from efaktur.numbers.models import NumberAssignment, NumberRange, ReleasedNumber
@@ -99,7 +98,8 @@ def _statements_of(dialect: str) -> SimpleNamespace:
         .where(r.year.in_(bindparam("years", expanding=True)))
         .order_by(r.id)
         .with_for_update(),
-        lock_invoices=db.select(i.id, i.number, i.invoice_date, i.tax_enabled, i.status, i.transaction_code, i.coretax_number)
+        lock_invoices=db.select(i.id, i.number, i.invoice_date, i.tax_enabled, i.status, i.transaction_code, i.coretax_number,
+                                numberable_apart_from_its_number().label("rule_ok"))
         .where(in_ids(i.id))
         .order_by(i.id)
         .with_for_update(),
@@ -170,7 +170,8 @@ def _lock_ranges_and_holding(years: set[int], invoice_ids: list[int]) -> tuple[l
 
 def _check_eligible(invoices, holding: set[int]) -> None:
     """invoices/numbering.py's rule, asked again under the locks: the refusal names what fails it."""
-    problems = [f"{len(bad):,} {gettext(refusal)} ({some_of(bad)})" for refusal, bad in failing(invoices, holding)]
+    suspects = [invoice for invoice in invoices if not invoice.rule_ok or invoice.id in holding]
+    problems = [f"{len(bad):,} {gettext(refusal)} ({some_of(bad)})" for refusal, bad in failing(suspects, holding)]
     if problems:
         raise LedgerRefused(gettext("No number was generated: ") + "; ".join(problems) + ".")
 
@@ -254,20 +255,29 @@ def generate_numbers(invoice_ids: list[int]) -> list[IssuedNumber]:
 
 
 @dataclass
+class _Rows:
+    """Rows for one table, by column: the values they all share (bound once) and the values of each row."""
+
+    shared: dict = field(default_factory=dict)
+    varying: dict[str, list] = field(default_factory=dict)
+
+
+@dataclass
 class _Writes:
     """Everything one Generate writes, gathered first so it can go to the database at once."""
 
     range_updates: list[dict] = field(default_factory=list)  # range_id, next_number, taken
     released_cuts: list[dict] = field(default_factory=list)  # range_id, up_to
-    assignments: list[dict] = field(default_factory=list)
-    activity: list[dict] = field(default_factory=list)
+    assignments: _Rows = field(default_factory=_Rows)
+    activity: _Rows = field(default_factory=_Rows)
     usage: list[dict] = field(default_factory=list)  # year, day, handed_out
     now: object = None  # when: the ranges' updated_at
 
 
 def _apply_plans(plans, by_year, actor) -> list[IssuedNumber]:
     now = utc_now()
-    issued, writes, activity_items = [], _Writes(), []
+    issued, writes = [], _Writes()
+    invoice_ids, range_ids, numbers, codes = [], [], [], []
     for year, takes in plans.items():
         year_invoices = iter(by_year[year])
         for take in takes:
@@ -278,22 +288,19 @@ def _apply_plans(plans, by_year, actor) -> list[IssuedNumber]:
             )
             for number in take.numbers:
                 invoice = next(year_invoices)
-                efaktur_no = format_efaktur_no(invoice.transaction_code, STATUS_NORMAL, number)
-                writes.assignments.append(
-                    {
-                        "invoice_id": invoice.id,
-                        "range_id": take.range_id,
-                        "number": number,
-                        "number_end": nsfp_end_key(number),
-                        "transaction_code": invoice.transaction_code,
-                        "status_digit": STATUS_NORMAL,
-                        "assigned_at": now,
-                        "assigned_by": actor[1],
-                    }
-                )
-                activity_items.append((f"invoice:{invoice.id}", {"no": efaktur_no, "invoice": invoice.number}))
-                issued.append(IssuedNumber(invoice.id, invoice.number, efaktur_no, year))
-    writes.activity = activity_rows("number.assigned", N_("Assigned %(no)s to invoice %(invoice)s."), activity_items, actor)
+                invoice_ids.append(invoice.id)
+                range_ids.append(take.range_id)
+                numbers.append(number)
+                codes.append(invoice.transaction_code)
+                issued.append(IssuedNumber(invoice.id, invoice.number, format_efaktur_no(
+                    invoice.transaction_code, STATUS_NORMAL, number), year))
+    writes.assignments = _Rows(
+        {"status_digit": STATUS_NORMAL, "assigned_at": now, "assigned_by": actor[1]},
+        {"invoice_id": invoice_ids, "range_id": range_ids, "number": numbers,
+         "number_end": [nsfp_end_key(number) for number in numbers], "transaction_code": codes})
+    writes.activity = _Rows(*activity_rows(
+        "number.assigned", N_("Assigned %(no)s to invoice %(invoice)s."),
+        [(f"invoice:{i.invoice_id}", {"no": i.efaktur_no, "invoice": i.invoice_number}) for i in issued], actor))
     today = local_today()
     writes.usage = [{"year": year, "day": today, "handed_out": len(by_year[year])} for year in sorted(plans)]
     writes.now = now
@@ -312,57 +319,52 @@ def _write_statement_by_statement(writes: _Writes) -> None:
         _conn().execute(statements.advance_range, update)
     _conn().execute(statements.count_usage, writes.usage)
     for table, rows in ((_assignments, writes.assignments), (ActivityEntry.__table__, writes.activity)):
-        sql, _ = _insert_from_rows("sqlite", table, tuple(rows[0]), "rows")
-        _conn().execute(text(sql), {"rows": _json_rows(table, tuple(rows[0]), rows)})
+        sql, params = _insert_from_rows("sqlite", table, tuple(rows.shared), tuple(rows.varying), "rows")
+        _conn().execute(text(sql).bindparams(*params), _insert_values(table, rows, "rows"))
 
 
 # The many rows of a Generate (an assignment and an activity entry per invoice) go in as ONE statement
 # reading a JSON array of rows, on both databases: one statement's triggers cost a tenth of 100,000
 # statements' on SQLite (executemany), and one string parameter is dumped in C where 100,000 bound
-# rows, or arrays of them, were dumped value by value. The inserts are built from the rows themselves
-# (every key a column), so the two databases cannot write different rows; the values are those the
-# columns' own types bind (the same stored text of a timestamp on SQLite). Built once per set of columns.
-def _json_rows(table, columns: tuple[str, ...], rows: list[dict]) -> str:
-    dialect = _conn().dialect
-
-    def binder(name):
-        """The column's bind processing, once per distinct value (a Generate's rows share one instant)."""
-        process, done = table.c[name].type._cached_bind_processor(dialect), {}
-        if process is None:
-            return None
-
-        def bound(value):
-            if value not in done:
-                result = process(value)
-                done[value] = result.isoformat() if isinstance(result, (date, datetime)) else result
-            return done[value]
-        return bound
-
-    binders = [(name, binder(name)) for name in columns]
-    return json.dumps([[bind(row[name]) if bind else row[name] for name, bind in binders] for row in rows],
-                      ensure_ascii=False)
+# rows, or arrays of them, were dumped value by value. The values all rows share are bound once, as
+# parameters of the column's own type; each row's values (numbers and texts) are the JSON's. The
+# inserts are built from the rows themselves (every key a column), so the two databases cannot write
+# different rows. Built once per set of columns.
+def _insert_values(table, rows: _Rows, param: str) -> dict:
+    """The parameters of _insert_from_rows' statement for `rows`."""
+    for name in rows.varying:
+        if table.c[name].type._cached_bind_processor(_conn().dialect) is not None:
+            raise TypeError(f"{table.name}.{name} needs its type's binding: give it as a shared value")
+    per_row = json.dumps(list(zip(*rows.varying.values())), ensure_ascii=False)
+    return {param: per_row, **{f"{param}_{name}": value for name, value in rows.shared.items()}}
 
 
 @cache
-def _insert_from_rows(dialect: str, table, columns: tuple[str, ...], param: str) -> tuple[str, list]:
-    names = ", ".join(columns)
+def _insert_from_rows(dialect: str, table, shared: tuple[str, ...], varying: tuple[str, ...],
+                      param: str) -> tuple[str, list]:
+    names = ", ".join((*shared, *varying))
+    bound = [bindparam(f"{param}_{name}", type_=table.c[name].type) for name in shared]
     if dialect == "postgresql":
-        values = ", ".join(f"CAST(e.v->>{i} AS {table.c[name].type.compile(dialect=postgresql.dialect())})"
-                           for i, name in enumerate(columns))
+        constants = [f"CAST(:{param}_{name} AS {table.c[name].type.compile(dialect=postgresql.dialect())})"
+                     for name in shared]
+        values = ", ".join([*constants, *(f"CAST(e.v->>{i} AS {table.c[name].type.compile(dialect=postgresql.dialect())})"
+                                          for i, name in enumerate(varying))])
         sql = (f"INSERT INTO {table.name} ({names}) SELECT {values} FROM json_array_elements(CAST(:{param} AS json)) "
                f"WITH ORDINALITY AS e(v, row_order) ORDER BY e.row_order")
     else:
-        values = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
+        values = ", ".join([*(f":{param}_{name}" for name in shared),
+                            *(f"json_extract(value, '$[{i}]')" for i in range(len(varying)))])
         sql = f"INSERT INTO {table.name} ({names}) SELECT {values} FROM json_each(:{param}) ORDER BY key"
-    return sql, [bindparam(param, type_=Text())]
+    return sql, [bindparam(param, type_=Text()), *bound]
 
 
 # PostgreSQL: the same rows in one statement of data-modifying CTEs, so the range rows stay locked for
 # one round trip less per table written (the lock is what Generate requests queue on).
 @cache
-def _postgresql_writes(assignment_columns: tuple[str, ...], activity_columns: tuple[str, ...]):
-    assigned, assigned_params = _insert_from_rows("postgresql", _assignments, assignment_columns, "a_rows")
-    logged, logged_params = _insert_from_rows("postgresql", ActivityEntry.__table__, activity_columns, "l_rows")
+def _postgresql_writes(assignment_columns: tuple[tuple[str, ...], tuple[str, ...]],
+                       activity_columns: tuple[tuple[str, ...], tuple[str, ...]]):
+    assigned, assigned_params = _insert_from_rows("postgresql", _assignments, *assignment_columns, "a_rows")
+    logged, logged_params = _insert_from_rows("postgresql", ActivityEntry.__table__, *activity_columns, "l_rows")
     return text(
         f"""
         WITH advanced AS (
@@ -401,14 +403,15 @@ def _arrays(prefix: str, rows: list[dict], keys) -> dict:
 
 
 def _write_in_one_statement(writes: _Writes) -> None:
-    assignment_columns, activity_columns = tuple(writes.assignments[0]), tuple(writes.activity[0])
-    _conn().execute(_postgresql_writes(assignment_columns, activity_columns), {
+    a, log = writes.assignments, writes.activity
+    statement = _postgresql_writes((tuple(a.shared), tuple(a.varying)), (tuple(log.shared), tuple(log.varying)))
+    _conn().execute(statement, {
         "now": writes.now,
         **_arrays("u", writes.range_updates, ("range_id", "next_number", "taken")),
         **_arrays("c", writes.released_cuts, ("range_id", "up_to")),
         **_arrays("g", writes.usage, ("year", "day", "handed_out")),
-        "a_rows": _json_rows(_assignments, assignment_columns, writes.assignments),
-        "l_rows": _json_rows(ActivityEntry.__table__, activity_columns, writes.activity),
+        **_insert_values(_assignments, a, "a_rows"),
+        **_insert_values(ActivityEntry.__table__, log, "l_rows"),
     })
 
 
