@@ -68,11 +68,12 @@ def test_the_activity_csv_never_starts_a_cell_with_a_formula(app, admin_client):
 
     with app.test_request_context():
         create_user("=cmd|calc!A1@example.com", "staff", "pass-word-123")  # a valid address that starts like a formula
-        rows = activity_rows("invoice.created", "Created invoice %(number)s for %(customer)s (DPP %(dpp)s, PPN %(ppn)s).",
-                             [("invoice:1", {"number": "INV-1", "customer": "x", "dpp": 1, "ppn": 0})],
-                             actor=(None, "=cmd|calc!a1@example.com"))
-        rows[0]["summary"] = "@SUM(1+1) typed as a summary"
-        db.session.execute(db.insert(ActivityEntry), rows)
+        shared, each = activity_rows(
+            "invoice.created", "Created invoice %(number)s for %(customer)s (DPP %(dpp)s, PPN %(ppn)s).",
+            [("invoice:1", {"number": "INV-1", "customer": "x", "dpp": 1, "ppn": 0})], actor=(None, "=cmd|calc!a1@example.com"))
+        row = shared | {name: values[0] for name, values in each.items()}
+        row["summary"] = "@SUM(1+1) typed as a summary"
+        db.session.execute(db.insert(ActivityEntry), [row])
         db.session.commit()
     lines = list(csv.reader(io.StringIO(admin_client.get("/activity/export.csv").get_data(as_text=True))))[1:]
     cells = [cell for row in lines for cell in row]
