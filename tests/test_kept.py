@@ -3,6 +3,7 @@ data, on SQLite and PostgreSQL: the invoice's holds_number flag, the Export tab'
 text index, the activity's kind; and a migrated database holds the same triggers and indexes as a fresh one."""
 from datetime import date, datetime, timedelta, timezone
 
+import pytest
 from flask_migrate import upgrade
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -110,14 +111,17 @@ def _plain_search(search: str) -> set[int]:
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(rows=invoice_rows, steps=changes, sort_bound=st.sampled_from([2, 10_000]), rare=st.sampled_from([1, 1_000]))
-def test_the_kept_flag_totals_and_text_index_equal_the_plain_queries(app, rows, steps, sort_bound, rare, monkeypatch):
+@given(rows=invoice_rows, steps=changes, sort_bound=st.sampled_from([2, 10_000]), rare=st.sampled_from([1, 1_000]),
+       window=st.sampled_from([3, 20_000]))
+def test_the_kept_flag_totals_and_text_index_equal_the_plain_queries(app, rows, steps, sort_bound, rare, window,
+                                                                     monkeypatch):
     # sort_bound 2: a search found in more than two invoices reads the list in order (as one found in more than
     # 10,000 does); rare 1: every three-letter part counts as common (as at a million invoices), so the text
     # index is asked for all of them: each way of searching is compared with the plain query
     monkeypatch.setattr(queries, "SORT_BOUND", sort_bound)
     monkeypatch.setattr(queries, "RARE", rare)
-    monkeypatch.setattr(queries, "RARE_SHARE", 0.0 if rare == 1 else 1.01)  # PostgreSQL's the same two ways
+    monkeypatch.setattr(queries, "RARE_WINDOW", window)  # 3: the parts are counted among the three newest only
+    monkeypatch.setattr(queries, "COMMON_SHARE", 0.0 if rare == 1 else 0.5)  # PostgreSQL's parts, two ways
     with app.app_context():
         db.session.execute(delete(NumberAssignment))
         db.session.execute(delete(NumberRange))
@@ -130,8 +134,6 @@ def test_the_kept_flag_totals_and_text_index_equal_the_plain_queries(app, rows, 
             _apply(step, len(rows), range_id, numbers)
         if db.engine.dialect.name == "postgresql":
             db.session.execute(text("ANALYZE invoice"))  # the statistics the search reads its parts' shares from
-            if db.session.scalar(db.select(func.count(Invoice.id))):  # (statistics of no rows are none)
-                assert (queries._trigram_parts("Sinar Maju") is None) == (rare == 1)  # both ways compared below
         db.session.expire_all()
         holding = set(db.session.scalars(db.select(NumberAssignment.invoice_id).where(
             NumberAssignment.released_at.is_(None))))
@@ -150,6 +152,24 @@ def test_the_kept_flag_totals_and_text_index_equal_the_plain_queries(app, rows, 
         assert listed == {invoice.id for invoice in db.session.scalars(db.select(Invoice))
                           if invoice.tax_enabled and invoice.status != "cancelled" and invoice.id not in holding
                           and invoice.transaction_code != "10" and invoice.coretax_number is None}
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_postgresql_asks_its_text_index_for_the_parts_that_narrow_a_search(app):
+    """pg_trgm reads the whole list of every trigram it is asked for: the parts that most invoices hold are
+    left out, by the statistics ANALYZE keeps, and the phrase is checked on what the other parts find."""
+    with app.app_context():
+        _seed([(f"PT Bersama {n:03d}", 0, "unpaid", True, "01", 100, 11, False) for n in range(120)]
+              + [("Zebra Bersama", 0, "unpaid", True, "01", 100, 11, False), ("CV Zebra Bersama", 1, "paid", True, "04",
+                                                                                 100, 11, False)])
+        assert queries._trigram_parts("Zebra Bersama") is None  # no statistics yet: the phrase as it is
+        db.session.execute(text("ANALYZE invoice"))
+        assert queries._trigram_parts("Zebra Bersama") == ["bra", "ebr", "zeb"]  # "ber".."sam" are in all
+        assert queries._trigram_parts("Bersama") is None and queries._trigram_parts("Zebra") is None  # all/none
+        for search in ("Zebra Bersama", "zebra bersama", "Bersama 01", "Zebra"):
+            found = set(db.session.scalars(db.select(Invoice.id).where(search_condition(search))))
+            assert found == _plain_search(search), search
+        assert len(_plain_search("Zebra Bersama")) == 2
 
 
 def test_generate_and_cancel_keep_the_flag(app):

@@ -94,7 +94,8 @@ def _text_hits(search: str):
                    _contains(search, _SEARCH_INDEX.c.number, _SEARCH_INDEX.c.customer_name)))
 
 
-RARE = 1_000  # a part of three letters found in fewer invoices than this narrows the text index's reading
+RARE = 1_000  # a part of three letters found in fewer of the newest RARE_WINDOW invoices narrows the index's reading
+RARE_WINDOW = 20_000  # (so a part in up to one in twenty invoices is rare)
 
 
 def _quoted(text: str) -> str:
@@ -105,25 +106,29 @@ def _fts_query(search: str) -> str:
     """What the text index is asked: the two rarest of the phrase's three-letter parts when some are rare, or
     all of its parts, never the phrase itself. Every invoice holding the phrase holds them (the LIKE then checks
     the phrase), and the index reads the short lists of the rare parts only ("PT Pelanggan 01234": "Pel" is in
-    every invoice, "234" in a few hundred), or the parts' lists without the positions a phrase reads."""
+    every invoice, "234" in a few thousand), or the parts' lists without the positions a phrase reads. How rare a
+    part is, is counted among the newest RARE_WINDOW invoices, up to RARE: a count over all of them stopped at
+    RARE for "234" as for "Pel" at a million invoices, and the phrase was then looked up by all its parts."""
     parts = sorted({search[i:i + TRIGRAM] for i in range(len(search) - TRIGRAM + 1)})
     if len(parts) <= 2:
         return _quoted(search)
-    counts = db.session.execute(db.select(*(  # how many invoices hold each part, up to RARE: one round trip
+    newest = db.select(func.max(Invoice.id)).scalar_subquery() - RARE_WINDOW
+    counts = db.session.execute(db.select(*(  # how many of the newest invoices hold each part: one round trip
         db.select(func.count()).select_from(
-            db.select(_SEARCH_INDEX.c.rowid).where(literal_column(SEARCH_TABLE).match(_quoted(part)))
+            db.select(_SEARCH_INDEX.c.rowid).where(literal_column(SEARCH_TABLE).match(_quoted(part)),
+                                                   _SEARCH_INDEX.c.rowid > newest)
             .limit(RARE).subquery()).scalar_subquery()
         for part in parts))).one()
     seen = dict(zip(parts, counts))
     rarest = sorted(parts, key=seen.get)[:2]
     if seen[rarest[0]] == 0:
-        return _quoted(rarest[0])  # no invoice holds this part: none holds the phrase
+        return _quoted(rarest[0])  # no new invoice holds this part: few others do
     if seen[rarest[0]] >= RARE:  # every part is common: all of them, in any order (the phrase's positions,
         return " AND ".join(_quoted(part) for part in parts)  # read for every invoice, cost several times more)
     return " AND ".join(_quoted(part) for part in rarest)
 
 
-RARE_SHARE = 0.05  # PostgreSQL: a part in fewer than this share of the invoices (by the statistics) is rare
+COMMON_SHARE = 0.25  # PostgreSQL: a part in more than this share of the invoices (by the statistics) is common
 _WORD_PART = re.compile(r"(?=([^\W_]{3}))")  # three letters or digits: what pg_trgm makes a trigram of
 _STATISTICS = text(
     "SELECT null_frac, CAST(CAST(most_common_vals AS text) AS text[]), most_common_freqs, "
@@ -132,14 +137,15 @@ _STATISTICS = text(
 
 
 def _trigram_parts(search: str) -> list[str] | None:
-    """PostgreSQL: the two rarest of the phrase's three-letter parts, or None (ask the index for the phrase).
+    """PostgreSQL: the phrase's three-letter parts without the common ones, or None (ask the index for the phrase).
 
     pg_trgm's index reads the whole list of every trigram it is asked for, and "pel" or "000" is in every
-    invoice. How rare a part is comes from the statistics PostgreSQL keeps of the two columns (pg_stats, which
+    invoice; each invoice it finds is then read to check the phrase, so the parts that narrow the search are
+    kept. How common a part is comes from the statistics PostgreSQL keeps of the two columns (pg_stats, which
     ANALYZE and autovacuum write: the commonest values with their shares, and a histogram of the rest), as its
     own planner estimates a LIKE; without statistics (a small, new table) the index is asked for the phrase."""
     parts = sorted({match.lower() for match in _WORD_PART.findall(search)})
-    if len(parts) <= 2:
+    if len(parts) < 2:
         return None
     columns = db.session.execute(_STATISTICS).all()
     if not columns:
@@ -152,8 +158,10 @@ def _trigram_parts(search: str) -> list[str] | None:
             share[part] += sum(f for value, f in zip(common, common_shares) if part in value.lower())
             if bounds:
                 share[part] += rest * sum(part in bound for bound in bounds) / len(bounds)
-    rarest = sorted(parts, key=share.get)[:2]
-    return rarest if share[rarest[0]] < RARE_SHARE else None
+    narrowing = [part for part in parts if share[part] <= COMMON_SHARE]
+    if not narrowing or len(narrowing) == len(parts):
+        return None  # every part is common, or none is: the phrase's own parts are the best ask
+    return narrowing
 
 
 def _among(ids: list[int]):
