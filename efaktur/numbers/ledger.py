@@ -25,7 +25,7 @@ from functools import cache
 from types import SimpleNamespace
 
 from sqlalchemy import Date, Integer, Text, any_, bindparam, func, text
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from efaktur.activity.models import ActivityEntry
@@ -332,9 +332,6 @@ def _write_statement_by_statement(writes: _Writes) -> None:
 # different rows. Built once per set of columns.
 def _insert_values(table, rows: _Rows, param: str) -> dict:
     """The parameters of _insert_from_rows' statement for `rows`."""
-    for name in rows.varying:
-        if table.c[name].type._cached_bind_processor(_conn().dialect) is not None:
-            raise TypeError(f"{table.name}.{name} needs its type's binding: give it as a shared value")
     per_row = json.dumps(list(zip(*rows.varying.values())), ensure_ascii=False)
     return {param: per_row, **{f"{param}_{name}": value for name, value in rows.shared.items()}}
 
@@ -342,6 +339,10 @@ def _insert_values(table, rows: _Rows, param: str) -> dict:
 @cache
 def _insert_from_rows(dialect: str, table, shared: tuple[str, ...], varying: tuple[str, ...],
                       param: str) -> tuple[str, list]:
+    compiled_for = postgresql.dialect() if dialect == "postgresql" else sqlite.dialect()
+    for name in varying:  # checked once per statement built, not per Generate
+        if table.c[name].type.bind_processor(compiled_for) is not None:
+            raise TypeError(f"{table.name}.{name} needs its type's binding: give it as a shared value")
     names = ", ".join((*shared, *varying))
     bound = [bindparam(f"{param}_{name}", type_=table.c[name].type) for name in shared]
     if dialect == "postgresql":
