@@ -152,10 +152,11 @@ def _trigram_parts(search: str) -> list[str] | None:
         return None
     share = dict.fromkeys(parts, 0.0)
     for null_share, common, common_shares, bounds in columns:
-        common, common_shares, bounds = common or [], common_shares or [], [b.lower() for b in bounds or []]
+        common, common_shares = [value.lower() for value in common or []], common_shares or []
+        bounds = [bound.lower() for bound in bounds or []]
         rest = max(0.0, 1.0 - (null_share or 0.0) - sum(common_shares))
         for part in parts:
-            share[part] += sum(f for value, f in zip(common, common_shares) if part in value.lower())
+            share[part] += sum(f for value, f in zip(common, common_shares) if part in value)
             if bounds:
                 share[part] += rest * sum(part in bound for bound in bounds) / len(bounds)
     narrowing = [part for part in parts if share[part] <= COMMON_SHARE]
