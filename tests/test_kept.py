@@ -191,6 +191,36 @@ def test_generate_and_cancel_keep_the_flag(app):
 ACTIONS = ["number.assigned", "number.released", "invoice.created", "invoices.imported", "settings.saved", "numbers.x"]
 
 
+def test_a_change_after_a_number_in_the_same_transaction_still_moves_the_period_totals(app):
+    """PostgreSQL's numbers trigger tells the period trigger that its own UPDATE writes holds_number alone (the
+    totals then compare nothing); the next change of a watched column, in the same transaction, is counted."""
+    range_id = add_range(app, 2026, "0002600000001", "0002600000099")
+    invoice_id = make_invoice(app)
+    june = Period(2026, 6)
+    with app.app_context():
+        before = period_totals(june)
+        assert (before.count, before.dpp_cents) == _plain_totals(june, "all")[:2]
+        db.session.execute(insert(NumberAssignment), [{"invoice_id": invoice_id, "range_id": range_id,
+                                                       "number": 2600000001, "transaction_code": "01",
+                                                       "assigned_by": "t@example.com"}])
+        if db.engine.dialect.name == "postgresql":  # the marker lasts only as long as the trigger's own UPDATE
+            assert db.session.scalar(text("SELECT current_setting('efaktur.holds_number_only', true)")) == ""
+        db.session.execute(update(Invoice).where(Invoice.id == invoice_id).values(dpp_cents=Invoice.dpp_cents + 700,
+                                                                                   invoice_date=date(2026, 7, 2),
+                                                                                   due_date=date(2026, 12, 31)))
+        db.session.execute(update(NumberAssignment).values(released_at=_ASSIGNED_AT, released_by="t@example.com"))
+        db.session.execute(update(Invoice).where(Invoice.id == invoice_id).values(status="cancelled"))
+        db.session.commit()
+        assert db.session.get(Invoice, invoice_id).holds_number is False
+        for period in (june, Period(2026, 7)):
+            totals = period_totals(period)
+            assert (totals.count, totals.dpp_cents, totals.ppn) == _plain_totals(period, "all")[:3]
+        db.session.execute(update(Invoice).where(Invoice.id == invoice_id).values(status="unpaid"))
+        db.session.commit()
+        july = period_totals(Period(2026, 7))
+        assert july.count == 1 and (july.count, july.dpp_cents, july.ppn) == _plain_totals(Period(2026, 7), "all")[:3]
+
+
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(actions=st.lists(st.sampled_from(ACTIONS), max_size=20), kind=st.sampled_from(["number", "invoice", "numbers"]))
 def test_the_kind_filter_finds_what_the_actions_prefix_finds(app, actions, kind):
