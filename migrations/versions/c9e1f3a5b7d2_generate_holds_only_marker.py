@@ -25,22 +25,22 @@ NUMBER_ASSIGNMENT_HELD_BEFORE = "CREATE OR REPLACE FUNCTION number_assignment_he
 INVOICE_PERIOD_TOTALS_BEFORE = "CREATE OR REPLACE FUNCTION invoice_period_totals() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  IF TG_OP = 'INSERT' THEN\n    INSERT INTO period_total AS period_total (period, exported, invoices, dpp_cents, ppn, ppn_not_charged) SELECT period, exported, sum(invoices), sum(dpp_cents), sum(ppn), sum(ppn_not_charged) FROM (SELECT (extract(year FROM n.invoice_date) * 100 + extract(month FROM n.invoice_date))::int, n.exported_at IS NOT NULL, 1, n.dpp_cents, (CASE WHEN n.transaction_code IN ('07', '08') THEN 0 ELSE n.vat_cents / 100 END), (CASE WHEN n.transaction_code IN ('07', '08') THEN n.vat_cents / 100 ELSE 0 END) FROM changed_new n WHERE n.tax_enabled AND n.status <> 'cancelled') AS d (period, exported, invoices, dpp_cents, ppn, ppn_not_charged) GROUP BY period, exported ORDER BY period, exported ON CONFLICT (period, exported) DO UPDATE SET invoices = period_total.invoices + excluded.invoices, dpp_cents = period_total.dpp_cents + excluded.dpp_cents, ppn = period_total.ppn + excluded.ppn, ppn_not_charged = period_total.ppn_not_charged + excluded.ppn_not_charged;\n  ELSIF TG_OP = 'UPDATE' THEN\n    INSERT INTO period_total AS period_total (period, exported, invoices, dpp_cents, ppn, ppn_not_charged) SELECT period, exported, sum(invoices), sum(dpp_cents), sum(ppn), sum(ppn_not_charged) FROM (SELECT (extract(year FROM n.invoice_date) * 100 + extract(month FROM n.invoice_date))::int, n.exported_at IS NOT NULL, 1, n.dpp_cents, (CASE WHEN n.transaction_code IN ('07', '08') THEN 0 ELSE n.vat_cents / 100 END), (CASE WHEN n.transaction_code IN ('07', '08') THEN n.vat_cents / 100 ELSE 0 END) FROM changed_old o JOIN changed_new n ON n.id = o.id WHERE n.tax_enabled AND n.status <> 'cancelled' AND (o.invoice_date IS DISTINCT FROM n.invoice_date OR o.tax_enabled IS DISTINCT FROM n.tax_enabled OR o.status IS DISTINCT FROM n.status OR o.transaction_code IS DISTINCT FROM n.transaction_code OR o.dpp_cents IS DISTINCT FROM n.dpp_cents OR o.vat_cents IS DISTINCT FROM n.vat_cents OR o.exported_at IS DISTINCT FROM n.exported_at) UNION ALL SELECT (extract(year FROM o.invoice_date) * 100 + extract(month FROM o.invoice_date))::int, o.exported_at IS NOT NULL, -1, -o.dpp_cents, -(CASE WHEN o.transaction_code IN ('07', '08') THEN 0 ELSE o.vat_cents / 100 END), -(CASE WHEN o.transaction_code IN ('07', '08') THEN o.vat_cents / 100 ELSE 0 END) FROM changed_old o JOIN changed_new n ON n.id = o.id WHERE o.tax_enabled AND o.status <> 'cancelled' AND (o.invoice_date IS DISTINCT FROM n.invoice_date OR o.tax_enabled IS DISTINCT FROM n.tax_enabled OR o.status IS DISTINCT FROM n.status OR o.transaction_code IS DISTINCT FROM n.transaction_code OR o.dpp_cents IS DISTINCT FROM n.dpp_cents OR o.vat_cents IS DISTINCT FROM n.vat_cents OR o.exported_at IS DISTINCT FROM n.exported_at)) AS d (period, exported, invoices, dpp_cents, ppn, ppn_not_charged) GROUP BY period, exported ORDER BY period, exported ON CONFLICT (period, exported) DO UPDATE SET invoices = period_total.invoices + excluded.invoices, dpp_cents = period_total.dpp_cents + excluded.dpp_cents, ppn = period_total.ppn + excluded.ppn, ppn_not_charged = period_total.ppn_not_charged + excluded.ppn_not_charged;\n  ELSE\n    UPDATE period_total SET invoices = period_total.invoices + d.invoices, dpp_cents = period_total.dpp_cents + d.dpp_cents,\n           ppn = period_total.ppn + d.ppn, ppn_not_charged = period_total.ppn_not_charged + d.ppn_not_charged\n      FROM (SELECT period, exported, sum(invoices), sum(dpp_cents), sum(ppn), sum(ppn_not_charged) FROM (SELECT (extract(year FROM o.invoice_date) * 100 + extract(month FROM o.invoice_date))::int, o.exported_at IS NOT NULL, -1, -o.dpp_cents, -(CASE WHEN o.transaction_code IN ('07', '08') THEN 0 ELSE o.vat_cents / 100 END), -(CASE WHEN o.transaction_code IN ('07', '08') THEN o.vat_cents / 100 ELSE 0 END) FROM changed_old o WHERE o.tax_enabled AND o.status <> 'cancelled') AS d (period, exported, invoices, dpp_cents, ppn, ppn_not_charged) GROUP BY period, exported ORDER BY period, exported) AS d (period, exported, invoices, dpp_cents, ppn, ppn_not_charged)\n     WHERE period_total.period = d.period AND period_total.exported = d.exported;\n  END IF;\n  RETURN NULL;\nEND $$"
 
 
-def upgrade():
+def _replace(held: str, totals: str, settings: tuple[str, ...]) -> None:
+    """Both functions anew, then their settings: CREATE OR REPLACE drops a function's settings, so
+    b7d2e9f1c3a5's jit = off is set again either way."""
     if op.get_bind().dialect.name != 'postgresql':
         return
-    op.execute(NUMBER_ASSIGNMENT_HELD)
-    op.execute(INVOICE_PERIOD_TOTALS)
-    # CREATE OR REPLACE drops a function's settings: b7d2e9f1c3a5's jit = off again.
+    op.execute(held)
+    op.execute(totals)
     op.execute("ALTER FUNCTION invoice_period_totals() SET jit = off")
-    op.execute("ALTER FUNCTION number_assignment_held() SET work_mem = '64MB'")
-    op.execute("ALTER FUNCTION invoice_period_totals() SET work_mem = '64MB'")
+    for setting in settings:
+        op.execute(f"ALTER FUNCTION number_assignment_held() SET {setting}")
+        op.execute(f"ALTER FUNCTION invoice_period_totals() SET {setting}")
+
+
+def upgrade():
+    _replace(NUMBER_ASSIGNMENT_HELD, INVOICE_PERIOD_TOTALS, ("work_mem = '64MB'",))
 
 
 def downgrade():
-    if op.get_bind().dialect.name != 'postgresql':
-        return
-    op.execute(NUMBER_ASSIGNMENT_HELD_BEFORE)
-    op.execute(INVOICE_PERIOD_TOTALS_BEFORE)
-    op.execute("ALTER FUNCTION number_assignment_held() RESET work_mem")
-    op.execute("ALTER FUNCTION invoice_period_totals() RESET work_mem")
-    op.execute("ALTER FUNCTION invoice_period_totals() SET jit = off")
+    _replace(NUMBER_ASSIGNMENT_HELD_BEFORE, INVOICE_PERIOD_TOTALS_BEFORE, ())
